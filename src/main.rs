@@ -1,1 +1,23 @@
-fn main() {}
+//! The `meldpunt` binary: parses the command line and runs it. See `meldpunt --help`.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> std::process::ExitCode {
+    // No timestamps: the service logs nothing that could date a reporter's visit, and an
+    // operator's journal adds its own times to the lines that are safe to date.
+    tracing_subscriber::fmt()
+        .without_time()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    match meldpunt::cli::run(meldpunt::cli::Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("meldpunt: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

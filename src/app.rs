@@ -1,0 +1,51 @@
+//! The running service's shared state: settings, store, keys and the proof-of-work issuer.
+//! Built once by `App::open`, then shared read-only (behind `Arc`) by every request.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::keyfile;
+use crate::pow::PowIssuer;
+use crate::receipts::keys::ReceiptKeys;
+use crate::store::{SledStore, Store, StoreError};
+
+pub struct App {
+    pub settings: Settings,
+    pub store: Arc<SledStore>,
+    pub receipt_keys: ReceiptKeys,
+    pub pow: PowIssuer,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("keys folder {path}: {message}")]
+    Keys { path: String, message: String },
+}
+
+impl App {
+    /// Opens the database and loads (creating on first start) the keys.
+    pub fn open(settings: Settings) -> Result<App, StartError> {
+        let keys_err = |message: String| StartError::Keys {
+            path: settings.keys.display().to_string(),
+            message,
+        };
+        let receipt_keys =
+            ReceiptKeys::load_or_create(&settings.keys).map_err(|e| keys_err(e.to_string()))?;
+        let pow_secret = keyfile::load_or_create_secret(&settings.keys.join("pow-secret.key"))
+            .map_err(|e| keys_err(e.to_string()))?;
+        let store = Arc::new(SledStore::open(&settings.data)?);
+        let pow = PowIssuer::new(*pow_secret, settings.pow_bits);
+        Ok(App {
+            settings,
+            store,
+            receipt_keys,
+            pow,
+        })
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+}

@@ -1,0 +1,103 @@
+//! The `meldpunt` command line: the service itself and the tools around it.
+//!
+//! Commands that open the database directly (`recipient`, `case export`, `keys`) cannot run
+//! while `meldpunt serve` holds it; they say so instead of waiting.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "meldpunt",
+    version,
+    about = "Anonymous reporting channel: browser-side encryption, signed receipts, a public \
+             Merkle log",
+    long_about = "meldpunt receives reports that were encrypted in the reporter's browser, \
+                  hands out Ed25519-signed receipts, and keeps only ciphertext.\n\n\
+                  Every setting has a default, a key in the optional TOML file (--config) and \
+                  a MELDPUNT_* environment variable, which wins: MELDPUNT_BIND, MELDPUNT_DATA, \
+                  MELDPUNT_KEYS, MELDPUNT_PUBLIC_URL, MELDPUNT_POW_BITS, \
+                  MELDPUNT_CHECKPOINT_SECS."
+)]
+pub struct Cli {
+    /// Settings file (TOML); environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the service (creates ./data and ./keys on first start).
+    Serve,
+    /// Make an X25519 key pair file for an intake recipient.
+    Keygen {
+        /// Where to write the key pair (mode 0600); it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Manage the intake recipients every report is encrypted to (opens the database).
+    #[command(subcommand)]
+    Recipient(RecipientCommand),
+    /// Work with cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Manage the service's signing keys (opens the keys folder).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+pub enum RecipientCommand {
+    /// Register a recipient for a unit; unit `national` receives every report.
+    Add {
+        #[arg(long)]
+        unit: String,
+        /// The recipient's X25519 public key, b64u (from `meldpunt keygen`).
+        #[arg(long, value_name = "B64U")]
+        public_key: String,
+    },
+    /// List the registered recipients.
+    List,
+    /// Remove a recipient by key id; new reports are no longer encrypted to it.
+    Remove {
+        #[arg(long)]
+        kid: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CaseCommand {
+    /// Print a case's ciphertext bundle (metadata, wraps, items, statements) as JSON.
+    Export {
+        /// The case reference, e.g. MP-7K3Q-9XM2.
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+    },
+    /// Decrypt a case export with a recipient key file, offline; prints the plaintext JSON.
+    Open {
+        /// The recipient's key pair file (from `meldpunt keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// A JWKS file (from /.well-known/jwks.json) to verify the receipt and its cmt.
+        #[arg(long, value_name = "FILE")]
+        jwks: Option<PathBuf>,
+        /// The export file; standard input when absent.
+        export: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Replace the receipt signing key; the old public key stays in the JWKS.
+    RotateReceipt,
+}
+
+/// Runs the parsed command; the process exit code follows from the result.
+pub fn run(cli: Cli) -> Result<(), String> {
+    commands::run(cli)
+}

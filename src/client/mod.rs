@@ -1,0 +1,47 @@
+//! Rust clients of the protocol: the reporter side (what the browser does, for tests and
+//! tools) and the recipient side (opening a case export offline with a private key).
+//!
+//! Contract: keys and plaintext exist only here, on the client; what goes to the server is
+//! exactly what DESIGN §8 lists. A submission is accepted as done only when the receipt's
+//! signature verifies against the server's JWKS and its `cmt` equals our own computation.
+
+pub mod recipient;
+pub mod reporter;
+
+use serde::{Deserialize, Serialize};
+
+/// The plaintext of a message item: what the reporter or staff wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageContent {
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("the server answered {status} {code}: {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("could not reach the server: {0}")]
+    Transport(String),
+    #[error("the receipt is not valid: {0}")]
+    BadReceipt(String),
+    #[error("cannot decrypt: {0}")]
+    Crypto(String),
+    #[error("unexpected answer: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ClientError {
+    /// The API error code, if the server answered with one.
+    pub fn api_code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}

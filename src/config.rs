@@ -1,0 +1,222 @@
+//! Settings (DESIGN §10): every setting has a default, a key in an optional TOML file, and a
+//! `MELDPUNT_*` environment variable, which wins. `Settings::load` is the only place that reads
+//! the environment, so tests build `Settings` values directly.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::{self, Choice};
+
+/// Proof-of-work difficulty (leading zero bits) when nothing is configured: about 65,000
+/// hashes, a second or two on a phone.
+pub const DEFAULT_POW_BITS: u8 = 16;
+/// The hardest base difficulty we accept from configuration; beyond it phones give up.
+pub const MAX_POW_BITS: u8 = 28;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data: PathBuf,
+    pub keys: PathBuf,
+    /// The `iss` of every statement: the origin reporters use to reach this instance.
+    pub public_url: String,
+    pub pow_bits: u8,
+    pub checkpoint_secs: u64,
+    pub themes: Vec<Choice>,
+    pub units: Vec<Choice>,
+    pub relations: Vec<Choice>,
+}
+
+/// The TOML file's shape: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    bind: Option<String>,
+    data: Option<PathBuf>,
+    keys: Option<PathBuf>,
+    public_url: Option<String>,
+    pow_bits: Option<u8>,
+    checkpoint_secs: Option<u64>,
+    themes: Option<Vec<Choice>>,
+    units: Option<Vec<Choice>>,
+    relations: Option<Vec<Choice>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("settings file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("setting {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Defaults for a service at `bind`, with data and keys in the current folder.
+    pub fn defaults() -> Settings {
+        let bind: SocketAddr = ([127, 0, 0, 1], 8080).into();
+        Settings {
+            bind,
+            data: PathBuf::from("./data"),
+            keys: PathBuf::from("./keys"),
+            public_url: format!("http://{bind}"),
+            pow_bits: DEFAULT_POW_BITS,
+            checkpoint_secs: 3600,
+            themes: domain::default_themes(),
+            units: domain::default_units(),
+            relations: domain::default_relations(),
+        }
+    }
+
+    /// Defaults, then the TOML file (if any), then `MELDPUNT_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let from_file = match file {
+            None => FileSettings::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                })?
+            }
+        };
+        let mut s = Settings::defaults();
+        let bind = env("MELDPUNT_BIND").or(from_file.bind);
+        if let Some(bind) = bind {
+            s.bind = bind
+                .parse()
+                .map_err(|_| invalid("bind", format!("{bind:?} is not an address:port")))?;
+        }
+        s.public_url = format!("http://{}", s.bind);
+        if let Some(data) = env("MELDPUNT_DATA").map(PathBuf::from).or(from_file.data) {
+            s.data = data;
+        }
+        if let Some(keys) = env("MELDPUNT_KEYS").map(PathBuf::from).or(from_file.keys) {
+            s.keys = keys;
+        }
+        if let Some(url) = env("MELDPUNT_PUBLIC_URL").or(from_file.public_url) {
+            s.public_url = url.trim_end_matches('/').to_owned();
+        }
+        if let Some(bits) = env("MELDPUNT_POW_BITS") {
+            s.pow_bits = bits
+                .parse()
+                .map_err(|_| invalid("pow_bits", format!("{bits:?} is not a number")))?;
+        } else if let Some(bits) = from_file.pow_bits {
+            s.pow_bits = bits;
+        }
+        if let Some(secs) = env("MELDPUNT_CHECKPOINT_SECS") {
+            s.checkpoint_secs = secs
+                .parse()
+                .map_err(|_| invalid("checkpoint_secs", format!("{secs:?} is not a number")))?;
+        } else if let Some(secs) = from_file.checkpoint_secs {
+            s.checkpoint_secs = secs;
+        }
+        if let Some(list) = from_file.themes {
+            s.themes = list;
+        }
+        if let Some(list) = from_file.units {
+            s.units = list;
+        }
+        if let Some(list) = from_file.relations {
+            s.relations = list;
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Reads the process environment; the one caller is `main`.
+    pub fn load_from_process(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load(file, |key| std::env::var(key).ok())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.pow_bits > MAX_POW_BITS {
+            return Err(invalid("pow_bits", format!("at most {MAX_POW_BITS}")));
+        }
+        if self.checkpoint_secs == 0 {
+            return Err(invalid("checkpoint_secs", "must be at least 1"));
+        }
+        if !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://")) {
+            return Err(invalid("public_url", "must start with https:// or http://"));
+        }
+        domain::validate_list("themes", &self.themes).map_err(|m| invalid("themes", m))?;
+        domain::validate_list("units", &self.units).map_err(|m| invalid("units", m))?;
+        domain::validate_list("relations", &self.relations)
+            .map_err(|m| invalid("relations", m))?;
+        if !domain::contains(&self.units, domain::NATIONAL_UNIT) {
+            return Err(invalid("units", "the list must contain `national`"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let s = Settings::load(None, no_env).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data, PathBuf::from("./data"));
+        assert_eq!(s.keys, PathBuf::from("./keys"));
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.checkpoint_secs, 3600);
+    }
+
+    #[test]
+    fn file_then_environment_wins() {
+        let dir = std::env::temp_dir().join(format!("meldpunt-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.toml");
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\npow_bits = 10\npublic_url = \"https://meld.example/\"\n\
+             [[relations]]\nid = \"x\"\nlabel = { nl = \"X\", en = \"X\" }\n",
+        )
+        .unwrap();
+        let env = |k: &str| (k == "MELDPUNT_POW_BITS").then(|| "0".to_owned());
+        let s = Settings::load(Some(&path), env).unwrap();
+        assert_eq!(s.bind.port(), 9000);
+        assert_eq!(s.pow_bits, 0, "the environment wins over the file");
+        assert_eq!(s.public_url, "https://meld.example");
+        assert_eq!(s.relations.len(), 1);
+        std::fs::write(&path, "colour = \"blue\"\n").unwrap();
+        assert!(matches!(
+            Settings::load(Some(&path), no_env),
+            Err(ConfigError::Parse { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let env = |k: &str| (k == "MELDPUNT_POW_BITS").then(|| "99".to_owned());
+        assert!(Settings::load(None, env).is_err());
+        let env = |k: &str| (k == "MELDPUNT_BIND").then(|| "nowhere".to_owned());
+        assert!(Settings::load(None, env).is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! HTTP: the routes, their limits and headers, and the server's lifecycle.
+//!
+//! Contract: every response carries the security headers of `middleware`; every error is the
+//! JSON of `error`; no route sets a cookie; the server never reads the client's address or
+//! user agent. Routes are listed once, in [`routes`].
+
+pub mod error;
+pub mod middleware;
+pub mod reporter;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
+
+use crate::app::App;
+use crate::error::ApiError;
+use middleware::{AccessCounts, log_access_summary, security_headers};
+
+/// How often spent proof-of-work challenges are forgotten and the access summary written.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+/// Every route of the service.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let resource = |path: &str| web::resource(path).default_service(web::to(method_not_allowed));
+    cfg.service(resource("/api/v1/config").route(web::get().to(reporter::config)))
+        .service(resource("/api/v1/pow").route(web::get().to(reporter::pow)))
+        .service(resource("/api/v1/reports").route(web::post().to(reporter::submit)))
+        .service(resource("/api/v1/reporter/case").route(web::get().to(reporter::read_case)))
+        .service(resource("/api/v1/reporter/messages").route(web::post().to(reporter::post_message)))
+        .service(resource("/.well-known/jwks.json").route(web::get().to(reporter::jwks)));
+}
+
+async fn count_access(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let counts = req.app_data::<web::Data<AccessCounts>>().cloned();
+    let method = req.method().to_string();
+    let res = next.call(req).await?;
+    if let Some(counts) = counts {
+        // The route pattern, never the raw path: paths could carry anything a client typed.
+        let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".into());
+        counts.record(&method, &route, res.status().as_u16());
+    }
+    Ok(res)
+}
+
+/// Builds the server on an already bound listener (so tests can bind port 0).
+pub fn build_server(
+    app: Arc<App>,
+    counts: web::Data<AccessCounts>,
+    listener: TcpListener,
+    workers: usize,
+) -> std::io::Result<actix_web::dev::Server> {
+    let data = web::Data::from(app);
+    let server = HttpServer::new(move || {
+        ActixApp::new()
+            .app_data(data.clone())
+            .app_data(counts.clone())
+            .wrap(from_fn(count_access))
+            .wrap(security_headers())
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Periodic work: forget expired challenges, write the access summary.
+pub async fn housekeeping(app: Arc<App>, counts: web::Data<AccessCounts>) {
+    let mut tick = actix_web::rt::time::interval(HOUSEKEEPING_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.store().forget_expired_challenges(crate::time::now()) {
+            tracing::warn!(error = %e, "could not forget expired challenges");
+        }
+        log_access_summary(&counts);
+    }
+}
+
+/// Runs the service until SIGINT/SIGTERM, then writes the last access summary.
+pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
+    let counts = web::Data::new(AccessCounts::default());
+    let server = build_server(app.clone(), counts.clone(), listener, 0)?;
+    let chores = actix_web::rt::spawn(housekeeping(app, counts.clone()));
+    let result = server.await;
+    chores.abort();
+    log_access_summary(&counts);
+    result
+}
+
+/// A server running on its own thread, for tests, benchmarks and embedding.
+pub struct RunningServer {
+    pub addr: std::net::SocketAddr,
+    handle: ServerHandle,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Binds `127.0.0.1:0` and serves `app` until [`RunningServer::stop`] or drop.
+    pub fn start(app: Arc<App>) -> std::io::Result<RunningServer> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let counts = web::Data::new(AccessCounts::default());
+                let server = build_server(app, counts, listener, 2)?;
+                let _ = tx.send(server.handle());
+                server.await
+            })
+        });
+        let handle = rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the server thread failed to start"))?;
+        Ok(RunningServer {
+            addr,
+            handle,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes running requests, and waits for the thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // Sending the stop command happens when `stop` is called; the returned future
+            // only waits for it, and joining the thread waits for the same thing.
+            drop(self.handle.stop(true));
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,148 @@
+//! The reporter protocol's JSON shapes (DESIGN §8) and its limits, shared by the server and the
+//! Rust client so both sides parse exactly the same thing.
+//!
+//! Requests deny unknown fields: a client that sends something we do not understand learns it
+//! at once instead of believing it was stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::item::Item;
+use crate::crypto::serde_b64;
+use crate::crypto::wrap::Wrap;
+use crate::domain::Choice;
+use crate::receipts::Status;
+
+/// Largest body `POST /api/v1/reports` accepts.
+pub const MAX_REPORT_BODY: usize = 768 * 1024;
+/// Largest body `POST /api/v1/reporter/messages` accepts.
+pub const MAX_MESSAGE_BODY: usize = 384 * 1024;
+/// Largest item ciphertext (padded plaintext + tag).
+pub const MAX_ITEM_CT_LEN: usize = 256 * 1024 + 16;
+/// Most wraps a submission may carry (one per recipient plus the reporter's).
+pub const MAX_WRAPS: usize = 64;
+/// Most statements (receipt plus messages) one case may collect.
+pub const MAX_STATEMENTS_PER_CASE: u32 = 1000;
+/// The `to` of the reporter's own wrap.
+pub const REPORTER: &str = "reporter";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowSolution {
+    pub challenge: String,
+    pub nonce: u64,
+}
+
+/// `POST /api/v1/reports`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub pow: PowSolution,
+    #[serde(with = "serde_b64::fixed")]
+    pub case_id: [u8; 16],
+    pub theme: String,
+    pub unit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    #[serde(with = "serde_b64::fixed")]
+    pub reporter_pk: [u8; 32],
+    #[serde(with = "serde_b64::fixed")]
+    pub verifier: [u8; 32],
+    #[serde(with = "serde_b64::fixed")]
+    pub binding: [u8; 32],
+    #[serde(with = "serde_b64::fixed")]
+    pub kc: [u8; 32],
+    pub wraps: Vec<Wrap>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SubmitResponse {
+    #[serde(rename = "ref")]
+    pub case_ref: String,
+    pub receipt: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadlines {
+    /// Unix seconds by which the case must be acknowledged (7 days after receipt).
+    pub acknowledge_by: u64,
+    /// Unix seconds by which the reporter must get feedback (3 months after acknowledgement);
+    /// absent until the case is acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_by: Option<u64>,
+}
+
+/// `GET /api/v1/reporter/case`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CaseView {
+    #[serde(rename = "ref")]
+    pub case_ref: String,
+    /// Not in DESIGN §8's list, but the reporter needs it: it is part of every wrap's `info`
+    /// and item's AAD, and a reporter coming back with only the access code has nothing else.
+    #[serde(with = "serde_b64::fixed")]
+    pub case_id: [u8; 16],
+    pub theme: String,
+    pub unit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    pub status: Status,
+    pub deadlines: Deadlines,
+    pub statements: Vec<String>,
+    pub wraps: Vec<Wrap>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StatementResponse {
+    pub statement: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PowConfig {
+    pub bits: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientView {
+    pub kid: String,
+    #[serde(with = "serde_b64::fixed")]
+    pub public_key: [u8; 32],
+    pub unit: String,
+}
+
+/// `GET /api/v1/config`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConfigView {
+    pub themes: Vec<Choice>,
+    pub units: Vec<Choice>,
+    pub relations: Vec<Choice>,
+    pub pow: PowConfig,
+    pub recipients: Vec<RecipientView>,
+}
+
+/// A case's ciphertext bundle, as `meldpunt case export` prints it for offline reading.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseExport {
+    pub format: String,
+    #[serde(rename = "ref")]
+    pub case_ref: String,
+    #[serde(with = "serde_b64::fixed")]
+    pub case_id: [u8; 16],
+    pub theme: String,
+    pub unit: String,
+    #[serde(default)]
+    pub relation: Option<String>,
+    pub received_hour: u64,
+    pub status: Status,
+    #[serde(with = "serde_b64::fixed")]
+    pub kc: [u8; 32],
+    #[serde(with = "serde_b64::fixed")]
+    pub reporter_pk: [u8; 32],
+    pub wraps: Vec<Wrap>,
+    pub items: Vec<Item>,
+    pub statements: Vec<String>,
+}
+
+/// The `format` of a [`CaseExport`].
+pub const EXPORT_FORMAT: &str = "meldpunt-case-export-v1";

@@ -1,0 +1,325 @@
+//! What a reporter can do (DESIGN §8), independent of HTTP: submit a report, read the case with
+//! the access code's auth key, send a message.
+//!
+//! Contract: every request is validated completely before the store is touched, so a refused
+//! request changes nothing (G7); a success is returned only after the store has synced (G5);
+//! the server only ever sees ciphertext, hashes and public keys (G1), and records times to the
+//! hour (G2).
+
+use std::collections::BTreeSet;
+
+use crate::app::App;
+use crate::crypto::item::{Item, ItemKind, MIN_ITEM_CT_LEN};
+use crate::crypto::wrap::{WRAP_CT_LEN, WrapPurpose};
+use crate::crypto::{commit, ct_eq, random_bytes, sha256};
+use crate::domain::{self, NATIONAL_UNIT};
+use crate::error::ApiError;
+use crate::protocol::{
+    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, MAX_ITEM_CT_LEN, MAX_STATEMENTS_PER_CASE, MAX_WRAPS,
+    PowConfig, REPORTER, RecipientView, StatementResponse, SubmitRequest, SubmitResponse,
+};
+use crate::receipts::jws::{TYP_RECEIPT, TYP_STATEMENT, sign_statement};
+use crate::receipts::{Party, StatementPayload, Status};
+use crate::store::{
+    CaseRecord, Conflict, NewCase, Recipient, StatementSlot, Store, StoreError,
+};
+use crate::time::{self, DAY};
+
+/// How many times a submission retries when its random reference collides.
+const REF_ATTEMPTS: usize = 5;
+
+/// The recipients a report about `unit` must be wrapped to: that unit's and the national ones.
+pub fn recipients_for(all: &[Recipient], unit: &str) -> Vec<Recipient> {
+    all.iter()
+        .filter(|r| r.unit == unit || r.unit == NATIONAL_UNIT)
+        .cloned()
+        .collect()
+}
+
+pub fn config(app: &App) -> Result<ConfigView, ApiError> {
+    let recipients = app
+        .store()
+        .recipients()?
+        .into_iter()
+        .map(|r| RecipientView {
+            kid: r.kid,
+            public_key: r.public_key,
+            unit: r.unit,
+        })
+        .collect();
+    Ok(ConfigView {
+        themes: app.settings.themes.clone(),
+        units: app.settings.units.clone(),
+        relations: app.settings.relations.clone(),
+        pow: PowConfig {
+            bits: app.pow.current_bits(time::now()),
+        },
+        recipients,
+    })
+}
+
+/// A case reference such as `MP-7K3Q-9XM2`: 40 random bits in Crockford base32, so references
+/// say nothing about order or volume.
+pub fn new_case_ref() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let bytes = random_bytes::<5>();
+    let mut value = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let mut symbols = [0u8; 8];
+    for s in symbols.iter_mut().rev() {
+        *s = ALPHABET[(value & 31) as usize];
+        value >>= 5;
+    }
+    let text = String::from_utf8_lossy(&symbols).into_owned();
+    format!("MP-{}-{}", &text[..4], &text[4..])
+}
+
+fn check_item_size(item: &Item) -> Result<(), ApiError> {
+    if item.ct.len() < MIN_ITEM_CT_LEN || item.ct.len() > MAX_ITEM_CT_LEN {
+        return Err(ApiError::InvalidRequest(format!(
+            "item ct must be {MIN_ITEM_CT_LEN} to {MAX_ITEM_CT_LEN} bytes (padded plaintext and tag)"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the request's shape and its wraps against the current recipients.
+fn validate_submission(app: &App, req: &SubmitRequest) -> Result<(), ApiError> {
+    let s = &app.settings;
+    if !domain::contains(&s.themes, &req.theme) {
+        return Err(ApiError::UnknownTheme);
+    }
+    if !domain::contains(&s.units, &req.unit) {
+        return Err(ApiError::UnknownUnit);
+    }
+    if let Some(relation) = &req.relation
+        && !domain::contains(&s.relations, relation)
+    {
+        return Err(ApiError::UnknownRelation);
+    }
+    let [item] = req.items.as_slice() else {
+        return Err(ApiError::InvalidRequest(
+            "a submission carries exactly one item, of kind report".into(),
+        ));
+    };
+    if item.kind != ItemKind::Report {
+        return Err(ApiError::InvalidRequest(
+            "a submission carries exactly one item, of kind report".into(),
+        ));
+    }
+    check_item_size(item)?;
+    if req.wraps.len() > MAX_WRAPS {
+        return Err(ApiError::InvalidRequest(format!("at most {MAX_WRAPS} wraps")));
+    }
+    for wrap in &req.wraps {
+        if wrap.purpose != WrapPurpose::Thread {
+            return Err(ApiError::InvalidRequest(
+                "a submission's wraps are all of purpose thread".into(),
+            ));
+        }
+        if wrap.ct.len() != WRAP_CT_LEN {
+            return Err(ApiError::InvalidRequest(format!(
+                "a wrap's ct is {WRAP_CT_LEN} bytes"
+            )));
+        }
+    }
+    let expected: BTreeSet<String> = recipients_for(&app.store().recipients()?, &req.unit)
+        .into_iter()
+        .map(|r| r.kid)
+        .chain([REPORTER.to_owned()])
+        .collect();
+    let given: BTreeSet<String> = req.wraps.iter().map(|w| w.to.clone()).collect();
+    if given.len() != req.wraps.len() {
+        return Err(ApiError::WrapsMismatch("two wraps go to the same holder".into()));
+    }
+    if given != expected {
+        let missing = expected.difference(&given).count();
+        let extra = given.difference(&expected).count();
+        return Err(ApiError::WrapsMismatch(format!(
+            "wraps must cover the reporter and the current recipients of the unit and \
+             national ones: {missing} missing, {extra} not expected; fetch /api/v1/config again"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn submit(app: &App, req: SubmitRequest) -> Result<SubmitResponse, ApiError> {
+    let now = time::now();
+    let challenge = app
+        .pow
+        .check(&req.pow.challenge, req.pow.nonce, now)
+        .map_err(|e| ApiError::PowInvalid(e.to_string()))?;
+    validate_submission(app, &req)?;
+    let hour = time::hour_floor(now);
+    let cmt = commit::submission_commitment(&req.case_id, &req.kc, &req.items);
+    let iss = app.settings.public_url.clone();
+    let signer = &app.receipt_keys.current;
+    for _ in 0..REF_ATTEMPTS {
+        let case_ref = new_case_ref();
+        let record = CaseRecord {
+            case_id: req.case_id,
+            case_ref: case_ref.clone(),
+            theme: req.theme.clone(),
+            unit: req.unit.clone(),
+            relation: req.relation.clone(),
+            reporter_pk: req.reporter_pk,
+            verifier: req.verifier,
+            binding: req.binding,
+            kc: req.kc,
+            received_hour: hour,
+            status: Status::Received,
+            acknowledged_hour: None,
+            wraps: req.wraps.clone(),
+            statement_count: 0,
+            last_statement_hash: String::new(),
+        };
+        let new = NewCase {
+            record,
+            items: req.items.clone(),
+            pow_challenge: challenge,
+            pow_expiry: crate::pow::PowIssuer::expiry_of(&challenge),
+        };
+        let sign = |slot: &StatementSlot| {
+            let payload = StatementPayload::receipt(
+                iss.clone(),
+                case_ref.clone(),
+                hour,
+                req.binding,
+                cmt,
+                slot.log_index,
+            );
+            sign_statement(signer, TYP_RECEIPT, &payload)
+        };
+        match app.store().create_case(new, &sign) {
+            Err(StoreError::Conflict(Conflict::RefTaken)) => continue,
+            Err(e) => return Err(e.into()),
+            Ok(receipt) => {
+                app.store().sync().await?;
+                app.pow.record_submission(now);
+                return Ok(SubmitResponse { case_ref, receipt });
+            }
+        }
+    }
+    Err(ApiError::Internal)
+}
+
+/// Finds the case whose verifier is SHA-256(auth_key). Every failure is the same
+/// `Unauthorized`, so a caller cannot tell an unknown code from a wrong one.
+pub fn authenticate(app: &App, auth_key: &[u8; 32]) -> Result<CaseRecord, ApiError> {
+    let verifier = sha256(auth_key);
+    match app.store().case_by_verifier(&verifier)? {
+        Some(case) if ct_eq(&case.verifier, &verifier) => Ok(case),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+pub fn deadlines(case: &CaseRecord) -> Deadlines {
+    Deadlines {
+        acknowledge_by: case.received_hour + 7 * DAY,
+        feedback_by: case.acknowledged_hour.map(|h| time::add_months(h, 3)),
+    }
+}
+
+/// Whether the reporter may see an item: everything of the thread key, nothing staff-only.
+fn is_thread_item(item: &Item) -> bool {
+    matches!(
+        item.kind,
+        ItemKind::Report | ItemKind::Message | ItemKind::Attachment
+    )
+}
+
+pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
+    let case = authenticate(app, auth_key)?;
+    let store = app.store();
+    Ok(CaseView {
+        case_ref: case.case_ref.clone(),
+        case_id: case.case_id,
+        theme: case.theme.clone(),
+        unit: case.unit.clone(),
+        relation: case.relation.clone(),
+        status: case.status,
+        deadlines: deadlines(&case),
+        statements: store.statements(&case.case_id)?,
+        wraps: case
+            .wraps
+            .iter()
+            .filter(|w| w.to == REPORTER)
+            .cloned()
+            .collect(),
+        items: store
+            .items(&case.case_id)?
+            .into_iter()
+            .filter(is_thread_item)
+            .collect(),
+    })
+}
+
+pub async fn post_message(
+    app: &App,
+    auth_key: &[u8; 32],
+    item: Item,
+) -> Result<StatementResponse, ApiError> {
+    let case = authenticate(app, auth_key)?;
+    if item.kind != ItemKind::Message {
+        return Err(ApiError::InvalidRequest("the item's kind must be message".into()));
+    }
+    check_item_size(&item)?;
+    if case.statement_count >= MAX_STATEMENTS_PER_CASE {
+        return Err(ApiError::CaseFull(MAX_STATEMENTS_PER_CASE));
+    }
+    let hour = time::hour_floor(time::now());
+    let item_hash = item.hash();
+    let iss = app.settings.public_url.clone();
+    let signer = &app.receipt_keys.current;
+    let sign = |slot: &StatementSlot| {
+        let payload = StatementPayload::message(
+            iss.clone(),
+            case.case_ref.clone(),
+            slot.seq,
+            Party::Reporter,
+            item_hash,
+            hour,
+            slot.prev.clone().unwrap_or_default(),
+            slot.log_index,
+        );
+        sign_statement(signer, TYP_STATEMENT, &payload)
+    };
+    let statement = app.store().append_item(&case.case_id, item, &sign)?;
+    app.store().sync().await?;
+    Ok(StatementResponse { statement })
+}
+
+/// A case's ciphertext bundle for offline reading (`meldpunt case export`).
+pub fn export_case(store: &dyn Store, case_ref: &str) -> Result<Option<CaseExport>, StoreError> {
+    let Some(case) = store.case_by_ref(case_ref)? else {
+        return Ok(None);
+    };
+    Ok(Some(CaseExport {
+        format: EXPORT_FORMAT.to_owned(),
+        case_ref: case.case_ref.clone(),
+        case_id: case.case_id,
+        theme: case.theme.clone(),
+        unit: case.unit.clone(),
+        relation: case.relation.clone(),
+        received_hour: case.received_hour,
+        status: case.status,
+        kc: case.kc,
+        reporter_pk: case.reporter_pk,
+        items: store.items(&case.case_id)?,
+        statements: store.statements(&case.case_id)?,
+        wraps: case.wraps,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_refs_have_the_documented_shape() {
+        let r = new_case_ref();
+        assert_eq!(r.len(), 12);
+        assert!(r.starts_with("MP-") && r.as_bytes()[7] == b'-');
+        assert!(r[3..].chars().all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
+        assert_ne!(new_case_ref(), new_case_ref());
+    }
+}

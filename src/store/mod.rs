@@ -1,0 +1,110 @@
+//! Storage: the one place that knows how cases, items, statements and the log are kept.
+//!
+//! Contract:
+//! - Every change that spans records (a case with its items, its receipt and its log leaf) is
+//!   one transaction: after a crash either all of it is there or none of it.
+//! - Statements are signed *inside* the store's append lock, after the store has chosen their
+//!   chain position and log index ([`StatementSlot`]); no two statements get the same index
+//!   and the log holds exactly the stored statements, in order.
+//! - Nothing is durable until [`Store::sync`] resolves; callers answer only after it (G5).
+//!   Concurrent callers share one disk sync (group commit).
+//! - Conflicts (a duplicate case id, a spent proof-of-work challenge, …) are reported as
+//!   [`StoreError::Conflict`] and change nothing.
+//!
+//! [`SledStore`] is the embedded implementation; the trait is what a server database would
+//! implement for organisations that run one (DESIGN §7).
+
+mod group_commit;
+pub mod records;
+mod sled_store;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use group_commit::FlushStats;
+pub use records::{CaseRecord, Recipient, StatementSlot};
+pub use sled_store::SledStore;
+
+use crate::crypto::CaseId;
+use crate::crypto::item::Item;
+
+/// Why a change was refused; nothing was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("a case with this case_id already exists")]
+    DuplicateCase,
+    #[error("this access code is already in use")]
+    DuplicateVerifier,
+    #[error("the reference is taken")]
+    RefTaken,
+    #[error("an item with this id already exists in the case")]
+    DuplicateItem,
+    #[error("this proof-of-work challenge was already used")]
+    PowReplayed,
+    #[error("the case does not exist")]
+    NoSuchCase,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("conflict: {0}")]
+    Conflict(Conflict),
+    #[error(
+        "the database at {path} is in use by another process; is `meldpunt serve` running? \
+         Stop it first, or work on a copy of the folder"
+    )]
+    Locked { path: String },
+    #[error("storage failure: {0}")]
+    Storage(String),
+    #[error("a stored record is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Storage(e.to_string())
+    }
+}
+
+/// A new case as the service validated it. The receipt is made by the store's signer call.
+pub struct NewCase {
+    /// `statement_count` and `last_statement_hash` are filled in by the store.
+    pub record: CaseRecord,
+    pub items: Vec<Item>,
+    /// The raw proof-of-work challenge, spent atomically with the case.
+    pub pow_challenge: [u8; 40],
+    pub pow_expiry: u64,
+}
+
+/// Makes the signed statement for a slot; called once, under the append lock.
+pub type Signer<'a> = &'a (dyn Fn(&StatementSlot) -> String + Sync);
+
+pub type SyncFuture = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
+
+pub trait Store: Send + Sync + 'static {
+    /// Stores the case, its items, its receipt (seq 0) and the receipt's log leaf, and spends
+    /// the proof-of-work challenge. Returns the receipt JWS.
+    fn create_case(&self, new: NewCase, sign_receipt: Signer<'_>) -> Result<String, StoreError>;
+    /// Appends an item with its statement (and log leaf) to a case; returns the statement.
+    fn append_item(
+        &self,
+        case_id: &CaseId,
+        item: Item,
+        sign: Signer<'_>,
+    ) -> Result<String, StoreError>;
+    fn case_by_verifier(&self, verifier: &[u8; 32]) -> Result<Option<CaseRecord>, StoreError>;
+    fn case_by_ref(&self, case_ref: &str) -> Result<Option<CaseRecord>, StoreError>;
+    /// The case's items in the order they arrived.
+    fn items(&self, case_id: &CaseId) -> Result<Vec<Item>, StoreError>;
+    /// The case's statements, seq 0 first.
+    fn statements(&self, case_id: &CaseId) -> Result<Vec<String>, StoreError>;
+    fn recipients(&self) -> Result<Vec<Recipient>, StoreError>;
+    fn put_recipient(&self, recipient: &Recipient) -> Result<(), StoreError>;
+    fn remove_recipient(&self, kid: &str) -> Result<bool, StoreError>;
+    /// Forgets spent challenges that expired before `now`; they can no longer be replayed.
+    fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError>;
+    /// Resolves when every change made before the call is on disk.
+    fn sync(&self) -> SyncFuture;
+    /// Every record, for tests that prove a request changed nothing.
+    fn dump(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, StoreError>;
+}

@@ -1,0 +1,379 @@
+//! The embedded store on sled 0.34: one tree per record type, transactions across them, and a
+//! group-committing flusher.
+//!
+//! Keys: `cases` case_id → case; `case_refs` ref → case_id; `verifiers` verifier → case_id;
+//! `items` case_id‖u32be(seq)‖item_id → item (seq = the statement that brought it, so a scan
+//! yields arrival order); `item_ids` case_id‖item_id → u32be(seq); `statements`
+//! case_id‖u32be(seq) → JWS; `recipients` kid → recipient; `pow_spent` challenge → u64be
+//! expiry; `meta` `log_size` → u64be; `log_nodes` see `crate::log::tree`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, abort,
+};
+use sled::{Transactional, Tree};
+
+use super::group_commit::GroupCommit;
+use super::records::{self, CaseRecord, Recipient, StatementSlot, StoredCase, StoredRecipient};
+use super::{Conflict, FlushStats, NewCase, Signer, Store, StoreError, SyncFuture};
+use crate::crypto::CaseId;
+use crate::crypto::item::Item;
+use crate::receipts::chain_hash;
+
+const LOG_SIZE_KEY: &[u8] = b"log_size";
+
+pub struct SledStore {
+    db: sled::Db,
+    cases: Tree,
+    case_refs: Tree,
+    verifiers: Tree,
+    items: Tree,
+    item_ids: Tree,
+    statements: Tree,
+    recipients: Tree,
+    pow_spent: Tree,
+    meta: Tree,
+    log_nodes: Tree,
+    /// Held while a statement's slot is chosen, the statement signed and stored, so log
+    /// indices and case sequence numbers are handed out exactly once and in order.
+    append_lock: Mutex<()>,
+    commit: Arc<GroupCommit>,
+}
+
+type TxError = ConflictableTransactionError<Conflict>;
+
+fn tx_result<T>(r: Result<T, TransactionError<Conflict>>) -> Result<T, StoreError> {
+    r.map_err(|e| match e {
+        TransactionError::Abort(c) => StoreError::Conflict(c),
+        TransactionError::Storage(e) => StoreError::from(e),
+    })
+}
+
+fn seq_key(case_id: &CaseId, seq: u32) -> Vec<u8> {
+    let mut key = case_id.to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+fn item_key(case_id: &CaseId, seq: u32, item_id: &[u8; 16]) -> Vec<u8> {
+    let mut key = seq_key(case_id, seq);
+    key.extend_from_slice(item_id);
+    key
+}
+
+fn id_key(case_id: &CaseId, item_id: &[u8; 16]) -> Vec<u8> {
+    let mut key = case_id.to_vec();
+    key.extend_from_slice(item_id);
+    key
+}
+
+fn read_u64(bytes: &[u8]) -> Result<u64, StoreError> {
+    let arr: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("a counter is not 8 bytes".into()))?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the database folder.
+    pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            // The flusher thread syncs on demand; the background flush only bounds how much
+            // unacknowledged work a crash can lose.
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked {
+                        path: path.display().to_string(),
+                    }
+                }
+                other => StoreError::from(other),
+            })?;
+        let commit = Arc::new(
+            GroupCommit::start(db.clone()).map_err(|e| StoreError::Storage(e.to_string()))?,
+        );
+        Ok(SledStore {
+            cases: db.open_tree("cases")?,
+            case_refs: db.open_tree("case_refs")?,
+            verifiers: db.open_tree("verifiers")?,
+            items: db.open_tree("items")?,
+            item_ids: db.open_tree("item_ids")?,
+            statements: db.open_tree("statements")?,
+            recipients: db.open_tree("recipients")?,
+            pow_spent: db.open_tree("pow_spent")?,
+            meta: db.open_tree("meta")?,
+            log_nodes: db.open_tree("log_nodes")?,
+            append_lock: Mutex::new(()),
+            commit,
+            db,
+        })
+    }
+
+    pub fn flush_stats(&self) -> &FlushStats {
+        self.commit.stats()
+    }
+
+    /// The tree that holds the transparency log's nodes (read side of `crate::log`).
+    pub fn log_nodes(&self) -> &Tree {
+        &self.log_nodes
+    }
+
+    /// The number of leaves in the transparency log.
+    pub fn log_size(&self) -> Result<u64, StoreError> {
+        match self.meta.get(LOG_SIZE_KEY)? {
+            None => Ok(0),
+            Some(bytes) => read_u64(&bytes),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        // A panic while holding the lock cannot leave the database half-written (transactions
+        // are atomic), so a poisoned lock is safe to keep using.
+        self.append_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn load_case(&self, case_id: &[u8]) -> Result<Option<CaseRecord>, StoreError> {
+        match self.cases.get(case_id)? {
+            None => Ok(None),
+            Some(bytes) => records::decode::<StoredCase>(&bytes)
+                .map(|c| Some(c.into_current()))
+                .map_err(|e| StoreError::Corrupt(format!("case: {e}"))),
+        }
+    }
+
+    fn case_via_index(&self, index: &Tree, key: &[u8]) -> Result<Option<CaseRecord>, StoreError> {
+        match index.get(key)? {
+            None => Ok(None),
+            Some(case_id) => self.load_case(&case_id),
+        }
+    }
+}
+
+/// Appends `leaf` to the transparency log inside a transaction, checking it lands at the
+/// index the statement was signed with.
+fn append_log_leaf(
+    meta: &TransactionalTree,
+    nodes: &TransactionalTree,
+    expected_index: u64,
+    leaf: &[u8],
+) -> Result<(), TxError> {
+    let size = match meta.get(LOG_SIZE_KEY)? {
+        None => 0,
+        Some(bytes) => u64::from_be_bytes(
+            bytes
+                .as_ref()
+                .try_into()
+                .map_err(|_| ConflictableTransactionError::Storage(corrupt_counter()))?,
+        ),
+    };
+    if size != expected_index {
+        // Only reachable if something wrote the log outside the append lock.
+        return Err(ConflictableTransactionError::Storage(sled::Error::ReportableBug(
+            format!("log size {size} but statement signed for index {expected_index}"),
+        )));
+    }
+    let new_size = crate::log::tree::append(nodes, size, leaf).map_err(|e| {
+        match e.into_conflictable::<crate::log::LogError>() {
+            ConflictableTransactionError::Abort(broken) => ConflictableTransactionError::Storage(
+                sled::Error::ReportableBug(format!("log append: {broken}")),
+            ),
+            ConflictableTransactionError::Conflict => ConflictableTransactionError::Conflict,
+            ConflictableTransactionError::Storage(e) => ConflictableTransactionError::Storage(e),
+        }
+    })?;
+    meta.insert(LOG_SIZE_KEY, &new_size.to_be_bytes())?;
+    Ok(())
+}
+
+fn corrupt_counter() -> sled::Error {
+    sled::Error::Unsupported("the log size counter is corrupt".into())
+}
+
+impl Store for SledStore {
+    fn create_case(&self, new: NewCase, sign_receipt: Signer<'_>) -> Result<String, StoreError> {
+        let _guard = self.lock();
+        let slot = StatementSlot {
+            seq: 0,
+            prev: None,
+            log_index: self.log_size()?,
+        };
+        let receipt = sign_receipt(&slot);
+        let mut record = new.record;
+        record.statement_count = 1;
+        record.last_statement_hash = chain_hash(&receipt);
+        let case_id = record.case_id;
+        let case_bytes = records::encode(&StoredCase::V1(record.clone()));
+        let trees = (
+            &self.cases,
+            &self.case_refs,
+            &self.verifiers,
+            &self.items,
+            &self.item_ids,
+            &self.statements,
+            &self.pow_spent,
+            &self.meta,
+            &self.log_nodes,
+        );
+        let result = trees.transaction(
+            |(cases, refs, verifiers, items, item_ids, statements, spent, meta, nodes)| {
+                if spent.get(&new.pow_challenge[..])?.is_some() {
+                    return abort(Conflict::PowReplayed);
+                }
+                if cases.get(case_id)?.is_some() {
+                    return abort(Conflict::DuplicateCase);
+                }
+                if verifiers.get(record.verifier)?.is_some() {
+                    return abort(Conflict::DuplicateVerifier);
+                }
+                if refs.get(record.case_ref.as_bytes())?.is_some() {
+                    return abort(Conflict::RefTaken);
+                }
+                spent.insert(&new.pow_challenge[..], &new.pow_expiry.to_be_bytes())?;
+                cases.insert(&case_id, case_bytes.as_slice())?;
+                refs.insert(record.case_ref.as_bytes(), &case_id)?;
+                verifiers.insert(&record.verifier, &case_id)?;
+                for item in &new.items {
+                    items.insert(item_key(&case_id, 0, &item.id), records::encode(item))?;
+                    item_ids.insert(id_key(&case_id, &item.id), &0u32.to_be_bytes())?;
+                }
+                statements.insert(seq_key(&case_id, 0), receipt.as_bytes())?;
+                append_log_leaf(meta, nodes, slot.log_index, receipt.as_bytes())?;
+                Ok(())
+            },
+        );
+        tx_result(result)?;
+        Ok(receipt)
+    }
+
+    fn append_item(
+        &self,
+        case_id: &CaseId,
+        item: Item,
+        sign: Signer<'_>,
+    ) -> Result<String, StoreError> {
+        let _guard = self.lock();
+        let mut record = self
+            .load_case(case_id)?
+            .ok_or(StoreError::Conflict(Conflict::NoSuchCase))?;
+        if self.item_ids.get(id_key(case_id, &item.id))?.is_some() {
+            return Err(StoreError::Conflict(Conflict::DuplicateItem));
+        }
+        let slot = StatementSlot {
+            seq: record.statement_count,
+            prev: Some(record.last_statement_hash.clone()),
+            log_index: self.log_size()?,
+        };
+        let statement = sign(&slot);
+        record.statement_count += 1;
+        record.last_statement_hash = chain_hash(&statement);
+        let case_bytes = records::encode(&StoredCase::V1(record));
+        let trees = (
+            &self.cases,
+            &self.items,
+            &self.item_ids,
+            &self.statements,
+            &self.meta,
+            &self.log_nodes,
+        );
+        let result = trees.transaction(|(cases, items, item_ids, statements, meta, nodes)| {
+            if item_ids.get(id_key(case_id, &item.id))?.is_some() {
+                return abort(Conflict::DuplicateItem);
+            }
+            cases.insert(case_id, case_bytes.as_slice())?;
+            items.insert(item_key(case_id, slot.seq, &item.id), records::encode(&item))?;
+            item_ids.insert(id_key(case_id, &item.id), &slot.seq.to_be_bytes())?;
+            statements.insert(seq_key(case_id, slot.seq), statement.as_bytes())?;
+            append_log_leaf(meta, nodes, slot.log_index, statement.as_bytes())?;
+            Ok(())
+        });
+        tx_result(result)?;
+        Ok(statement)
+    }
+
+    fn case_by_verifier(&self, verifier: &[u8; 32]) -> Result<Option<CaseRecord>, StoreError> {
+        self.case_via_index(&self.verifiers, verifier)
+    }
+
+    fn case_by_ref(&self, case_ref: &str) -> Result<Option<CaseRecord>, StoreError> {
+        self.case_via_index(&self.case_refs, case_ref.as_bytes())
+    }
+
+    fn items(&self, case_id: &CaseId) -> Result<Vec<Item>, StoreError> {
+        self.items
+            .scan_prefix(case_id)
+            .map(|entry| {
+                let (_, bytes) = entry?;
+                records::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("item: {e}")))
+            })
+            .collect()
+    }
+
+    fn statements(&self, case_id: &CaseId) -> Result<Vec<String>, StoreError> {
+        self.statements
+            .scan_prefix(case_id)
+            .map(|entry| {
+                let (_, bytes) = entry?;
+                String::from_utf8(bytes.to_vec())
+                    .map_err(|_| StoreError::Corrupt("statement is not UTF-8".into()))
+            })
+            .collect()
+    }
+
+    fn recipients(&self) -> Result<Vec<Recipient>, StoreError> {
+        self.recipients
+            .iter()
+            .map(|entry| {
+                let (_, bytes) = entry?;
+                records::decode::<StoredRecipient>(&bytes)
+                    .map(|StoredRecipient::V1(r)| r)
+                    .map_err(|e| StoreError::Corrupt(format!("recipient: {e}")))
+            })
+            .collect()
+    }
+
+    fn put_recipient(&self, recipient: &Recipient) -> Result<(), StoreError> {
+        self.recipients.insert(
+            recipient.kid.as_bytes(),
+            records::encode(&StoredRecipient::V1(recipient.clone())),
+        )?;
+        Ok(())
+    }
+
+    fn remove_recipient(&self, kid: &str) -> Result<bool, StoreError> {
+        Ok(self.recipients.remove(kid.as_bytes())?.is_some())
+    }
+
+    fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError> {
+        let mut forgotten = 0;
+        for entry in self.pow_spent.iter() {
+            let (key, expiry) = entry?;
+            if read_u64(&expiry)? < now {
+                self.pow_spent.remove(key)?;
+                forgotten += 1;
+            }
+        }
+        Ok(forgotten)
+    }
+
+    fn sync(&self) -> SyncFuture {
+        let commit = self.commit.clone();
+        Box::pin(async move { commit.wait().await.map_err(StoreError::Storage) })
+    }
+
+    fn dump(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for name in self.db.tree_names() {
+            let tree = self.db.open_tree(&name)?;
+            let name = String::from_utf8_lossy(&name).into_owned();
+            for entry in tree.iter() {
+                let (k, v) = entry?;
+                out.push((name.clone(), k.to_vec(), v.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+}

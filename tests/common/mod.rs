@@ -1,0 +1,234 @@
+//! Test harness: real sled folders under the system temp dir, a real HTTP server on loopback
+//! (in-process, or the real binary as a child process), and the protocol's Rust client.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use meldpunt::app::App;
+use meldpunt::client::recipient::RecipientKey;
+use meldpunt::client::reporter::{Draft, ReporterClient};
+use meldpunt::config::Settings;
+use meldpunt::http::RunningServer;
+use meldpunt::store::{Recipient, Store};
+
+pub const PUBLIC_URL: &str = "https://meldpunt.test";
+
+/// A fresh folder that is removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        let name = format!(
+            "meldpunt-{label}-{}-{}",
+            std::process::id(),
+            meldpunt::b64::encode(meldpunt::crypto::random_bytes::<6>())
+        );
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn settings(dir: &Path, pow_bits: u8) -> Settings {
+    let mut s = Settings::defaults();
+    s.data = dir.join("data");
+    s.keys = dir.join("keys");
+    s.public_url = PUBLIC_URL.to_owned();
+    s.pow_bits = pow_bits;
+    s
+}
+
+/// An in-process service with one national and one Amsterdam recipient.
+pub struct TestService {
+    pub dir: TempDir,
+    pub app: Arc<App>,
+    pub server: Option<RunningServer>,
+    pub national: RecipientKey,
+    pub amsterdam: RecipientKey,
+}
+
+pub fn register(store: &dyn Store, key: &RecipientKey, unit: &str) {
+    store
+        .put_recipient(&Recipient {
+            kid: key.kid.clone(),
+            public_key: key.public_key,
+            unit: unit.to_owned(),
+        })
+        .unwrap();
+}
+
+impl TestService {
+    pub fn start(pow_bits: u8) -> TestService {
+        let dir = TempDir::new("svc");
+        let app = Arc::new(App::open(settings(dir.path(), pow_bits)).unwrap());
+        let national = RecipientKey::generate();
+        let amsterdam = RecipientKey::generate();
+        register(app.store(), &national, "national");
+        register(app.store(), &amsterdam, "amsterdam");
+        let server = RunningServer::start(app.clone()).unwrap();
+        TestService {
+            dir,
+            app,
+            server: Some(server),
+            national,
+            amsterdam,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.as_ref().unwrap().url()
+    }
+
+    pub fn client(&self) -> ReporterClient {
+        ReporterClient::new(&self.url())
+    }
+}
+
+pub fn draft(unit: &str, text: &str) -> Draft {
+    Draft {
+        theme: "exclusion".into(),
+        unit: unit.into(),
+        relation: Some("employee".into()),
+        report: serde_json::json!({
+            "what": text,
+            "when": "voorjaar 2026",
+            "where": "bureau",
+            "wants": "investigation",
+        }),
+    }
+}
+
+/// Every byte of every file under `dir`.
+pub fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The `meldpunt` binary Cargo built for these tests.
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+}
+
+/// A free loopback port (racy in principle; fine for tests).
+pub fn free_port(ip: &str) -> u16 {
+    TcpListener::bind(format!("{ip}:0"))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `meldpunt serve` as a child process, its stderr going to `log`.
+pub struct ServiceProcess {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl ServiceProcess {
+    pub fn spawn(dir: &Path, addr: SocketAddr, log: &Path, extra_env: &[(&str, &str)]) -> Self {
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let mut cmd = binary();
+        cmd.arg("serve")
+            .env_clear()
+            .env("MELDPUNT_BIND", addr.to_string())
+            .env("MELDPUNT_DATA", dir.join("data"))
+            .env("MELDPUNT_KEYS", dir.join("keys"))
+            .env("MELDPUNT_PUBLIC_URL", PUBLIC_URL)
+            .env("MELDPUNT_POW_BITS", "0")
+            .stdout(Stdio::null())
+            .stderr(log_file);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        let started = Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the service did not start; log:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        ServiceProcess { child, addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGTERM and wait: a graceful stop.
+    pub fn terminate(mut self) {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGKILL: the process gets no chance to flush anything.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// Runs the binary with `args` against the folders in `dir`; returns stdout, panics on failure.
+pub fn run_cli(dir: &Path, args: &[&str]) -> String {
+    let out = binary()
+        .args(args)
+        .env_clear()
+        .env("MELDPUNT_DATA", dir.join("data"))
+        .env("MELDPUNT_KEYS", dir.join("keys"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "meldpunt {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Lines of a log file.
+pub fn log_lines(path: &Path) -> Vec<String> {
+    BufReader::new(std::fs::File::open(path).unwrap())
+        .lines()
+        .map(|l| l.unwrap())
+        .collect()
+}
