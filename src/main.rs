@@ -1,6 +1,8 @@
 //! The `meldpunt` binary: parses the command line and runs it. See `meldpunt --help`.
 #![forbid(unsafe_code)]
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -10,6 +12,7 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .without_time()
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();

@@ -3,8 +3,8 @@
 use super::*;
 use crate::b64;
 
-/// Code bytes 00 01 .. 0f; expected values from /work/scratch/crypto/py/ref.py (Python
-/// `hashlib`/`hmac` HKDF and `cryptography` X25519), independent of this crate.
+/// Code bytes 00 01 .. 0f; expected values from an independent Python reference
+/// (`hashlib`/`hmac` HKDF, `cryptography` X25519).
 const KAT_DISPLAY: &str = "0004-1061-050R-3GG2-8A1C-60T3-GF6";
 const KAT_AUTH_KEY: &str = "-1vZW1OC7zpOGR4lKBFssVDmmnH6Cr9LVKMDfrsgwdM";
 const KAT_REPORTER_SK: &str = "W0ynY3Oqkfy1xCC3sC16U66UXqKJs45jHBaNJmjvs_s";

@@ -49,7 +49,7 @@ mod tests {
     use crate::b64;
     use crate::crypto::{item::ItemKind, random_bytes};
 
-    /// The items of /work/scratch/crypto/py/ref.py.
+    /// The items whose `kc` and `cmt` were computed independently in Python (hashlib, hmac).
     fn python_items() -> (CaseId, [u8; 32], Vec<Item>) {
         let key: [u8; 32] = core::array::from_fn(|i| i as u8);
         let case_id = [0xca; 16];

@@ -28,7 +28,7 @@ fn sample() -> ([u8; 32], CaseId, Item) {
 
 #[test]
 fn known_answer_from_python() {
-    // /work/scratch/crypto/py/ref.py: AESGCM from Python `cryptography`, padding per §3.5.
+    // Computed independently with AESGCM from Python `cryptography`, padding per §3.5.
     let key: [u8; 32] = core::array::from_fn(|i| i as u8);
     let item = Item::seal_with_nonce(
         &key,

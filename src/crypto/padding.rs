@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn known_lengths() {
-        // From the formula, computed independently in /work/scratch/crypto/py/ref.py.
+        // From the formula, computed independently in Python.
         let cases = [
             (0, 1024),
             (1022, 1024),

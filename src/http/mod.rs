@@ -85,6 +85,8 @@ pub fn build_server(
 /// Periodic work: forget expired challenges, write the access summary.
 pub async fn housekeeping(app: Arc<App>, counts: web::Data<AccessCounts>) {
     let mut tick = actix_web::rt::time::interval(HOUSEKEEPING_EVERY);
+    // The first tick fires at once; skip it so the first summary covers a full period.
+    tick.tick().await;
     loop {
         tick.tick().await;
         if let Err(e) = app.store().forget_expired_challenges(crate::time::now()) {
@@ -97,7 +99,8 @@ pub async fn housekeeping(app: Arc<App>, counts: web::Data<AccessCounts>) {
 /// Runs the service until SIGINT/SIGTERM, then writes the last access summary.
 pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
     let counts = web::Data::new(AccessCounts::default());
-    let server = build_server(app.clone(), counts.clone(), listener, 0)?;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let server = build_server(app.clone(), counts.clone(), listener, workers)?;
     let chores = actix_web::rt::spawn(housekeeping(app, counts.clone()));
     let result = server.await;
     chores.abort();

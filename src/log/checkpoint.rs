@@ -186,7 +186,7 @@ mod tests {
         let short = b64::encode_std([1u8; 31]);
         let cases = [
             format!("o\n1\n{root}"),
-            format!("o\n1\n"),
+            "o\n1\n".to_owned(),
             format!("\n1\n{root}\n"),
             format!("o\n01\n{root}\n"),
             format!("o\n+1\n{root}\n"),

@@ -84,8 +84,9 @@ impl ReceiptSigner {
         self.key.verifying_key()
     }
 
-    /// Raw Ed25519 signature over `message` (used by the JWS layer).
-    pub fn sign(&self, message: &[u8]) -> Signature {
+    /// Raw Ed25519 signature over `message`. Crate-private: this key signs JWS statements
+    /// only, so no other format can ever be confused with one (the log has its own note key).
+    pub(crate) fn sign(&self, message: &[u8]) -> Signature {
         self.key.sign(message)
     }
 }
