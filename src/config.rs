@@ -160,8 +160,7 @@ impl Settings {
         }
         domain::validate_list("themes", &self.themes).map_err(|m| invalid("themes", m))?;
         domain::validate_list("units", &self.units).map_err(|m| invalid("units", m))?;
-        domain::validate_list("relations", &self.relations)
-            .map_err(|m| invalid("relations", m))?;
+        domain::validate_list("relations", &self.relations).map_err(|m| invalid("relations", m))?;
         if !domain::contains(&self.units, domain::NATIONAL_UNIT) {
             return Err(invalid("units", "the list must contain `national`"));
         }

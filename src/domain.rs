@@ -50,7 +50,11 @@ pub fn default_themes() -> Vec<Choice> {
             "Grensoverschrijdend gedrag en sociale veiligheid",
             "Transgressive behaviour and social safety",
         ),
-        choice("integrity", "Integriteit en misstanden", "Integrity and misconduct"),
+        choice(
+            "integrity",
+            "Integriteit en misstanden",
+            "Integrity and misconduct",
+        ),
         choice("leadership", "Leiderschap", "Leadership"),
         choice(
             "internal_investigations",
@@ -63,7 +67,11 @@ pub fn default_themes() -> Vec<Choice> {
             "Zorg en beroepsziekten",
             "Care and occupational illness",
         ),
-        choice("internal_complaints", "Interne klachten", "Internal complaints"),
+        choice(
+            "internal_complaints",
+            "Interne klachten",
+            "Internal complaints",
+        ),
         choice("other", "Iets anders", "Something else"),
     ]
 }
@@ -73,10 +81,26 @@ pub fn default_themes() -> Vec<Choice> {
 /// about; it doubles as the recipient unit that receives every report (`NATIONAL_UNIT`).
 pub fn default_units() -> Vec<Choice> {
     vec![
-        choice("noord-nederland", "Eenheid Noord-Nederland", "Northern Netherlands unit"),
-        choice("oost-nederland", "Eenheid Oost-Nederland", "Eastern Netherlands unit"),
-        choice("midden-nederland", "Eenheid Midden-Nederland", "Central Netherlands unit"),
-        choice("noord-holland", "Eenheid Noord-Holland", "North Holland unit"),
+        choice(
+            "noord-nederland",
+            "Eenheid Noord-Nederland",
+            "Northern Netherlands unit",
+        ),
+        choice(
+            "oost-nederland",
+            "Eenheid Oost-Nederland",
+            "Eastern Netherlands unit",
+        ),
+        choice(
+            "midden-nederland",
+            "Eenheid Midden-Nederland",
+            "Central Netherlands unit",
+        ),
+        choice(
+            "noord-holland",
+            "Eenheid Noord-Holland",
+            "North Holland unit",
+        ),
         choice("amsterdam", "Eenheid Amsterdam", "Amsterdam unit"),
         choice("den-haag", "Eenheid Den Haag", "The Hague unit"),
         choice("rotterdam", "Eenheid Rotterdam", "Rotterdam unit"),
@@ -99,7 +123,11 @@ pub fn default_relations() -> Vec<Choice> {
     vec![
         choice("employee", "Medewerker", "Employee"),
         choice("former_employee", "Oud-medewerker", "Former employee"),
-        choice("family", "Familielid van een (oud-)medewerker", "Family member of a (former) employee"),
+        choice(
+            "family",
+            "Familielid van een (oud-)medewerker",
+            "Family member of a (former) employee",
+        ),
         choice("other", "Anders", "Other"),
     ]
 }
@@ -123,7 +151,10 @@ pub fn validate_list(name: &str, list: &[Choice]) -> Result<(), String> {
             return Err(format!("{name}: id {:?} must be 1-64 of [a-z0-9_-]", c.id));
         }
         if c.label.nl.trim().is_empty() || c.label.en.trim().is_empty() {
-            return Err(format!("{name}: {} needs both a Dutch and an English label", c.id));
+            return Err(format!(
+                "{name}: {} needs both a Dutch and an English label",
+                c.id
+            ));
         }
         if !seen.insert(c.id.as_str()) {
             return Err(format!("{name}: id {} appears twice", c.id));

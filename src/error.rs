@@ -38,6 +38,11 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("no such resource")]
     NotFound,
+    /// A query parameter names a position the log does not have (or a range it cannot serve).
+    #[error("{0}")]
+    InvalidRange(String),
+    #[error("no log checkpoint has been issued yet")]
+    NoCheckpoint,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("the service cannot store this right now; try again later")]
@@ -64,6 +69,8 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::NotFound => "not_found",
+            ApiError::InvalidRange(_) => "invalid_range",
+            ApiError::NoCheckpoint => "no_checkpoint",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal => "internal",
@@ -77,9 +84,10 @@ impl ApiError {
             | ApiError::UnknownTheme
             | ApiError::UnknownUnit
             | ApiError::UnknownRelation
-            | ApiError::PowInvalid(_) => 400,
+            | ApiError::PowInvalid(_)
+            | ApiError::InvalidRange(_) => 400,
             ApiError::Unauthorized => 401,
-            ApiError::NotFound => 404,
+            ApiError::NotFound | ApiError::NoCheckpoint => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::PowReplayed
             | ApiError::WrapsMismatch(_)

@@ -90,6 +90,45 @@ pub struct CaseView {
     pub statements: Vec<String>,
     pub wraps: Vec<Wrap>,
     pub items: Vec<Item>,
+    /// The newest signed checkpoint of the transparency log, if one was issued yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+    /// Aligned with `statements`: each statement's inclusion proof against `checkpoint`, or
+    /// `null` when the statement is newer than the checkpoint (or there is none).
+    #[serde(default)]
+    pub proofs: Vec<Option<InclusionProofView>>,
+}
+
+/// `GET /api/v1/log/proof/inclusion`: RFC 9162 `PATH(index, D[0:size])`, leaf side first;
+/// hashes in b64u.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionProofView {
+    pub index: u64,
+    pub size: u64,
+    #[serde(with = "serde_b64::fixed")]
+    pub leaf_hash: [u8; 32],
+    #[serde(with = "hash_list")]
+    pub path: Vec<[u8; 32]>,
+}
+
+/// `GET /api/v1/log/proof/consistency`: RFC 9162 `PROOF(from, D[0:to])`; hashes in b64u.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyProofView {
+    pub from: u64,
+    pub to: u64,
+    #[serde(with = "hash_list")]
+    pub path: Vec<[u8; 32]>,
+}
+
+/// `GET /api/v1/log/leaf-hashes`: the leaf hashes of `[start, start + hashes.len())`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeafHashesView {
+    pub start: u64,
+    #[serde(with = "hash_list")]
+    pub hashes: Vec<[u8; 32]>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -142,6 +181,26 @@ pub struct CaseExport {
     pub wraps: Vec<Wrap>,
     pub items: Vec<Item>,
     pub statements: Vec<String>,
+}
+
+/// A list of 32-byte hashes as a JSON array of b64u strings.
+mod hash_list {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(hashes: &[[u8; 32]], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(hashes.iter().map(crate::b64::encode))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|text| {
+                crate::b64::decode_array::<32>(text)
+                    .ok_or_else(|| D::Error::custom("hash: expected 32 bytes of b64u"))
+            })
+            .collect()
+    }
 }
 
 /// The `format` of a [`CaseExport`].

@@ -15,14 +15,13 @@ use crate::crypto::{commit, ct_eq, random_bytes, sha256};
 use crate::domain::{self, NATIONAL_UNIT};
 use crate::error::ApiError;
 use crate::protocol::{
-    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, MAX_ITEM_CT_LEN, MAX_STATEMENTS_PER_CASE, MAX_WRAPS,
-    PowConfig, REPORTER, RecipientView, StatementResponse, SubmitRequest, SubmitResponse,
+    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, MAX_ITEM_CT_LEN,
+    MAX_STATEMENTS_PER_CASE, MAX_WRAPS, PowConfig, REPORTER, RecipientView, StatementResponse,
+    SubmitRequest, SubmitResponse,
 };
 use crate::receipts::jws::{TYP_RECEIPT, TYP_STATEMENT, sign_statement};
 use crate::receipts::{Party, StatementPayload, Status};
-use crate::store::{
-    CaseRecord, Conflict, NewCase, Recipient, StatementSlot, Store, StoreError,
-};
+use crate::store::{CaseRecord, Conflict, NewCase, Recipient, StatementSlot, Store, StoreError};
 use crate::time::{self, DAY};
 
 /// How many times a submission retries when its random reference collides.
@@ -79,6 +78,12 @@ fn check_item_size(item: &Item) -> Result<(), ApiError> {
             "item ct must be {MIN_ITEM_CT_LEN} to {MAX_ITEM_CT_LEN} bytes (padded plaintext and tag)"
         )));
     }
+    // Any other length would leak the plaintext's length more precisely than Padmé allows.
+    if !item.has_padded_len() {
+        return Err(ApiError::InvalidRequest(
+            "item ct length is not a Padmé length plus the tag".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -108,7 +113,9 @@ fn validate_submission(app: &App, req: &SubmitRequest) -> Result<(), ApiError> {
     }
     check_item_size(item)?;
     if req.wraps.len() > MAX_WRAPS {
-        return Err(ApiError::InvalidRequest(format!("at most {MAX_WRAPS} wraps")));
+        return Err(ApiError::InvalidRequest(format!(
+            "at most {MAX_WRAPS} wraps"
+        )));
     }
     for wrap in &req.wraps {
         if wrap.purpose != WrapPurpose::Thread {
@@ -129,7 +136,9 @@ fn validate_submission(app: &App, req: &SubmitRequest) -> Result<(), ApiError> {
         .collect();
     let given: BTreeSet<String> = req.wraps.iter().map(|w| w.to.clone()).collect();
     if given.len() != req.wraps.len() {
-        return Err(ApiError::WrapsMismatch("two wraps go to the same holder".into()));
+        return Err(ApiError::WrapsMismatch(
+            "two wraps go to the same holder".into(),
+        ));
     }
     if given != expected {
         let missing = expected.difference(&given).count();
@@ -250,6 +259,8 @@ pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
             .into_iter()
             .filter(is_thread_item)
             .collect(),
+        checkpoint: None,
+        proofs: Vec::new(),
     })
 }
 
@@ -260,7 +271,9 @@ pub async fn post_message(
 ) -> Result<StatementResponse, ApiError> {
     let case = authenticate(app, auth_key)?;
     if item.kind != ItemKind::Message {
-        return Err(ApiError::InvalidRequest("the item's kind must be message".into()));
+        return Err(ApiError::InvalidRequest(
+            "the item's kind must be message".into(),
+        ));
     }
     check_item_size(&item)?;
     if case.statement_count >= MAX_STATEMENTS_PER_CASE {
@@ -319,7 +332,11 @@ mod tests {
         let r = new_case_ref();
         assert_eq!(r.len(), 12);
         assert!(r.starts_with("MP-") && r.as_bytes()[7] == b'-');
-        assert!(r[3..].chars().all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
+        assert!(
+            r[3..]
+                .chars()
+                .all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c))
+        );
         assert_ne!(new_case_ref(), new_case_ref());
     }
 }

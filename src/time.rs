@@ -70,13 +70,22 @@ mod tests {
         // 2026-11-28T14:00:00Z
         let t = 1_795_874_400;
         assert_eq!(civil_from_days((t / DAY) as i64), (2026, 11, 28));
-        assert_eq!(civil_from_days((add_months(t, 3) / DAY) as i64), (2027, 2, 28));
+        assert_eq!(
+            civil_from_days((add_months(t, 3) / DAY) as i64),
+            (2027, 2, 28)
+        );
         assert_eq!(add_months(t, 3) % DAY, 14 * HOUR);
         // 2024-11-30 + 3 months = 2025-02-28; 2023-11-30 + 3 = 2024-02-29.
         let d = days_from_civil(2024, 11, 30) as u64 * DAY;
-        assert_eq!(civil_from_days((add_months(d, 3) / DAY) as i64), (2025, 2, 28));
+        assert_eq!(
+            civil_from_days((add_months(d, 3) / DAY) as i64),
+            (2025, 2, 28)
+        );
         let d = days_from_civil(2023, 11, 30) as u64 * DAY;
-        assert_eq!(civil_from_days((add_months(d, 3) / DAY) as i64), (2024, 2, 29));
+        assert_eq!(
+            civil_from_days((add_months(d, 3) / DAY) as i64),
+            (2024, 2, 29)
+        );
         for days in [0i64, 59, 60, 10_000, 20_000, 30_000] {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);

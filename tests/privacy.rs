@@ -7,7 +7,9 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{ServiceProcess, TempDir, contains, draft, files_under, free_port, log_lines, run_cli};
+use common::{
+    ServiceProcess, TempDir, contains, draft, files_under, free_port, log_lines, run_cli,
+};
 use meldpunt::client::reporter::ReporterClient;
 
 #[test]
@@ -22,10 +24,22 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
         .unwrap()
         .trim()
         .to_owned();
-    run_cli(dir.path(), &["recipient", "add", "--unit", "national", "--public-key", &public_key]);
+    run_cli(
+        dir.path(),
+        &[
+            "recipient",
+            "add",
+            "--unit",
+            "national",
+            "--public-key",
+            &public_key,
+        ],
+    );
 
     // Serve on 127.0.0.7; the client connects from 127.0.0.1, so that address must not appear.
-    let addr: SocketAddr = format!("127.0.0.7:{}", free_port("127.0.0.7")).parse().unwrap();
+    let addr: SocketAddr = format!("127.0.0.7:{}", free_port("127.0.0.7"))
+        .parse()
+        .unwrap();
     let log = dir.path().join("service.log");
     let service = ServiceProcess::spawn(dir.path(), addr, &log, &[("RUST_LOG", "debug")]);
     let client = ReporterClient::new(&service.url());
@@ -33,13 +47,29 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
     let canary = "KANARIE-7f3a9c1e-canary";
     let message_canary = "BERICHT-51d0e2aa-canary";
     let submitted = client.submit(&draft("amsterdam", canary)).unwrap();
-    client.send_message(&submitted.access_code, message_canary).unwrap();
-    assert_eq!(client.case(&submitted.access_code).unwrap().messages, vec![message_canary]);
+    client
+        .send_message(&submitted.access_code, message_canary)
+        .unwrap();
+    assert_eq!(
+        client.case(&submitted.access_code).unwrap().messages,
+        vec![message_canary]
+    );
 
     // Reporter responses carry no cookie and the security headers.
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-    for path in ["/api/v1/config", "/api/v1/pow", "/api/v1/reporter/case", "/nothing"] {
-        let res = agent.get(format!("{}{path}", service.url())).call().unwrap();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    for path in [
+        "/api/v1/config",
+        "/api/v1/pow",
+        "/api/v1/reporter/case",
+        "/nothing",
+    ] {
+        let res = agent
+            .get(format!("{}{path}", service.url()))
+            .call()
+            .unwrap();
         let h = res.headers();
         assert!(h.get("set-cookie").is_none(), "{path} sets a cookie");
         let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
@@ -52,11 +82,20 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
 
     // The recipient reads it through the CLI, so the plaintext does exist for them.
     let export_file = dir.path().join("case.json");
-    let export = run_cli(dir.path(), &["case", "export", "--ref", &submitted.case_ref]);
+    let export = run_cli(
+        dir.path(),
+        &["case", "export", "--ref", &submitted.case_ref],
+    );
     std::fs::write(&export_file, &export).unwrap();
     let opened = run_cli(
         dir.path(),
-        &["case", "open", "--key", key_file.to_str().unwrap(), export_file.to_str().unwrap()],
+        &[
+            "case",
+            "open",
+            "--key",
+            key_file.to_str().unwrap(),
+            export_file.to_str().unwrap(),
+        ],
     );
     assert!(opened.contains(canary) && opened.contains(message_canary));
     std::fs::remove_file(&export_file).unwrap();
@@ -69,8 +108,14 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
         ("report canary", canary.as_bytes().to_vec()),
         ("message canary", message_canary.as_bytes().to_vec()),
         ("access code", code.as_bytes().to_vec()),
-        ("access code without hyphens", code.replace('-', "").into_bytes()),
-        ("access code bytes", submitted.access_code.as_bytes().to_vec()),
+        (
+            "access code without hyphens",
+            code.replace('-', "").into_bytes(),
+        ),
+        (
+            "access code bytes",
+            submitted.access_code.as_bytes().to_vec(),
+        ),
         ("auth key", keys.auth_key.to_vec()),
         ("auth key b64u", auth_b64.into_bytes()),
         ("rb", keys.rb.to_vec()),
@@ -78,18 +123,35 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
         ("client address", b"127.0.0.1".to_vec()),
     ];
     let files = files_under(dir.path());
-    assert!(files.iter().any(|(p, _)| p.starts_with(dir.path().join("data"))));
+    assert!(
+        files
+            .iter()
+            .any(|(p, _)| p.starts_with(dir.path().join("data")))
+    );
     for (path, bytes) in &files {
         for (what, secret) in &secrets {
-            assert!(!contains(bytes, secret), "{} holds the {what}", path.display());
+            assert!(
+                !contains(bytes, secret),
+                "{} holds the {what}",
+                path.display()
+            );
         }
     }
     let lines = log_lines(&log);
-    assert!(!lines.is_empty(), "the log captured nothing; the test would prove nothing");
+    assert!(
+        !lines.is_empty(),
+        "the log captured nothing; the test would prove nothing"
+    );
     for line in &lines {
         for (what, secret) in &secrets {
-            assert!(!contains(line.as_bytes(), secret), "log line holds the {what}: {line}");
+            assert!(
+                !contains(line.as_bytes(), secret),
+                "log line holds the {what}: {line}"
+            );
         }
-        assert!(!line.to_lowercase().contains("ureq"), "log names the user agent: {line}");
+        assert!(
+            !line.to_lowercase().contains("ureq"),
+            "log names the user agent: {line}"
+        );
     }
 }

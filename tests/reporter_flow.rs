@@ -15,7 +15,9 @@ use meldpunt::reporting::export_case;
 fn submit_read_reply_and_recipient_decrypts() {
     let svc = TestService::start(8);
     let client = svc.client();
-    let submitted = client.submit(&draft("amsterdam", "Mijn leidinggevende sluit mij buiten.")).unwrap();
+    let submitted = client
+        .submit(&draft("amsterdam", "Mijn leidinggevende sluit mij buiten."))
+        .unwrap();
 
     // The receipt verifies against the published JWKS (client.submit checked cmt and sub too).
     let jwks = client.jwks().unwrap();
@@ -26,18 +28,36 @@ fn submit_read_reply_and_recipient_decrypts() {
     assert_eq!(receipt.payload.seq, 0);
     assert_eq!(receipt.payload.status, Some(Status::Received));
     assert_eq!(receipt.payload.iss, common::PUBLIC_URL);
-    assert_eq!(receipt.payload.iat % 3600, 0, "receipt time is kept to the hour");
-    assert_eq!(receipt.payload.log, 0, "the first statement is the log's first leaf");
+    assert_eq!(
+        receipt.payload.iat % 3600,
+        0,
+        "receipt time is kept to the hour"
+    );
+    assert_eq!(
+        receipt.payload.log, 0,
+        "the first statement is the log's first leaf"
+    );
 
     // With the access code (typed the way a person would), the reporter reads the case.
-    let typed = submitted.access_code.display().to_lowercase().replace('-', " ");
+    let typed = submitted
+        .access_code
+        .display()
+        .to_lowercase()
+        .replace('-', " ");
     let code = AccessCode::parse(&typed).unwrap();
     let opened = client.case(&code).unwrap();
     assert_eq!(opened.view.case_ref, submitted.case_ref);
     assert_eq!(opened.view.status, Status::Received);
     assert_eq!(opened.view.statements, vec![submitted.receipt.clone()]);
-    assert_eq!(opened.report["what"], "Mijn leidinggevende sluit mij buiten.");
-    assert_eq!(opened.view.wraps.len(), 1, "the reporter sees only their own wrap");
+    assert_eq!(
+        opened.report["what"],
+        "Mijn leidinggevende sluit mij buiten."
+    );
+    assert_eq!(
+        opened.view.wraps.len(),
+        1,
+        "the reporter sees only their own wrap"
+    );
     assert_eq!(
         opened.view.deadlines.acknowledge_by,
         receipt.payload.iat + 7 * 24 * 3600
@@ -45,27 +65,58 @@ fn submit_read_reply_and_recipient_decrypts() {
     assert_eq!(opened.view.deadlines.feedback_by, None);
 
     // A message gets a signed statement chained to the receipt.
-    let statement = client.send_message(&code, "Aanvulling: het gebeurde twee keer.").unwrap();
+    let statement = client
+        .send_message(&code, "Aanvulling: het gebeurde twee keer.")
+        .unwrap();
     let verified = verifier.verify(&statement).unwrap();
     assert_eq!(verified.typ, TYP_STATEMENT);
     let p = verified.payload;
-    assert_eq!((p.seq, p.kind, p.from), (1, Some(StatementKind::Message), Some(Party::Reporter)));
-    assert_eq!(p.prev.as_deref(), Some(chain_hash(&submitted.receipt).as_str()));
+    assert_eq!(
+        (p.seq, p.kind, p.from),
+        (1, Some(StatementKind::Message), Some(Party::Reporter))
+    );
+    assert_eq!(
+        p.prev.as_deref(),
+        Some(chain_hash(&submitted.receipt).as_str())
+    );
     assert_eq!(p.log, 1);
     let opened = client.case(&code).unwrap();
-    assert_eq!(opened.messages, vec!["Aanvulling: het gebeurde twee keer.".to_owned()]);
+    assert_eq!(
+        opened.messages,
+        vec!["Aanvulling: het gebeurde twee keer.".to_owned()]
+    );
     assert_eq!(opened.statements.len(), 2);
-    let message_item = opened.view.items.iter().find(|i| i.kind == ItemKind::Message).unwrap();
-    assert_eq!(p.item.as_deref(), Some(meldpunt::b64::encode(message_item.hash()).as_str()));
+    let message_item = opened
+        .view
+        .items
+        .iter()
+        .find(|i| i.kind == ItemKind::Message)
+        .unwrap();
+    assert_eq!(
+        p.item.as_deref(),
+        Some(meldpunt::b64::encode(message_item.hash()).as_str())
+    );
 
     // Both the unit's and the national recipient open the export, receipt and cmt checked.
-    let export = export_case(svc.app.store(), &submitted.case_ref).unwrap().unwrap();
+    let export = export_case(svc.app.store(), &submitted.case_ref)
+        .unwrap()
+        .unwrap();
     for key in [&svc.amsterdam, &svc.national] {
         let opened = open_export(&export, key, Some(&verifier)).unwrap();
         assert!(opened.receipt_checked);
-        let report = opened.items.iter().find(|i| i.kind == ItemKind::Report).unwrap();
-        assert_eq!(report.content["what"], "Mijn leidinggevende sluit mij buiten.");
-        assert_eq!(opened.message_texts(), vec!["Aanvulling: het gebeurde twee keer.".to_owned()]);
+        let report = opened
+            .items
+            .iter()
+            .find(|i| i.kind == ItemKind::Report)
+            .unwrap();
+        assert_eq!(
+            report.content["what"],
+            "Mijn leidinggevende sluit mij buiten."
+        );
+        assert_eq!(
+            opened.message_texts(),
+            vec!["Aanvulling: het gebeurde twee keer.".to_owned()]
+        );
     }
 }
 
@@ -73,8 +124,12 @@ fn submit_read_reply_and_recipient_decrypts() {
 fn reports_reach_only_their_unit_and_national() {
     let svc = TestService::start(0);
     let client = svc.client();
-    let submitted = client.submit(&draft("rotterdam", "Iets in Rotterdam.")).unwrap();
-    let export = export_case(svc.app.store(), &submitted.case_ref).unwrap().unwrap();
+    let submitted = client
+        .submit(&draft("rotterdam", "Iets in Rotterdam."))
+        .unwrap();
+    let export = export_case(svc.app.store(), &submitted.case_ref)
+        .unwrap()
+        .unwrap();
     let holders: Vec<&str> = export.wraps.iter().map(|w| w.to.as_str()).collect();
     assert_eq!(holders.len(), 2, "reporter and national: {holders:?}");
     assert!(holders.contains(&"reporter") && holders.contains(&svc.national.kid.as_str()));
@@ -87,17 +142,26 @@ fn wrong_and_unknown_codes_look_the_same() {
     let svc = TestService::start(0);
     let client = svc.client();
     let submitted = client.submit(&draft("amsterdam", "x")).unwrap();
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
     let fetch = |auth: Option<String>| {
         let mut req = agent.get(format!("{}/api/v1/reporter/case", svc.url()));
         if let Some(auth) = auth {
             req = req.header("Authorization", auth);
         }
         let mut res = req.call().unwrap();
-        (res.status().as_u16(), res.body_mut().read_to_string().unwrap())
+        (
+            res.status().as_u16(),
+            res.body_mut().read_to_string().unwrap(),
+        )
     };
     let bearer = |code: &AccessCode| {
-        format!("Bearer {}", meldpunt::b64::encode(code.derive_keys().auth_key.as_ref()))
+        format!(
+            "Bearer {}",
+            meldpunt::b64::encode(code.derive_keys().auth_key.as_ref())
+        )
     };
     // The right code works.
     assert_eq!(fetch(Some(bearer(&submitted.access_code))).0, 200);

@@ -71,7 +71,9 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
     match cmd {
         RecipientCommand::Add { unit, public_key } => {
             if !domain::contains(&settings.units, &unit) {
-                return Err(format!("unknown unit {unit:?}; see the units in the settings"));
+                return Err(format!(
+                    "unknown unit {unit:?}; see the units in the settings"
+                ));
             }
             let public_key = crate::b64::decode_array::<32>(&public_key)
                 .ok_or("the public key must be 32 bytes of b64u")?;
@@ -88,7 +90,12 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
         }
         RecipientCommand::List => {
             for r in store.recipients().map_err(|e| e.to_string())? {
-                println!("{}\t{}\t{}", r.kid, r.unit, crate::b64::encode(r.public_key));
+                println!(
+                    "{}\t{}\t{}",
+                    r.kid,
+                    r.unit,
+                    crate::b64::encode(r.public_key)
+                );
             }
         }
         RecipientCommand::Remove { kid } => {
@@ -103,7 +110,9 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
 }
 
 fn flush(store: &SledStore) -> Result<(), String> {
-    actix_web::rt::System::new().block_on(store.sync()).map_err(|e| e.to_string())
+    actix_web::rt::System::new()
+        .block_on(store.sync())
+        .map_err(|e| e.to_string())
 }
 
 fn export(settings: &Settings, case_ref: &str) -> Result<(), String> {

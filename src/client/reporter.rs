@@ -14,8 +14,7 @@ use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
 use crate::crypto::{commit, random_bytes};
 use crate::pow;
 use crate::protocol::{
-    CaseView, ConfigView, PowSolution, REPORTER, StatementResponse, SubmitRequest,
-    SubmitResponse,
+    CaseView, ConfigView, PowSolution, REPORTER, StatementResponse, SubmitRequest, SubmitResponse,
 };
 use crate::receipts::jws::StatementVerifier;
 use crate::receipts::keys::Jwks;
@@ -80,7 +79,10 @@ fn parse<T: DeserializeOwned>(
     Err(ClientError::Api {
         status,
         code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
-        message: body["error"]["message"].as_str().unwrap_or(&text).to_owned(),
+        message: body["error"]["message"]
+            .as_str()
+            .unwrap_or(&text)
+            .to_owned(),
     })
 }
 
@@ -127,8 +129,14 @@ pub fn prepare_submission(
     ];
     for r in recipients_for(&recipients, &draft.unit) {
         wraps.push(
-            seal_case_key(&r.public_key, &r.kid, &case_id, WrapPurpose::Thread, &thread_key)
-                .map_err(crypto)?,
+            seal_case_key(
+                &r.public_key,
+                &r.kid,
+                &case_id,
+                WrapPurpose::Thread,
+                &thread_key,
+            )
+            .map_err(crypto)?,
         );
     }
     let kc = commit::key_commitment(&thread_key);
@@ -165,8 +173,14 @@ pub fn seal_message(
         })
         .map_err(|e| ClientError::Protocol(e.to_string()))?,
     );
-    Item::seal(thread_key, case_id, random_bytes::<16>(), ItemKind::Message, &plain)
-        .map_err(|e| ClientError::Crypto(e.to_string()))
+    Item::seal(
+        thread_key,
+        case_id,
+        random_bytes::<16>(),
+        ItemKind::Message,
+        &plain,
+    )
+    .map_err(|e| ClientError::Crypto(e.to_string()))
 }
 
 /// Opens the reporter's thread key from a case's wraps.
@@ -272,9 +286,10 @@ impl ReporterClient {
         if payload.cmt.as_deref() != Some(crate::b64::encode(prepared.cmt).as_str()) {
             return Err(ClientError::BadReceipt("cmt differs from ours".into()));
         }
-        if payload.sub.as_deref() != Some(crate::b64::encode(prepared.request.binding).as_str())
-        {
-            return Err(ClientError::BadReceipt("sub differs from our binding".into()));
+        if payload.sub.as_deref() != Some(crate::b64::encode(prepared.request.binding).as_str()) {
+            return Err(ClientError::BadReceipt(
+                "sub differs from our binding".into(),
+            ));
         }
         Ok(payload)
     }
@@ -331,7 +346,8 @@ impl ReporterClient {
     /// Sends an item as it is; returns the signed statement.
     pub fn post_item(&self, code: &AccessCode, item: &Item) -> Result<String, ClientError> {
         let auth = Zeroizing::new(crate::b64::encode(code.derive_keys().auth_key.as_ref()));
-        let response: StatementResponse = self.post("/api/v1/reporter/messages", Some(&auth), item)?;
+        let response: StatementResponse =
+            self.post("/api/v1/reporter/messages", Some(&auth), item)?;
         Ok(response.statement)
     }
 }

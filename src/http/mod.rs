@@ -39,7 +39,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/pow").route(web::get().to(reporter::pow)))
         .service(resource("/api/v1/reports").route(web::post().to(reporter::submit)))
         .service(resource("/api/v1/reporter/case").route(web::get().to(reporter::read_case)))
-        .service(resource("/api/v1/reporter/messages").route(web::post().to(reporter::post_message)))
+        .service(
+            resource("/api/v1/reporter/messages").route(web::post().to(reporter::post_message)),
+        )
         .service(resource("/.well-known/jwks.json").route(web::get().to(reporter::jwks)));
 }
 
@@ -52,7 +54,10 @@ async fn count_access(
     let res = next.call(req).await?;
     if let Some(counts) = counts {
         // The route pattern, never the raw path: paths could carry anything a client typed.
-        let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".into());
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".into());
         counts.record(&method, &route, res.status().as_u16());
     }
     Ok(res)

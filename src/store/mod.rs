@@ -79,6 +79,9 @@ pub struct NewCase {
 /// Makes the signed statement for a slot; called once, under the append lock.
 pub type Signer<'a> = &'a (dyn Fn(&StatementSlot) -> String + Sync);
 
+/// One record of [`Store::dump`]: tree name, key, value.
+pub type DumpEntry = (String, Vec<u8>, Vec<u8>);
+
 pub type SyncFuture = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
 
 pub trait Store: Send + Sync + 'static {
@@ -103,8 +106,15 @@ pub trait Store: Send + Sync + 'static {
     fn remove_recipient(&self, kid: &str) -> Result<bool, StoreError>;
     /// Forgets spent challenges that expired before `now`; they can no longer be replayed.
     fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError>;
+    /// The newest signed transparency-log checkpoint, if one was issued (DESIGN §5).
+    fn latest_checkpoint(&self) -> Result<Option<String>, StoreError>;
+    /// The signed checkpoint that was issued for a tree of `size` leaves, if any.
+    fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
+    /// Records a signed checkpoint of `size` leaves as the newest one and in the history by
+    /// size, both at once. Durable after the next [`Store::sync`].
+    fn put_checkpoint(&self, size: u64, note: &str) -> Result<(), StoreError>;
     /// Resolves when every change made before the call is on disk.
     fn sync(&self) -> SyncFuture;
     /// Every record, for tests that prove a request changed nothing.
-    fn dump(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, StoreError>;
+    fn dump(&self) -> Result<Vec<DumpEntry>, StoreError>;
 }

@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::CaseId;
 use crate::crypto::serde_b64;
 use crate::crypto::wrap::Wrap;
-use crate::crypto::CaseId;
 use crate::receipts::Status;
 
 /// A case as stored: its metadata, the reporter's and recipients' wraps, and where its

@@ -5,24 +5,30 @@
 //! `items` case_id‖u32be(seq)‖item_id → item (seq = the statement that brought it, so a scan
 //! yields arrival order); `item_ids` case_id‖item_id → u32be(seq); `statements`
 //! case_id‖u32be(seq) → JWS; `recipients` kid → recipient; `pow_spent` challenge → u64be
-//! expiry; `meta` `log_size` → u64be; `log_nodes` see `crate::log::tree`.
+//! expiry; `meta` `log_size` → u64be; `log_nodes` see `crate::log::tree`; `checkpoints`
+//! `latest` → signed note and `s`‖u64be(size) → signed note (the history).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, TransactionalTree, abort,
-};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree, abort};
 use sled::{Transactional, Tree};
 
 use super::group_commit::GroupCommit;
 use super::records::{self, CaseRecord, Recipient, StatementSlot, StoredCase, StoredRecipient};
-use super::{Conflict, FlushStats, NewCase, Signer, Store, StoreError, SyncFuture};
+use super::{Conflict, DumpEntry, FlushStats, NewCase, Signer, Store, StoreError, SyncFuture};
 use crate::crypto::CaseId;
 use crate::crypto::item::Item;
 use crate::receipts::chain_hash;
 
 const LOG_SIZE_KEY: &[u8] = b"log_size";
+const LATEST_CHECKPOINT_KEY: &[u8] = b"latest";
+
+fn checkpoint_key(size: u64) -> [u8; 9] {
+    let mut key = [b's'; 9];
+    key[1..].copy_from_slice(&size.to_be_bytes());
+    key
+}
 
 pub struct SledStore {
     db: sled::Db,
@@ -36,6 +42,7 @@ pub struct SledStore {
     pow_spent: Tree,
     meta: Tree,
     log_nodes: Tree,
+    checkpoints: Tree,
     /// Held while a statement's slot is chosen, the statement signed and stored, so log
     /// indices and case sequence numbers are handed out exactly once and in order.
     append_lock: Mutex<()>,
@@ -107,6 +114,7 @@ impl SledStore {
             pow_spent: db.open_tree("pow_spent")?,
             meta: db.open_tree("meta")?,
             log_nodes: db.open_tree("log_nodes")?,
+            checkpoints: db.open_tree("checkpoints")?,
             append_lock: Mutex::new(()),
             commit,
             db,
@@ -172,9 +180,11 @@ fn append_log_leaf(
     };
     if size != expected_index {
         // Only reachable if something wrote the log outside the append lock.
-        return Err(ConflictableTransactionError::Storage(sled::Error::ReportableBug(
-            format!("log size {size} but statement signed for index {expected_index}"),
-        )));
+        return Err(ConflictableTransactionError::Storage(
+            sled::Error::ReportableBug(format!(
+                "log size {size} but statement signed for index {expected_index}"
+            )),
+        ));
     }
     let new_size = crate::log::tree::append(nodes, size, leaf).map_err(|e| {
         match e.into_conflictable::<crate::log::LogError>() {
@@ -187,6 +197,11 @@ fn append_log_leaf(
     })?;
     meta.insert(LOG_SIZE_KEY, &new_size.to_be_bytes())?;
     Ok(())
+}
+
+fn note_text(bytes: &[u8]) -> Result<String, StoreError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
 }
 
 fn corrupt_counter() -> sled::Error {
@@ -284,7 +299,10 @@ impl Store for SledStore {
                 return abort(Conflict::DuplicateItem);
             }
             cases.insert(case_id, case_bytes.as_slice())?;
-            items.insert(item_key(case_id, slot.seq, &item.id), records::encode(&item))?;
+            items.insert(
+                item_key(case_id, slot.seq, &item.id),
+                records::encode(&item),
+            )?;
             item_ids.insert(id_key(case_id, &item.id), &slot.seq.to_be_bytes())?;
             statements.insert(seq_key(case_id, slot.seq), statement.as_bytes())?;
             append_log_leaf(meta, nodes, slot.log_index, statement.as_bytes())?;
@@ -359,12 +377,34 @@ impl Store for SledStore {
         Ok(forgotten)
     }
 
+    fn latest_checkpoint(&self) -> Result<Option<String>, StoreError> {
+        self.checkpoints
+            .get(LATEST_CHECKPOINT_KEY)?
+            .map(|bytes| note_text(&bytes))
+            .transpose()
+    }
+
+    fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError> {
+        self.checkpoints
+            .get(checkpoint_key(size))?
+            .map(|bytes| note_text(&bytes))
+            .transpose()
+    }
+
+    fn put_checkpoint(&self, size: u64, note: &str) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        batch.insert(&checkpoint_key(size)[..], note.as_bytes());
+        batch.insert(LATEST_CHECKPOINT_KEY, note.as_bytes());
+        self.checkpoints.apply_batch(batch)?;
+        Ok(())
+    }
+
     fn sync(&self) -> SyncFuture {
         let commit = self.commit.clone();
         Box::pin(async move { commit.wait().await.map_err(StoreError::Storage) })
     }
 
-    fn dump(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, StoreError> {
+    fn dump(&self) -> Result<Vec<DumpEntry>, StoreError> {
         let mut out = Vec::new();
         for name in self.db.tree_names() {
             let tree = self.db.open_tree(&name)?;

@@ -1,0 +1,339 @@
+//! Crash safety (DESIGN §7, G5): an acknowledged submission survives `SIGKILL`.
+//!
+//! The test starts the real `meldpunt serve` binary, has 8 client threads submit reports in a
+//! loop, kills the process with SIGKILL at a random moment after 20–60 receipts were fully
+//! received, restarts it on the same folders and checks that every receipt it had handed out,
+//! in this round and all earlier ones, resolves with the reporter's access code to its stored
+//! case: the case's first statement is that receipt, the receipt's signature verifies, and its
+//! `cmt` equals the submission commitment recomputed from the stored items and the reporter's
+//! `kc`. The log indices of all receipts are distinct. Four rounds run on one data folder.
+//! Finally, with the service stopped, the store itself is checked: every receipt is the log
+//! leaf at its index, and the log holds exactly the stored statements (no half-written case
+//! after a crash).
+//!
+//! Why this test can fail: sled keeps recent writes in in-process buffers until a flush writes
+//! them to the file. A process killed with SIGKILL loses those buffers (the kernel's page cache
+//! survives a process kill, so this test does not exercise `fsync` itself; a power cut would).
+//! If the server answered `201` before `Store::sync` resolved (for example by dropping the
+//! `sync().await` in `reporting::submit`, or by waking a group-commit waiter before its flush),
+//! the receipts acknowledged in the last moments before the kill would still sit in those
+//! buffers; sled's own background flush runs only once a second, so with 8 clients submitting
+//! continuously several acknowledged receipts would be missing after the restart and
+//! `client.case` would answer `401 unauthorized` for them.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{ServiceProcess, TempDir, draft, free_port, run_cli};
+use meldpunt::client::ClientError;
+use meldpunt::client::reporter::{Prepared, ReporterClient, prepare_submission};
+use meldpunt::crypto::access_code::AccessCode;
+use meldpunt::crypto::commit::submission_commitment;
+use meldpunt::crypto::item::ItemKind;
+use meldpunt::receipts::keys::ReceiptKeys;
+use meldpunt::store::{SledStore, Store};
+
+const CLIENTS: usize = 8;
+const ROUNDS: usize = 4;
+/// The kill comes once this many receipts (plus a random 0–40) were received in a round.
+const MIN_ACKED_BEFORE_KILL: usize = 20;
+/// How long one round may take before the test gives up (the clients are stuck).
+const ROUND_LIMIT: Duration = Duration::from_secs(60);
+
+/// A submission whose `201 Created` was fully received, with what the reporter kept.
+struct Acked {
+    round: usize,
+    code: AccessCode,
+    prepared: Prepared,
+    case_ref: String,
+    receipt: String,
+}
+
+/// A value in `[0, n)` from the OS random source; enough to vary the moment of the kill.
+fn random_below(n: u64) -> u64 {
+    u64::from_le_bytes(meldpunt::crypto::random_bytes::<8>()) % n
+}
+
+fn start(dir: &Path, log: &Path) -> ServiceProcess {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port("127.0.0.1"))
+        .parse()
+        .expect("a loopback address");
+    ServiceProcess::spawn(dir, addr, log, &[])
+}
+
+/// Registers a national recipient through the CLI, as an operator would.
+fn register_national_recipient(dir: &Path) {
+    let key_file = dir.join("intake.key");
+    let key_path = key_file.to_str().expect("temp paths are UTF-8");
+    let keygen = run_cli(dir, &["keygen", "--out", key_path]);
+    let public_key = keygen
+        .lines()
+        .find_map(|l| l.strip_prefix("public key "))
+        .expect("keygen prints the public key")
+        .trim()
+        .to_owned();
+    run_cli(
+        dir,
+        &[
+            "recipient",
+            "add",
+            "--unit",
+            "national",
+            "--public-key",
+            &public_key,
+        ],
+    );
+}
+
+/// One client thread: submit until `killed` is set. Any failure before the kill is a real
+/// failure and is returned; failures after it are what a kill looks like to a client.
+fn submit_until_killed(
+    url: &str,
+    round: usize,
+    killed: &AtomicBool,
+    acked_count: &AtomicUsize,
+    acked: &Mutex<Vec<Acked>>,
+) -> Result<(), String> {
+    let client = ReporterClient::new(url);
+    let config = match client.config() {
+        Ok(config) => config,
+        Err(_) if killed.load(Ordering::SeqCst) => return Ok(()),
+        Err(e) => return Err(format!("config: {e}")),
+    };
+    let report = draft("national", "crash test report");
+    while !killed.load(Ordering::SeqCst) {
+        let attempt = || -> Result<Acked, ClientError> {
+            let code = AccessCode::generate();
+            let prepared = prepare_submission(&config, &report, &code, client.solve_pow()?)?;
+            let response = client.post_submission(&prepared.request)?;
+            Ok(Acked {
+                round,
+                code,
+                prepared,
+                case_ref: response.case_ref,
+                receipt: response.receipt,
+            })
+        };
+        match attempt() {
+            Ok(a) => {
+                acked.lock().unwrap_or_else(|p| p.into_inner()).push(a);
+                acked_count.fetch_add(1, Ordering::SeqCst);
+            }
+            // `killed` is set before the signal is sent, so an error caused by the kill is
+            // always seen after it is set.
+            Err(_) if killed.load(Ordering::SeqCst) => break,
+            Err(e) => return Err(format!("submission failed before the kill: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// Runs one round of load against a fresh start of the binary and kills it mid-load; returns
+/// the receipts that were fully received.
+fn load_and_kill(dir: &Path, log: &Path, round: usize) -> Vec<Acked> {
+    let service = start(dir, log);
+    let url = service.url();
+    let killed = AtomicBool::new(false);
+    let acked_count = AtomicUsize::new(0);
+    let acked = Mutex::new(Vec::new());
+    let kill_after = MIN_ACKED_BEFORE_KILL + random_below(41) as usize;
+    let extra_delay = Duration::from_millis(random_below(25));
+    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..CLIENTS)
+            .map(|_| s.spawn(|| submit_until_killed(&url, round, &killed, &acked_count, &acked)))
+            .collect();
+        let started = Instant::now();
+        while acked_count.load(Ordering::SeqCst) < kill_after
+            && workers.iter().any(|w| !w.is_finished())
+            && started.elapsed() < ROUND_LIMIT
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // A little jitter, so the kill does not always land just after a response.
+        std::thread::sleep(extra_delay);
+        killed.store(true, Ordering::SeqCst);
+        service.kill();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a client thread panicked".into()))
+            })
+            .collect()
+    });
+    for r in results {
+        if let Err(e) = r {
+            panic!(
+                "round {round}: {e}; service log:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+    }
+    let acked = acked.into_inner().unwrap_or_else(|p| p.into_inner());
+    assert!(
+        acked.len() >= kill_after,
+        "round {round}: only {} receipts before the time limit, wanted {kill_after}",
+        acked.len()
+    );
+    eprintln!(
+        "round {round}: killed after {} receipts (target {kill_after} + {} ms)",
+        acked.len(),
+        extra_delay.as_millis()
+    );
+    acked
+}
+
+/// Checks, against a freshly restarted service, that every receipt resolves to its case.
+fn check_all_receipts(client: &ReporterClient, all: &[Acked], after_round: usize) {
+    let mut log_indices = HashSet::new();
+    for (i, a) in all.iter().enumerate() {
+        let at = |what: &str| {
+            format!(
+                "after the kill of round {after_round}: receipt {i} (round {}, {}): {what}",
+                a.round, a.case_ref
+            )
+        };
+        let opened = client
+            .case(&a.code)
+            .unwrap_or_else(|e| panic!("{}", at(&format!("the case is gone: {e}"))));
+        let view = &opened.view;
+        assert_eq!(
+            view.case_id,
+            a.prepared.request.case_id,
+            "{}",
+            at("case_id")
+        );
+        assert_eq!(view.case_ref, a.case_ref, "{}", at("case_ref"));
+        assert_eq!(
+            view.statements.first(),
+            Some(&a.receipt),
+            "{}",
+            at("the stored receipt is not the one handed out")
+        );
+        // Signature against the service's JWKS, and cmt/sub against what the reporter sent.
+        let payload = client
+            .check_receipt(&a.receipt, &a.prepared)
+            .unwrap_or_else(|e| panic!("{}", at(&format!("receipt: {e}"))));
+        assert_eq!(opened.statements[0], payload, "{}", at("chain payload"));
+        // The commitment recomputed from what is stored now must be the one signed then.
+        let report_items: Vec<_> = view
+            .items
+            .iter()
+            .filter(|item| item.kind == ItemKind::Report)
+            .cloned()
+            .collect();
+        assert_eq!(report_items.len(), 1, "{}", at("report items"));
+        let cmt = submission_commitment(&view.case_id, &a.prepared.request.kc, &report_items);
+        assert_eq!(
+            payload.cmt.as_deref(),
+            Some(meldpunt::b64::encode(cmt).as_str()),
+            "{}",
+            at("cmt of the stored items differs from the receipt's")
+        );
+        assert_eq!(
+            opened.report,
+            draft("national", "crash test report").report,
+            "{}",
+            at("report text")
+        );
+        assert!(
+            log_indices.insert(payload.log),
+            "{}",
+            at(&format!("log index {} handed out twice", payload.log))
+        );
+    }
+}
+
+/// With the service stopped: each receipt is the log leaf at its index, and the log holds
+/// exactly the stored statements, each at the index it was signed for.
+fn check_store(dir: &Path, all: &[Acked]) {
+    let keys = ReceiptKeys::load_or_create(&dir.join("keys")).expect("receipt keys");
+    let verifier = keys.verifier();
+    let store = SledStore::open(&dir.join("data")).expect("the data folder opens");
+    let size = store.log_size().expect("log size");
+    let leaf_at = |index: u64| {
+        meldpunt::log::leaf_hash_at(store.log_nodes(), index)
+            .unwrap_or_else(|e| panic!("log leaf {index} of {size}: {e}"))
+    };
+    for a in all {
+        let log = verifier
+            .verify(&a.receipt)
+            .expect("receipt verifies")
+            .payload
+            .log;
+        assert!(
+            log < size,
+            "{}: log index {log} beyond log size {size}",
+            a.case_ref
+        );
+        assert_eq!(
+            leaf_at(log),
+            meldpunt::log::leaf_hash(a.receipt.as_bytes()),
+            "{}: the log leaf at {log} is not its receipt",
+            a.case_ref
+        );
+    }
+    let mut by_index = BTreeMap::new();
+    for (tree, _, value) in store.dump().expect("dump") {
+        if tree != "statements" {
+            continue;
+        }
+        let jws = String::from_utf8(value).expect("statements are UTF-8");
+        let log = verifier
+            .verify(&jws)
+            .expect("stored statement verifies")
+            .payload
+            .log;
+        assert!(
+            by_index.insert(log, jws).is_none(),
+            "two statements claim log index {log}"
+        );
+    }
+    assert_eq!(
+        by_index.len() as u64,
+        size,
+        "the log has {size} leaves but {} statements are stored",
+        by_index.len()
+    );
+    for (index, jws) in &by_index {
+        assert_eq!(
+            leaf_at(*index),
+            meldpunt::log::leaf_hash(jws.as_bytes()),
+            "log leaf {index} is not the stored statement signed for it"
+        );
+    }
+}
+
+#[test]
+fn acknowledged_submissions_survive_sigkill() {
+    let started = Instant::now();
+    let dir = TempDir::new("crash");
+    let log = dir.path().join("service.log");
+    register_national_recipient(dir.path());
+
+    let mut all: Vec<Acked> = Vec::new();
+    for round in 1..=ROUNDS {
+        all.extend(load_and_kill(dir.path(), &log, round));
+        let service = start(dir.path(), &log);
+        check_all_receipts(&ReporterClient::new(&service.url()), &all, round);
+        eprintln!("round {round}: all {} receipts so far resolve", all.len());
+        if round == ROUNDS {
+            service.terminate();
+        } else {
+            // The next round starts its own process on the same folders.
+            service.kill();
+        }
+    }
+    check_store(dir.path(), &all);
+    eprintln!(
+        "{} receipts over {ROUNDS} kills checked in {:.1} s",
+        all.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
