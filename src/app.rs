@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::keyfile;
+use crate::log::NoteSigner;
 use crate::pow::PowIssuer;
 use crate::receipts::keys::ReceiptKeys;
 use crate::store::{SledStore, Store, StoreError};
@@ -14,6 +15,8 @@ pub struct App {
     pub store: Arc<SledStore>,
     pub receipt_keys: ReceiptKeys,
     pub pow: PowIssuer,
+    /// Signs the transparency log's checkpoints (`keys/log-note.key`, see `log::service`).
+    pub log_signer: NoteSigner,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,9 @@ impl App {
             ReceiptKeys::load_or_create(&settings.keys).map_err(|e| keys_err(e.to_string()))?;
         let pow_secret = keyfile::load_or_create_secret(&settings.keys.join("pow-secret.key"))
             .map_err(|e| keys_err(e.to_string()))?;
+        let log_signer =
+            crate::log::service::load_note_signer(&settings.keys, &settings.public_url)
+                .map_err(|e| keys_err(e.to_string()))?;
         let store = Arc::new(SledStore::open(&settings.data)?);
         let pow = PowIssuer::new(*pow_secret, settings.pow_bits);
         Ok(App {
@@ -42,6 +48,7 @@ impl App {
             store,
             receipt_keys,
             pow,
+            log_signer,
         })
     }
 

@@ -1,55 +1,140 @@
-//! Secret files in the keys folder: created once with mode 0600 inside a 0700 folder, never
-//! readable by others even for a moment, and read back as zeroizing buffers.
+//! Secret files in the keys folder: 32-byte secrets stored as b64u text, created once with mode
+//! 0600 inside a 0700 folder (never readable by others, not even for a moment), replaced
+//! atomically, and read back without the secret passing through an unzeroized buffer.
+//!
+//! Files or folders that group or others can read are still used, with a warning: refusing
+//! would turn a permissions slip into an outage of the reporting channel.
+//! Errors carry the path; a malformed file is `InvalidData` and its content is never echoed.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use zeroize::Zeroizing;
 
-/// Creates `dir` (and parents) with mode 0700 if it does not exist.
-pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
+use crate::b64;
+
+const TEMP_SUFFIX: &str = ".tmp";
+
+fn at(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+fn warn_if_shared(path: &Path, mode: u32) {
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format_args!("{:o}", mode & 0o777),
+            "key path is accessible by group or others; restrict it (chmod go-rwx)"
+        );
     }
-    fs::DirBuilder::new()
+}
+
+/// Creates `dir` (and parents) with mode 0700 if missing; warns if it is shared.
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
+        .map_err(|e| at(dir, e))?;
+    let meta = fs::metadata(dir).map_err(|e| at(dir, e))?;
+    warn_if_shared(dir, meta.permissions().mode());
+    Ok(())
 }
 
-/// Writes `contents` to a new file `path` with mode 0600; fails if it already exists.
-pub fn create_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+/// Makes a rename or creation inside `dir` durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| at(dir, e))
+}
+
+/// Creates `path`, which must not exist, as 0600 with the concatenated `parts`, and syncs it.
+/// Parts rather than one buffer, so a secret is never copied into an unzeroized allocation.
+pub fn create_private_file(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)?;
-    file.write_all(contents)?;
+    for part in parts {
+        file.write_all(part)?;
+    }
     file.sync_all()
 }
 
-/// Reads the 32-byte secret at `path` (b64u text), creating a random one on first use.
-pub fn load_or_create_secret(path: &Path) -> io::Result<Zeroizing<[u8; 32]>> {
+/// Atomically replaces `path` with `parts`: a fresh 0600 temp file, fsync, rename, dir sync.
+pub fn replace_private_file(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(TEMP_SUFFIX);
+    let tmp = Path::new(&tmp_name);
+    // A temp file left by a crash is stale: never reuse it, its mode is not ours to trust.
+    match fs::remove_file(tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(at(tmp, e)),
+        _ => {}
+    }
+    create_private_file(tmp, parts).map_err(|e| at(tmp, e))?;
+    fs::rename(tmp, path).map_err(|e| at(path, e))?;
     if let Some(dir) = path.parent() {
-        ensure_private_dir(dir)?;
+        sync_dir(dir)?;
     }
-    if !path.exists() {
-        let secret = Zeroizing::new(crate::crypto::random_bytes::<32>());
-        let text = Zeroizing::new(format!("{}\n", crate::b64::encode(secret.as_ref())));
-        create_private_file(path, text.as_bytes())?;
-    }
-    let mode = fs::metadata(path)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        tracing::warn!(path = %path.display(), "key file is readable by others; chmod 600 it");
-    }
-    let text = Zeroizing::new(fs::read_to_string(path)?);
-    let bytes = crate::b64::decode_array::<32>(text.trim()).ok_or_else(|| {
+    Ok(())
+}
+
+/// Reads a b64u 32-byte secret file.
+pub fn read_secret(path: &Path) -> io::Result<Zeroizing<[u8; 32]>> {
+    let mut file = File::open(path).map_err(|e| at(path, e))?;
+    let mode = file
+        .metadata()
+        .map_err(|e| at(path, e))?
+        .permissions()
+        .mode();
+    warn_if_shared(path, mode);
+    let malformed = || {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("{} does not hold a b64u 32-byte secret", path.display()),
+            format!("{}: not a b64u 32-byte secret", path.display()),
         )
-    })?;
-    Ok(Zeroizing::new(bytes))
+    };
+    let mut buf = Zeroizing::new([0u8; 64]);
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            return Err(malformed());
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(at(path, e)),
+        }
+    }
+    let text = std::str::from_utf8(&buf[..len]).map_err(|_| malformed())?;
+    let decoded = Zeroizing::new(b64::decode(text.trim_end()).ok_or_else(malformed)?);
+    let mut secret = Zeroizing::new([0u8; 32]);
+    if decoded.len() != secret.len() {
+        return Err(malformed());
+    }
+    secret.copy_from_slice(&decoded);
+    Ok(secret)
+}
+
+/// Reads the secret at `path`, creating a random one (and its 0700 folder) on first use. If
+/// another process creates it at the same moment, its secret wins and is returned.
+pub fn load_or_create_secret(path: &Path) -> io::Result<Zeroizing<[u8; 32]>> {
+    match read_secret(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        other => return other,
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    ensure_private_dir(dir)?;
+    let secret = Zeroizing::new(crate::crypto::random_bytes::<32>());
+    let text = Zeroizing::new(b64::encode(secret.as_slice()));
+    match create_private_file(path, &[text.as_bytes(), b"\n"]) {
+        Ok(()) => sync_dir(dir)?,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return read_secret(path),
+        Err(e) => return Err(at(path, e)),
+    }
+    Ok(secret)
 }

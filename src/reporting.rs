@@ -14,6 +14,7 @@ use crate::crypto::wrap::{WRAP_CT_LEN, WrapPurpose};
 use crate::crypto::{commit, ct_eq, random_bytes, sha256};
 use crate::domain::{self, NATIONAL_UNIT};
 use crate::error::ApiError;
+use crate::log::service as log_service;
 use crate::protocol::{
     CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, MAX_ITEM_CT_LEN,
     MAX_STATEMENTS_PER_CASE, MAX_WRAPS, PowConfig, REPORTER, RecipientView, StatementResponse,
@@ -239,6 +240,15 @@ fn is_thread_item(item: &Item) -> bool {
 pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
     let case = authenticate(app, auth_key)?;
     let store = app.store();
+    let statements = store.statements(&case.case_id)?;
+    // Each statement's inclusion proof against the newest checkpoint that covers it.
+    let (checkpoint, proofs) = match log_service::latest_checkpoint(store, &app.log_signer)? {
+        Some((note, checkpoint)) => {
+            let proofs = log_service::statement_proofs(&app.store, &statements, &checkpoint)?;
+            (Some(note), proofs)
+        }
+        None => (None, vec![None; statements.len()]),
+    };
     Ok(CaseView {
         case_ref: case.case_ref.clone(),
         case_id: case.case_id,
@@ -247,7 +257,7 @@ pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
         relation: case.relation.clone(),
         status: case.status,
         deadlines: deadlines(&case),
-        statements: store.statements(&case.case_id)?,
+        statements,
         wraps: case
             .wraps
             .iter()
@@ -259,8 +269,8 @@ pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
             .into_iter()
             .filter(is_thread_item)
             .collect(),
-        checkpoint: None,
-        proofs: Vec::new(),
+        checkpoint,
+        proofs,
     })
 }
 

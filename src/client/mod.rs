@@ -5,6 +5,7 @@
 //! exactly what DESIGN §8 lists. A submission is accepted as done only when the receipt's
 //! signature verifies against the server's JWKS and its `cmt` equals our own computation.
 
+pub mod log;
 pub mod recipient;
 pub mod reporter;
 

@@ -53,7 +53,7 @@ impl RecipientKey {
         let text = Zeroizing::new(
             serde_json::to_string_pretty(self).map_err(|e| ClientError::Protocol(e.to_string()))?,
         );
-        crate::keyfile::create_private_file(path, format!("{}\n", *text).as_bytes())?;
+        crate::keyfile::create_private_file(path, &[text.as_bytes(), b"\n"])?;
         Ok(())
     }
 

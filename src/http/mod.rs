@@ -5,6 +5,7 @@
 //! user agent. Routes are listed once, in [`routes`].
 
 pub mod error;
+pub mod log;
 pub mod middleware;
 pub mod reporter;
 
@@ -42,7 +43,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/api/v1/reporter/messages").route(web::post().to(reporter::post_message)),
         )
-        .service(resource("/.well-known/jwks.json").route(web::get().to(reporter::jwks)));
+        .service(resource("/.well-known/jwks.json").route(web::get().to(reporter::jwks)))
+        .service(resource("/api/v1/log/checkpoint").route(web::get().to(log::checkpoint)))
+        .service(resource("/api/v1/log/key").route(web::get().to(log::key)))
+        .service(resource("/api/v1/log/proof/inclusion").route(web::get().to(log::inclusion)))
+        .service(resource("/api/v1/log/proof/consistency").route(web::get().to(log::consistency)))
+        .service(resource("/api/v1/log/leaf-hashes").route(web::get().to(log::leaf_hashes)));
 }
 
 async fn count_access(
@@ -101,14 +107,17 @@ pub async fn housekeeping(app: Arc<App>, counts: web::Data<AccessCounts>) {
     }
 }
 
-/// Runs the service until SIGINT/SIGTERM, then writes the last access summary.
+/// Runs the service until SIGINT/SIGTERM, then writes the last access summary. Log checkpoints
+/// are issued at start (if the tree changed) and on the schedule of `settings.checkpoint_secs`.
 pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
     let counts = web::Data::new(AccessCounts::default());
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let server = build_server(app.clone(), counts.clone(), listener, workers)?;
+    let checkpoints = actix_web::rt::spawn(crate::log::service::checkpoint_schedule(app.clone()));
     let chores = actix_web::rt::spawn(housekeeping(app, counts.clone()));
     let result = server.await;
     chores.abort();
+    checkpoints.abort();
     log_access_summary(&counts);
     result
 }

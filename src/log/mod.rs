@@ -7,6 +7,7 @@
 //!   writes O(log n) nodes and never rebuilds the tree in memory.
 //! - [`proof`]: an independent verifier written from RFC 9162 §2.1.3.2 and §2.1.4.2.
 //! - [`note`] and [`checkpoint`]: Ed25519 note keys, signed notes and checkpoints.
+//! - [`service`]: the service's note key, scheduled checkpoints, and the proofs it serves.
 //!
 //! The caller owns the tree size (it keeps it in its own record, written in the same sled
 //! transaction as the append) and the note key's seed.
@@ -14,6 +15,7 @@
 pub mod checkpoint;
 pub mod note;
 pub mod proof;
+pub mod service;
 pub mod store;
 pub mod tree;
 

@@ -16,24 +16,20 @@
 //!
 //! No error or `Debug` output contains key material; seeds live in `Zeroizing` buffers.
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs;
+use std::io;
 use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use rand::TryRng;
-use rand::rngs::SysRng;
 use ring::digest;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::jws::{ALG_ED25519, StatementVerifier};
-use crate::b64;
+use crate::{b64, keyfile};
 
 pub const SIGNING_KEY_FILE: &str = "receipt-signing.key";
 pub const RETIRED_DIR: &str = "receipt-retired";
-const TEMP_SUFFIX: &str = ".tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -41,8 +37,6 @@ pub enum KeyError {
     Io(#[from] io::Error),
     #[error("key file invalid: {0}")]
     Format(String),
-    #[error("no randomness from the operating system: {0}")]
-    Rng(String),
 }
 
 /// The current signing key and its `kid`.
@@ -68,8 +62,8 @@ impl ReceiptSigner {
     }
 
     /// A fresh key from the operating system's CSPRNG.
-    pub fn generate() -> Result<Self, KeyError> {
-        Ok(Self::from_seed(*random_seed()?))
+    pub fn generate() -> Self {
+        Self::from_seed(*Zeroizing::new(crate::crypto::random_bytes::<32>()))
     }
 
     pub fn kid(&self) -> &str {
@@ -141,8 +135,9 @@ impl ReceiptKeys {
     /// Loads the keys from `dir`, creating the directory (0700) and a new signing key (0600) on
     /// first use.
     pub fn load_or_create(dir: &Path) -> Result<ReceiptKeys, KeyError> {
-        ensure_private_dir(dir)?;
-        let current = load_or_create_seed(dir, true)?;
+        keyfile::ensure_private_dir(dir).map_err(key_err)?;
+        let seed = keyfile::load_or_create_secret(&dir.join(SIGNING_KEY_FILE)).map_err(key_err)?;
+        let current = ReceiptSigner::from_seed(*seed);
         let mut retired = read_retired(&dir.join(RETIRED_DIR))?;
         // A crash mid-rotation can leave the current key also filed as retired.
         retired.retain(|k| k.as_bytes() != &current.public_key());
@@ -154,16 +149,16 @@ impl ReceiptKeys {
     pub fn rotate(dir: &Path) -> Result<String, KeyError> {
         let old = Self::load_or_create(dir)?;
         let retired_dir = dir.join(RETIRED_DIR);
-        ensure_private_dir(&retired_dir)?;
+        keyfile::ensure_private_dir(&retired_dir).map_err(key_err)?;
         let old_pk = old.current.public_key();
         let pub_path = retired_dir.join(format!("{}.pub", old.current.kid()));
-        replace_private(&pub_path, &[b64::encode(old_pk).as_bytes(), b"\n"])?;
-        sync_dir(&retired_dir)?;
+        keyfile::replace_private_file(&pub_path, &[b64::encode(old_pk).as_bytes(), b"\n"])
+            .map_err(key_err)?;
 
-        let seed = random_seed()?;
+        let seed = Zeroizing::new(crate::crypto::random_bytes::<32>());
         let text = Zeroizing::new(b64::encode(seed.as_slice()));
-        replace_private(&dir.join(SIGNING_KEY_FILE), &[text.as_bytes(), b"\n"])?;
-        sync_dir(dir)?;
+        keyfile::replace_private_file(&dir.join(SIGNING_KEY_FILE), &[text.as_bytes(), b"\n"])
+            .map_err(key_err)?;
         Ok(ReceiptSigner::from_seed(*seed).kid)
     }
 
@@ -183,154 +178,31 @@ impl ReceiptKeys {
     }
 }
 
-fn load_or_create_seed(dir: &Path, may_retry: bool) -> Result<ReceiptSigner, KeyError> {
-    let path = dir.join(SIGNING_KEY_FILE);
-    match read_seed(&path) {
-        Ok(seed) => Ok(ReceiptSigner::from_seed(*seed)),
-        Err(KeyError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
-            let seed = random_seed()?;
-            match write_new_private(&path, &seed) {
-                Ok(()) => sync_dir(dir)?,
-                // Another process created it between our read and write: use theirs. Only
-                // once, so a dangling symlink cannot make this loop.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && may_retry => {
-                    return load_or_create_seed(dir, false);
-                }
-                Err(e) => return Err(io_at(&path, e)),
-            }
-            Ok(ReceiptSigner::from_seed(*seed))
-        }
-        Err(e) => Err(e),
+/// Key-file errors: a malformed file is a format error, the rest is I/O.
+fn key_err(e: io::Error) -> KeyError {
+    if e.kind() == io::ErrorKind::InvalidData {
+        KeyError::Format(e.to_string())
+    } else {
+        KeyError::Io(e)
     }
-}
-
-fn io_at(path: &Path, e: io::Error) -> KeyError {
-    KeyError::Io(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
-}
-
-fn random_seed() -> Result<Zeroizing<[u8; 32]>, KeyError> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    SysRng
-        .try_fill_bytes(seed.as_mut())
-        .map_err(|e| KeyError::Rng(e.to_string()))?;
-    Ok(seed)
-}
-
-fn warn_if_shared(path: &Path, mode: u32) {
-    if mode & 0o077 != 0 {
-        tracing::warn!(
-            path = %path.display(),
-            mode = format_args!("{:o}", mode & 0o777),
-            "receipt key path is accessible by group or others; restrict it (chmod go-rwx)"
-        );
-    }
-}
-
-fn ensure_private_dir(dir: &Path) -> Result<(), KeyError> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| io_at(dir, e))?;
-    let meta = fs::metadata(dir).map_err(|e| io_at(dir, e))?;
-    warn_if_shared(dir, meta.permissions().mode());
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) -> Result<(), KeyError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_at(dir, e))
-}
-
-/// Reads a b64u seed file without letting the secret reach an unzeroized buffer.
-fn read_seed(path: &Path) -> Result<Zeroizing<[u8; 32]>, KeyError> {
-    let mut file = File::open(path).map_err(|e| io_at(path, e))?;
-    let mode = file
-        .metadata()
-        .map_err(|e| io_at(path, e))?
-        .permissions()
-        .mode();
-    warn_if_shared(path, mode);
-    let mut buf = Zeroizing::new([0u8; 64]);
-    let mut len = 0;
-    loop {
-        if len == buf.len() {
-            return Err(KeyError::Format(format!("{}: too long", path.display())));
-        }
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_at(path, e)),
-        }
-    }
-    let malformed = || KeyError::Format(format!("{}: not a b64u 32-byte seed", path.display()));
-    let text = std::str::from_utf8(&buf[..len]).map_err(|_| malformed())?;
-    let decoded = Zeroizing::new(b64::decode(text.trim_end()).ok_or_else(malformed)?);
-    let mut seed = Zeroizing::new([0u8; 32]);
-    if decoded.len() != seed.len() {
-        return Err(malformed());
-    }
-    seed.copy_from_slice(&decoded);
-    Ok(seed)
-}
-
-/// Creates `path` (which must not exist) as 0600 and writes `seed` as b64u + newline.
-fn write_new_private(path: &Path, seed: &[u8; 32]) -> io::Result<()> {
-    let text = Zeroizing::new(b64::encode(seed));
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()
-}
-
-/// Atomically replaces `path` with the concatenated `parts`: a fresh 0600 temp file, fsync,
-/// rename. Parts, not one buffer, so a secret is never copied into an unzeroized allocation.
-fn replace_private(path: &Path, parts: &[&[u8]]) -> Result<(), KeyError> {
-    let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(TEMP_SUFFIX);
-    let tmp = Path::new(&tmp_name);
-    // A temp file left by a crash is stale: never reuse it, since its mode is not ours to trust.
-    match fs::remove_file(tmp) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_at(tmp, e)),
-        _ => {}
-    }
-    let write = || -> io::Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(tmp)?;
-        for part in parts {
-            file.write_all(part)?;
-        }
-        file.sync_all()
-    };
-    write().map_err(|e| io_at(tmp, e))?;
-    fs::rename(tmp, path).map_err(|e| io_at(path, e))
 }
 
 fn read_retired(dir: &Path) -> Result<Vec<VerifyingKey>, KeyError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_at(dir, e)),
+        Err(e) => return Err(KeyError::Io(e)),
     };
     let mut keys = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| io_at(dir, e))?.path();
+        let path = entry?.path();
         let Some(kid) = path
             .file_name()
             .and_then(|n| n.to_str()?.strip_suffix(".pub"))
         else {
             continue; // temp files and anything else are not retired keys
         };
-        let text = fs::read_to_string(&path).map_err(|e| io_at(&path, e))?;
+        let text = fs::read_to_string(&path)?;
         let bad = |why: &str| KeyError::Format(format!("{}: {why}", path.display()));
         let pk =
             b64::decode_array::<32>(text.trim_end()).ok_or_else(|| bad("not b64u 32 bytes"))?;

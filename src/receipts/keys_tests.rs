@@ -82,10 +82,7 @@ fn rotate_keeps_old_key_in_jwks_and_files_private() {
         .join(RETIRED_DIR)
         .join(format!("{}.pub", old.current.kid()));
     assert_eq!(mode(&retired_file), 0o600);
-    assert!(
-        !dir.join(format!("{SIGNING_KEY_FILE}{TEMP_SUFFIX}"))
-            .exists()
-    );
+    assert!(!dir.join(format!("{SIGNING_KEY_FILE}.tmp")).exists());
 
     let keys = ReceiptKeys::load_or_create(&dir).unwrap();
     assert_eq!(keys.current.kid(), new_kid);

@@ -1,0 +1,309 @@
+//! The transparency log as the running service uses it (DESIGN §5): the note key in `keys/`,
+//! signed checkpoints issued on a schedule and stored, and the proofs and leaf hashes that the
+//! public endpoints and the reporter's case view serve.
+//!
+//! Contract:
+//! - The note key lives in `keys/log-note.key` (32-byte Ed25519 seed, b64u, mode 0600, created on
+//!   first start). Its name, which is also every checkpoint's origin, is `<host>/log` where
+//!   `<host>` is the public URL's host (with its port, if any; without scheme, user info and
+//!   path), lowercased: `https://meldpunt.test` gives `meldpunt.test/log`.
+//! - [`issue_checkpoint`] signs the tree as it is now and stores the note (newest and in the
+//!   history by size) unless the newest stored checkpoint already has this size and these
+//!   extension lines. It refuses to sign a tree smaller than the newest checkpoint.
+//! - Extension lines: one line is reserved for the audit-chain head (DESIGN §6). Until the
+//!   staff issue provides it, [`checkpoint_extensions`] returns no line; that function is the
+//!   one seam to fill, and [`issue_checkpoint`] takes the lines as an argument.
+//! - Proofs may be asked for any size up to the current tree size, not only for checkpointed
+//!   sizes: they reveal only hashes, and a verifier checks them against a signed checkpoint.
+//! - Nothing here reads statement contents; only leaf hashes and tree hashes leave.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::checkpoint::{Checkpoint, open_signed_checkpoint};
+use super::note::{NoteError, NoteSigner};
+use super::store::{LogError, node_key};
+use super::tree;
+use crate::app::App;
+use crate::error::ApiError;
+use crate::protocol::{ConsistencyProofView, InclusionProofView, LeafHashesView};
+use crate::store::{SledStore, Store, StoreError};
+
+/// The note key's file in the keys folder.
+pub const NOTE_KEY_FILE: &str = "log-note.key";
+/// Most leaf hashes one `leaf-hashes` page returns.
+pub const MAX_LEAF_HASHES: u64 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("log checkpoint: {0}")]
+    Note(#[from] NoteError),
+    #[error("log note key {path}: {source}")]
+    Key {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the log has {current} leaves but a checkpoint of {checkpointed} was issued")]
+    Shrunk { current: u64, checkpointed: u64 },
+}
+
+impl From<LogServiceError> for ApiError {
+    fn from(e: LogServiceError) -> Self {
+        match e {
+            LogServiceError::Store(e) => e.into(),
+            LogServiceError::Log(
+                e @ (LogError::IndexOutOfRange { .. } | LogError::InvalidRange { .. }),
+            ) => ApiError::InvalidRange(e.to_string()),
+            other => {
+                tracing::error!(error = %other, "transparency log failure");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+/// `<host>/log` for a public URL such as `https://meldpunt.test/path` (see the module doc).
+pub fn origin_for(public_url: &str) -> String {
+    let rest = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host: String = host
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '+')
+        .collect::<String>()
+        .to_lowercase();
+    if host.is_empty() {
+        "meldpunt/log".to_owned()
+    } else {
+        format!("{host}/log")
+    }
+}
+
+/// Loads the note signing key from `keys_dir` (creating it on first start), named for
+/// `public_url`.
+pub fn load_note_signer(keys_dir: &Path, public_url: &str) -> Result<NoteSigner, LogServiceError> {
+    let path = keys_dir.join(NOTE_KEY_FILE);
+    let seed =
+        crate::keyfile::load_or_create_secret(&path).map_err(|source| LogServiceError::Key {
+            path: path.display().to_string(),
+            source,
+        })?;
+    Ok(NoteSigner::from_seed(&origin_for(public_url), &seed)?)
+}
+
+/// The extension lines of the next checkpoint. Reserved for the audit-chain head (DESIGN §6),
+/// one line, filled by the staff issue; none yet.
+pub fn checkpoint_extensions(_app: &App) -> Vec<String> {
+    Vec::new()
+}
+
+/// A signed checkpoint and what it says.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub note: String,
+    pub checkpoint: Checkpoint,
+    /// Whether this call signed it (false: the newest stored one still describes the tree).
+    pub fresh: bool,
+}
+
+/// The newest stored checkpoint, opened with `signer`'s verifier. A stored note that does not
+/// verify (the note key was replaced) is reported and treated as absent.
+pub fn latest_checkpoint(
+    store: &dyn Store,
+    signer: &NoteSigner,
+) -> Result<Option<(String, Checkpoint)>, LogServiceError> {
+    let Some(note) = store.latest_checkpoint()? else {
+        return Ok(None);
+    };
+    match open_signed_checkpoint(&note, &signer.verifier()) {
+        Ok(checkpoint) => Ok(Some((note, checkpoint))),
+        Err(e) => {
+            tracing::warn!(error = %e, "the stored checkpoint does not verify with the note key");
+            Ok(None)
+        }
+    }
+}
+
+/// Signs and stores a checkpoint of the tree as it is now, unless the newest one already
+/// describes it (see the module doc). The caller makes it durable with [`Store::sync`].
+pub fn issue_checkpoint(
+    store: &SledStore,
+    signer: &NoteSigner,
+    extensions: Vec<String>,
+) -> Result<Issued, LogServiceError> {
+    // A transaction's writes become visible to reads all at once, so the nodes of `size` are
+    // there once `size` is.
+    let size = store.log_size()?;
+    let root = tree::root(store.log_nodes(), size)?;
+    if let Some((note, checkpoint)) = latest_checkpoint(store, signer)? {
+        if checkpoint.size > size {
+            return Err(LogServiceError::Shrunk {
+                current: size,
+                checkpointed: checkpoint.size,
+            });
+        }
+        if checkpoint.size == size && checkpoint.root == root && checkpoint.extensions == extensions
+        {
+            return Ok(Issued {
+                note,
+                checkpoint,
+                fresh: false,
+            });
+        }
+    }
+    let checkpoint = Checkpoint {
+        origin: signer.name().to_owned(),
+        size,
+        root,
+        extensions,
+    };
+    let note = checkpoint.sign(signer)?;
+    store.put_checkpoint(size, &note)?;
+    Ok(Issued {
+        note,
+        checkpoint,
+        fresh: true,
+    })
+}
+
+/// What the schedule (and `meldpunt log checkpoint`) runs: a checkpoint of the service's log
+/// with the current extension lines.
+pub fn issue_for_app(app: &App) -> Result<Issued, LogServiceError> {
+    issue_checkpoint(&app.store, &app.log_signer, checkpoint_extensions(app))
+}
+
+/// Issues a checkpoint at once (if none exists or the tree changed), then every
+/// `settings.checkpoint_secs`, each made durable before the next.
+pub async fn checkpoint_schedule(app: Arc<App>) {
+    let every = Duration::from_secs(app.settings.checkpoint_secs.max(1));
+    let mut tick = actix_web::rt::time::interval(every);
+    loop {
+        tick.tick().await;
+        match issue_for_app(&app) {
+            Ok(issued) if issued.fresh => match app.store().sync().await {
+                Ok(()) => tracing::info!(size = issued.checkpoint.size, "log checkpoint issued"),
+                Err(e) => tracing::warn!(error = %e, "could not store the log checkpoint"),
+            },
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not issue a log checkpoint"),
+        }
+    }
+}
+
+/// The inclusion proof of leaf `index` in the tree of `size` leaves (`index < size <=` the
+/// current size; the caller checks).
+pub fn inclusion(
+    store: &SledStore,
+    index: u64,
+    size: u64,
+) -> Result<InclusionProofView, LogServiceError> {
+    let nodes = store.log_nodes();
+    Ok(InclusionProofView {
+        index,
+        size,
+        leaf_hash: tree::leaf_hash_at(nodes, index)?,
+        path: tree::inclusion_proof(nodes, index, size)?,
+    })
+}
+
+/// The consistency proof from `from` to `to` leaves (`from <= to <=` the current size).
+pub fn consistency(
+    store: &SledStore,
+    from: u64,
+    to: u64,
+) -> Result<ConsistencyProofView, LogServiceError> {
+    Ok(ConsistencyProofView {
+        from,
+        to,
+        path: tree::consistency_proof(store.log_nodes(), from, to)?,
+    })
+}
+
+/// The leaf hashes of `[start, end)`, read in one scan (`end <=` the current size).
+pub fn leaf_hashes(
+    store: &SledStore,
+    start: u64,
+    end: u64,
+) -> Result<LeafHashesView, LogServiceError> {
+    let mut hashes = Vec::new();
+    for (offset, entry) in store
+        .log_nodes()
+        .range(node_key(0, start)..node_key(0, end))
+        .enumerate()
+    {
+        let (_, value) = entry.map_err(LogError::from)?;
+        let index = start + offset as u64;
+        let hash = <[u8; 32]>::try_from(value.as_ref())
+            .map_err(|_| LogError::CorruptNode { level: 0, index })?;
+        hashes.push(hash);
+    }
+    if hashes.len() as u64 != end.saturating_sub(start) {
+        return Err(LogError::MissingNode {
+            level: 0,
+            index: start + hashes.len() as u64,
+        }
+        .into());
+    }
+    Ok(LeafHashesView { start, hashes })
+}
+
+/// The `log` index a statement JWS was signed with, read from its payload without checking the
+/// signature (the service only reads its own statements this way).
+pub fn statement_log_index(jws: &str) -> Option<u64> {
+    let payload = crate::b64::decode(jws.split('.').nth(1)?)?;
+    let value: serde_json::Value = serde_json::from_slice(&payload).ok()?;
+    value.get("log")?.as_u64()
+}
+
+/// For each statement, its inclusion proof against `checkpoint`, or `None` if the checkpoint
+/// does not cover it yet.
+pub fn statement_proofs(
+    store: &SledStore,
+    statements: &[String],
+    checkpoint: &Checkpoint,
+) -> Result<Vec<Option<InclusionProofView>>, LogServiceError> {
+    statements
+        .iter()
+        .map(|jws| match statement_log_index(jws) {
+            Some(index) if index < checkpoint.size => {
+                inclusion(store, index, checkpoint.size).map(Some)
+            }
+            _ => Ok(None),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_the_public_host() {
+        assert_eq!(origin_for("https://meldpunt.test"), "meldpunt.test/log");
+        assert_eq!(origin_for("https://Meld.Example/x/y?z"), "meld.example/log");
+        assert_eq!(origin_for("http://127.0.0.1:8080"), "127.0.0.1:8080/log");
+        assert_eq!(
+            origin_for("https://u:p@host.example:443/"),
+            "host.example:443/log"
+        );
+        assert_eq!(origin_for("https://"), "meldpunt/log");
+        for url in ["https://a b+c", "https://x\u{7}y"] {
+            assert!(crate::log::note::is_valid_name(&origin_for(url)));
+        }
+    }
+
+    #[test]
+    fn statement_indices_are_read_from_the_payload() {
+        let payload = crate::b64::encode(br#"{"log":41,"seq":0}"#);
+        assert_eq!(statement_log_index(&format!("h.{payload}.s")), Some(41));
+        assert_eq!(statement_log_index("h"), None);
+        assert_eq!(statement_log_index("h.!!.s"), None);
+    }
+}
