@@ -60,11 +60,44 @@ fn random_below(n: u64) -> u64 {
     u64::from_le_bytes(meldpunt::crypto::random_bytes::<8>()) % n
 }
 
-fn start(dir: &Path, log: &Path) -> ServiceProcess {
+/// The running binary; killed on drop, so a failing assertion does not leave it running.
+struct Service(Option<ServiceProcess>);
+
+impl Service {
+    fn url(&self) -> String {
+        self.0.as_ref().map(ServiceProcess::url).unwrap_or_default()
+    }
+
+    /// SIGKILL: the process gets no chance to flush anything.
+    fn kill(mut self) {
+        if let Some(service) = self.0.take() {
+            service.kill();
+        }
+    }
+
+    /// SIGTERM: a graceful stop, so the data folder can be opened afterwards.
+    fn terminate(mut self) {
+        if let Some(service) = self.0.take() {
+            service.terminate();
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(mut service) = self.0.take() {
+            // Only reached when a test already fails; errors here would hide its message.
+            let _ = service.child.kill();
+            let _ = service.child.wait();
+        }
+    }
+}
+
+fn start(dir: &Path, log: &Path) -> Service {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port("127.0.0.1"))
         .parse()
         .expect("a loopback address");
-    ServiceProcess::spawn(dir, addr, log, &[])
+    Service(Some(ServiceProcess::spawn(dir, addr, log, &[])))
 }
 
 /// Registers a national recipient through the CLI, as an operator would.

@@ -5,7 +5,8 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{CaseCommand, Cli, Command, KeysCommand, RecipientCommand};
+use super::log_commands;
+use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
 use crate::app::App;
 use crate::client::recipient::{RecipientKey, open_export};
 use crate::config::Settings;
@@ -26,6 +27,23 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Case(CaseCommand::Open { key, jwks, export }) => {
             open(&key, jwks.as_deref(), export.as_deref())
         }
+        Command::Log(LogCommand::Checkpoint) => log_commands::log_checkpoint(settings()?),
+        Command::Verify {
+            file,
+            server,
+            jwks,
+            log_key,
+        } => log_commands::verify(
+            &file,
+            server.as_deref(),
+            jwks.as_deref(),
+            log_key.as_deref(),
+        ),
+        Command::Monitor {
+            server,
+            state,
+            log_key,
+        } => log_commands::monitor(&server, &state, log_key.as_deref()),
         Command::Keys(KeysCommand::RotateReceipt) => {
             let kid = ReceiptKeys::rotate(&settings()?.keys).map_err(|e| e.to_string())?;
             println!("new receipt key {kid}; the old public key stays in the JWKS");

@@ -1,9 +1,10 @@
 //! The `meldpunt` command line: the service itself and the tools around it.
 //!
-//! Commands that open the database directly (`recipient`, `case export`, `keys`) cannot run
+//! Commands that open the database directly (`recipient`, `case export`, `keys`, `log`) cannot run
 //! while `meldpunt serve` holds it; they say so instead of waiting.
 
 mod commands;
+mod log_commands;
 
 use std::path::PathBuf;
 
@@ -49,6 +50,46 @@ pub enum Command {
     /// Manage the service's signing keys (opens the keys folder).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Work with the transparency log (opens the database).
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Check a receipt or statement: its signature, and with --server its inclusion in the
+    /// log's newest checkpoint. Prints OK, FAIL or PENDING and exits 0, 1 or 3 (PENDING: no
+    /// checkpoint covers it yet).
+    Verify {
+        /// A file with the receipt or statement (the JWS, or JSON with a `receipt` field).
+        file: PathBuf,
+        /// The service's URL: fetch its JWKS (unless --jwks) and check inclusion in its log.
+        #[arg(long, value_name = "URL", required_unless_present = "jwks")]
+        server: Option<String>,
+        /// A JWKS file (from /.well-known/jwks.json) to check the signature offline.
+        #[arg(long, value_name = "FILE")]
+        jwks: Option<PathBuf>,
+        /// The log's note verifier key (text or a file holding it); taken from the server
+        /// (and said so) when absent.
+        #[arg(long, value_name = "KEY", requires = "server")]
+        log_key: Option<String>,
+    },
+    /// Audit a log from outside: verify the newest checkpoint's signature and its consistency
+    /// with the last one seen; run it from cron. Exits non-zero on a fork, a shrinking log or a
+    /// bad signature.
+    Monitor {
+        /// The service's URL.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Folder for the pinned log key and the last checkpoint.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The log's note verifier key (text or a file); pinned in DIR on first use otherwise.
+        #[arg(long, value_name = "KEY")]
+        log_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LogCommand {
+    /// Issue a signed checkpoint now (if the log changed since the newest) and print it.
+    Checkpoint,
 }
 
 #[derive(Subcommand)]

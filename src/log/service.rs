@@ -9,7 +9,10 @@
 //!   path), lowercased: `https://meldpunt.test` gives `meldpunt.test/log`.
 //! - [`issue_checkpoint`] signs the tree as it is now and stores the note (newest and in the
 //!   history by size) unless the newest stored checkpoint already has this size and these
-//!   extension lines. It refuses to sign a tree smaller than the newest checkpoint.
+//!   extension lines. It refuses to sign a tree smaller than the newest checkpoint, and to sign
+//!   at all when the newest checkpoint is not signed by this key (another public URL or key
+//!   file) or when the tree no longer has the newest checkpoint's root at its size: a log never
+//!   changes identity or forks silently.
 //! - Extension lines: one line is reserved for the audit-chain head (DESIGN §6). Until the
 //!   staff issue provides it, [`checkpoint_extensions`] returns no line; that function is the
 //!   one seam to fill, and [`issue_checkpoint`] takes the lines as an argument.
@@ -50,6 +53,17 @@ pub enum LogServiceError {
     },
     #[error("the log has {current} leaves but a checkpoint of {checkpointed} was issued")]
     Shrunk { current: u64, checkpointed: u64 },
+    #[error(
+        "the newest stored checkpoint (origin {origin:?}) is not signed by this note key \
+         ({name:?}): the public URL or keys/log-note.key differ from the ones that signed it; \
+         use the server's settings"
+    )]
+    ForeignCheckpoint { origin: String, name: String },
+    #[error(
+        "the log's first {size} entries no longer hash to the root of the checkpoint of {size}: \
+         the database was replaced or rewritten; refusing to sign a fork"
+    )]
+    Rewritten { size: u64 },
 }
 
 impl From<LogServiceError> for ApiError {
@@ -142,15 +156,33 @@ pub fn issue_checkpoint(
     // there once `size` is.
     let size = store.log_size()?;
     let root = tree::root(store.log_nodes(), size)?;
-    if let Some((note, checkpoint)) = latest_checkpoint(store, signer)? {
+    let latest = match store.latest_checkpoint()? {
+        None => None,
+        Some(note) => match open_signed_checkpoint(&note, &signer.verifier()) {
+            Ok(checkpoint) => Some((note, checkpoint)),
+            // Never start a second log identity silently: monitors would see a stranger.
+            Err(_) => {
+                return Err(LogServiceError::ForeignCheckpoint {
+                    origin: note.lines().next().unwrap_or_default().to_owned(),
+                    name: signer.name().to_owned(),
+                });
+            }
+        },
+    };
+    if let Some((note, checkpoint)) = latest {
         if checkpoint.size > size {
             return Err(LogServiceError::Shrunk {
                 current: size,
                 checkpointed: checkpoint.size,
             });
         }
-        if checkpoint.size == size && checkpoint.root == root && checkpoint.extensions == extensions
-        {
+        // The tree must still extend what was signed; otherwise signing would publish a fork.
+        if tree::root(store.log_nodes(), checkpoint.size)? != checkpoint.root {
+            return Err(LogServiceError::Rewritten {
+                size: checkpoint.size,
+            });
+        }
+        if checkpoint.size == size && checkpoint.extensions == extensions {
             return Ok(Issued {
                 note,
                 checkpoint,
@@ -281,29 +313,4 @@ pub fn statement_proofs(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_are_the_public_host() {
-        assert_eq!(origin_for("https://meldpunt.test"), "meldpunt.test/log");
-        assert_eq!(origin_for("https://Meld.Example/x/y?z"), "meld.example/log");
-        assert_eq!(origin_for("http://127.0.0.1:8080"), "127.0.0.1:8080/log");
-        assert_eq!(
-            origin_for("https://u:p@host.example:443/"),
-            "host.example:443/log"
-        );
-        assert_eq!(origin_for("https://"), "meldpunt/log");
-        for url in ["https://a b+c", "https://x\u{7}y"] {
-            assert!(crate::log::note::is_valid_name(&origin_for(url)));
-        }
-    }
-
-    #[test]
-    fn statement_indices_are_read_from_the_payload() {
-        let payload = crate::b64::encode(br#"{"log":41,"seq":0}"#);
-        assert_eq!(statement_log_index(&format!("h.{payload}.s")), Some(41));
-        assert_eq!(statement_log_index("h"), None);
-        assert_eq!(statement_log_index("h.!!.s"), None);
-    }
-}
+mod tests;

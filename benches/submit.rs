@@ -1,0 +1,572 @@
+//! Durable-submission benchmark (DESIGN §7): does group commit let throughput grow with
+//! concurrency instead of being capped at one request per disk sync?
+//!
+//! Measures, in one run on one disk (the system temp dir):
+//! 1. the raw sled ceiling: a fresh sled database, one thread doing `insert` of a 2 KiB value
+//!    plus `flush()` per operation, i.e. one durable write per disk sync;
+//! 2. durable submissions through the real HTTP server, in-process (`RunningServer`, 2 actix
+//!    workers), with proof of work off, with 1 client and with 32 concurrent clients. Each client
+//!    is a thread with its own `ReporterClient` (keep-alive connection). The client's work
+//!    (access code, encryption, fetching and solving the challenge) is done before the timed
+//!    section, so the timed section is only `POST /api/v1/reports`: parsing, validation,
+//!    signing, the sled transaction and the group-committed flush;
+//! 3. as a diagnostic, the same with `reporting::submit` called directly (no HTTP, no client
+//!    cost), 1 and 32 threads, to tell the store path's own limit from the HTTP layer's.
+//!
+//! Every receipt is verified (signature, `cmt`, `sub`) after the timed section. Reports
+//! throughput, p50/p99 latency, the group-commit counters (flushes, waiters, mean batch) and
+//! where the CPU went (Linux: `/proc/self`), as a Markdown table, then the two goals: 32
+//! clients reach ≥ 10× the one-client rate and ≥ half the raw sled ceiling.
+//!
+//! Run: `cargo bench --bench submit`. `MELDPUNT_BENCH_SCALE=0.1` scales every operation count
+//! (here 0.1×) for a quick run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use meldpunt::app::App;
+use meldpunt::client::recipient::RecipientKey;
+use meldpunt::client::reporter::{Draft, Prepared, ReporterClient, prepare_submission};
+use meldpunt::config::Settings;
+use meldpunt::crypto::access_code::AccessCode;
+use meldpunt::http::RunningServer;
+use meldpunt::protocol::{PowSolution, SubmitRequest};
+use meldpunt::receipts::jws::StatementVerifier;
+use meldpunt::store::Recipient;
+
+const RAW_SLED_OPS: usize = 10_000;
+const ONE_CLIENT_OPS: usize = 3_000;
+const MANY_CLIENTS: usize = 32;
+const MANY_CLIENTS_OPS_EACH: usize = 300;
+const WARMUP_OPS: usize = 50;
+const RAW_VALUE_LEN: usize = 2048;
+/// Name prefix of the client threads, to tell their CPU time from the server's.
+const CLIENT_THREAD: &str = "bench-client-";
+/// `utime`/`stime` unit in `/proc/*/stat` (USER_HZ, 100 on every mainstream Linux build).
+const CLOCK_TICKS_PER_SEC: f64 = 100.0;
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A folder under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> BenchResult<TempDir> {
+        let suffix = meldpunt::b64::encode(meldpunt::crypto::random_bytes::<6>());
+        let path = std::env::temp_dir().join(format!(
+            "meldpunt-bench-{label}-{}-{suffix}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            eprintln!("could not remove {}: {e}", self.0.display());
+        }
+    }
+}
+
+/// `MELDPUNT_BENCH_SCALE` (default 1), applied to every operation count.
+fn scale() -> BenchResult<f64> {
+    match std::env::var("MELDPUNT_BENCH_SCALE") {
+        Err(_) => Ok(1.0),
+        Ok(text) => {
+            let s: f64 = text
+                .parse()
+                .map_err(|_| format!("MELDPUNT_BENCH_SCALE={text:?} is not a number"))?;
+            if s.is_finite() && s > 0.0 {
+                Ok(s)
+            } else {
+                Err(format!("MELDPUNT_BENCH_SCALE={text:?} must be above 0").into())
+            }
+        }
+    }
+}
+
+fn scaled(n: usize, s: f64) -> usize {
+    ((n as f64 * s).round() as usize).max(1)
+}
+
+/// One measured row of the table.
+struct Row {
+    name: String,
+    ops: usize,
+    wall: Duration,
+    /// Per-operation latencies, sorted.
+    latencies: Vec<Duration>,
+    /// Group-commit flushes and waiters during the timed section (not for raw sled).
+    flushes: Option<(u64, u64)>,
+    /// CPU seconds spent by this process's threads during the timed section (Linux only).
+    cpu: Option<Cpu>,
+}
+
+#[derive(Default)]
+struct Cpu {
+    clients: f64,
+    server: f64,
+    flusher: f64,
+    other: f64,
+}
+
+impl Cpu {
+    fn total(&self) -> f64 {
+        self.clients + self.server + self.flusher + self.other
+    }
+}
+
+impl Row {
+    fn rate(&self) -> f64 {
+        self.ops as f64 / self.wall.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank =
+            ((p * self.latencies.len() as f64).ceil() as usize).clamp(1, self.latencies.len());
+        self.latencies[rank - 1]
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// One thread: `insert` a 2 KiB value and `flush()` (write + fsync), `ops` times.
+fn raw_sled(dir: &Path, ops: usize) -> BenchResult<Row> {
+    // Same background-flush setting as the service's store.
+    let db = sled::Config::new()
+        .path(dir.join("raw-sled"))
+        .flush_every_ms(Some(1000))
+        .open()?;
+    let tree = db.open_tree("bench")?;
+    let mut value = vec![0u8; RAW_VALUE_LEN];
+    let mut latencies = Vec::with_capacity(ops);
+    let cpu0 = cpu_snapshot();
+    let started = Instant::now();
+    for i in 0..ops {
+        // Fresh random bytes each time, so nothing can be deduplicated or compressed away.
+        for chunk in value.chunks_mut(32) {
+            chunk.copy_from_slice(&meldpunt::crypto::random_bytes::<32>()[..chunk.len()]);
+        }
+        let t = Instant::now();
+        tree.insert((i as u64).to_be_bytes(), value.as_slice())?;
+        db.flush()?;
+        latencies.push(t.elapsed());
+    }
+    let wall = started.elapsed();
+    let cpu = cpu_between(cpu0.as_ref(), cpu_snapshot().as_ref());
+    latencies.sort();
+    Ok(Row {
+        name: "raw sled: insert 2 KiB + flush, 1 thread".into(),
+        ops,
+        wall,
+        latencies,
+        flushes: None,
+        cpu,
+    })
+}
+
+fn bench_draft() -> Draft {
+    Draft {
+        theme: "exclusion".into(),
+        unit: "national".into(),
+        relation: Some("employee".into()),
+        report: serde_json::json!({
+            "what": "benchmark report: ".repeat(40),
+            "when": "voorjaar 2026",
+            "where": "bureau",
+            "wants": "investigation",
+        }),
+    }
+}
+
+/// Where the timed submissions go.
+#[derive(Clone)]
+enum Target {
+    /// `POST /api/v1/reports` to the in-process server, one keep-alive connection per client.
+    Http(String),
+    /// `reporting::submit` called directly (no HTTP), each thread blocking on its own future;
+    /// the same validation, signing, transaction and group-committed flush.
+    Direct,
+}
+
+/// One prepared submission: the request as it will be sent, and the reporter's `cmt`.
+struct Ready {
+    request: SubmitRequest,
+    cmt: [u8; 32],
+}
+
+impl Ready {
+    fn from(p: Prepared) -> Ready {
+        Ready {
+            request: p.request,
+            cmt: p.cmt,
+        }
+    }
+}
+
+/// One client thread's untimed preparation and timed sending.
+struct Sender {
+    app: Arc<App>,
+    target: Target,
+    client: Option<ReporterClient>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Sender {
+    fn new(app: Arc<App>, target: Target) -> BenchResult<Sender> {
+        let (client, runtime) = match &target {
+            Target::Http(url) => (Some(ReporterClient::new(url)), None),
+            Target::Direct => (
+                None,
+                Some(tokio::runtime::Builder::new_current_thread().build()?),
+            ),
+        };
+        Ok(Sender {
+            app,
+            target,
+            client,
+            runtime,
+        })
+    }
+
+    /// Everything the reporter does before sending: access code, encryption, proof of work.
+    fn prepare(&self, n: usize) -> BenchResult<Vec<Ready>> {
+        let draft = bench_draft();
+        let config = match &self.client {
+            Some(client) => client.config()?,
+            None => meldpunt::reporting::config(&self.app)?,
+        };
+        (0..n)
+            .map(|_| {
+                let pow = match &self.client {
+                    Some(client) => client.solve_pow()?,
+                    None => {
+                        let challenge = self.app.pow.issue(meldpunt::time::now());
+                        let raw = meldpunt::b64::decode(&challenge.challenge)
+                            .ok_or("the challenge is not b64u")?;
+                        PowSolution {
+                            nonce: meldpunt::pow::solve(&raw, challenge.bits),
+                            challenge: challenge.challenge,
+                        }
+                    }
+                };
+                let code = AccessCode::generate();
+                Ok(Ready::from(prepare_submission(
+                    &config, &draft, &code, pow,
+                )?))
+            })
+            .collect()
+    }
+
+    /// Sends one submission and returns its receipt.
+    fn send(&self, ready: &Ready) -> BenchResult<String> {
+        match (&self.target, &self.client, &self.runtime) {
+            (Target::Http(_), Some(client), _) => {
+                Ok(client.post_submission(&ready.request)?.receipt)
+            }
+            (Target::Direct, _, Some(runtime)) => {
+                let request = ready.request.clone();
+                let created = runtime.block_on(meldpunt::reporting::submit(&self.app, request))?;
+                Ok(created.receipt)
+            }
+            _ => Err("sender built for another target".into()),
+        }
+    }
+
+    /// Sends the prepared submissions one after another; each one's latency and receipt.
+    fn send_all(&self, prepared: &[Ready]) -> BenchResult<Vec<(Duration, String)>> {
+        prepared
+            .iter()
+            .map(|ready| {
+                let t = Instant::now();
+                let receipt = self.send(ready)?;
+                Ok((t.elapsed(), receipt))
+            })
+            .collect()
+    }
+}
+
+/// A receipt counts only if its signature verifies and it commits to what was sent.
+fn check_receipt(verifier: &StatementVerifier, receipt: &str, ready: &Ready) -> BenchResult<()> {
+    let payload = verifier.verify(receipt)?.payload;
+    if payload.cmt.as_deref() != Some(meldpunt::b64::encode(ready.cmt).as_str())
+        || payload.sub.as_deref() != Some(meldpunt::b64::encode(ready.request.binding).as_str())
+    {
+        return Err("a receipt does not commit to the submission it answers".into());
+    }
+    Ok(())
+}
+
+/// `(name, utime + stime in clock ticks)` from a `/proc/.../stat` line.
+fn parse_stat(stat: &str) -> Option<(String, u64)> {
+    // `pid (comm) state ...`: comm may hold spaces, so split at the last ')'.
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    // After comm comes field 3 of stat(5), state; utime is field 14, stime 15.
+    let ticks = |i: usize| fields.get(i - 3)?.parse::<u64>().ok();
+    Some((stat[open + 1..close].to_owned(), ticks(14)? + ticks(15)?))
+}
+
+/// CPU time (user + system, clock ticks) of the whole process, which includes threads that
+/// have ended, and of every live thread by id, with its name. Linux only.
+struct CpuSnapshot {
+    process: u64,
+    threads: BTreeMap<u64, (String, u64)>,
+}
+
+fn cpu_snapshot() -> Option<CpuSnapshot> {
+    let (_, process) = parse_stat(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
+    let mut threads = BTreeMap::new();
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let Ok(tid) = task.file_name().to_string_lossy().parse::<u64>() else {
+            continue;
+        };
+        // A thread may end between listing and reading; it is simply left out.
+        if let Some(entry) = std::fs::read_to_string(task.path().join("stat"))
+            .ok()
+            .and_then(|stat| parse_stat(&stat))
+        {
+            threads.insert(tid, entry);
+        }
+    }
+    Some(CpuSnapshot { process, threads })
+}
+
+/// CPU seconds spent between two snapshots: by the client threads, the HTTP server's threads,
+/// the group-commit flusher, and the rest (sled's I/O threads, which come and go, the
+/// server's system thread, main), the rest being the process total minus the named groups.
+fn cpu_between(before: Option<&CpuSnapshot>, after: Option<&CpuSnapshot>) -> Option<Cpu> {
+    let (before, after) = (before?, after?);
+    let secs = |ticks: u64| ticks as f64 / CLOCK_TICKS_PER_SEC;
+    let mut cpu = Cpu::default();
+    for (tid, (name, ticks)) in &after.threads {
+        let earlier = before.threads.get(tid).map_or(0, |(_, t)| *t);
+        let spent = secs(ticks.saturating_sub(earlier));
+        if name.starts_with(CLIENT_THREAD) {
+            cpu.clients += spent;
+        } else if name.starts_with("actix") {
+            cpu.server += spent;
+        } else if name == "meldpunt-flush" {
+            cpu.flusher += spent;
+        }
+    }
+    let total = secs(after.process.saturating_sub(before.process));
+    cpu.other = (total - cpu.clients - cpu.server - cpu.flusher).max(0.0);
+    Some(cpu)
+}
+
+/// `clients` threads each send `each` durable submissions at once; only the sending is timed.
+fn phase(
+    app: &Arc<App>,
+    target: &Target,
+    name: &str,
+    clients: usize,
+    each: usize,
+) -> BenchResult<Row> {
+    // Four meeting points: all prepared; go (after the clock started); all sent; may verify.
+    let barrier = Arc::new(Barrier::new(clients + 1));
+    let workers = (0..clients)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let (app, target) = (app.clone(), target.clone());
+            std::thread::Builder::new()
+                .name(format!("{CLIENT_THREAD}{i}"))
+                .spawn(move || -> BenchResult<Vec<Duration>> {
+                    let verifier = app.receipt_keys.verifier();
+                    let sender = Sender::new(app, target)?;
+                    // On failure still meet every barrier, so the others are not stuck.
+                    let prepared = sender.prepare(each);
+                    barrier.wait();
+                    barrier.wait();
+                    let sent = match &prepared {
+                        Ok(prepared) => sender.send_all(prepared),
+                        Err(e) => Err(e.to_string().into()),
+                    };
+                    barrier.wait();
+                    barrier.wait();
+                    let (prepared, sent) = (prepared?, sent?);
+                    // Outside the timed section: every receipt must be a real one.
+                    for (ready, (_, receipt)) in prepared.iter().zip(&sent) {
+                        check_receipt(&verifier, receipt, ready)?;
+                    }
+                    Ok(sent.into_iter().map(|(latency, _)| latency).collect())
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let stats = app.store.flush_stats();
+    let counters = || {
+        (
+            stats.flushes.load(Ordering::Relaxed),
+            stats.waiters.load(Ordering::Relaxed),
+        )
+    };
+    barrier.wait();
+    let (flushes0, waiters0) = counters();
+    let cpu0 = cpu_snapshot();
+    let started = Instant::now();
+    barrier.wait();
+    barrier.wait();
+    let wall = started.elapsed();
+    let (flushes1, waiters1) = counters();
+    let cpu = cpu_between(cpu0.as_ref(), cpu_snapshot().as_ref());
+    barrier.wait();
+    let mut latencies = Vec::with_capacity(clients * each);
+    for w in workers {
+        let own = w.join().map_err(|_| "a client thread panicked")??;
+        latencies.extend(own);
+    }
+    latencies.sort();
+    Ok(Row {
+        name: name.to_owned(),
+        ops: clients * each,
+        wall,
+        latencies,
+        flushes: Some((flushes1 - flushes0, waiters1 - waiters0)),
+        cpu,
+    })
+}
+
+fn settings(dir: &Path) -> Settings {
+    let mut s = Settings::defaults();
+    s.data = dir.join("data");
+    s.keys = dir.join("keys");
+    s.public_url = "https://meldpunt.bench".into();
+    s.pow_bits = 0;
+    s
+}
+
+fn print_table(rows: &[Row], cores: usize) {
+    println!(
+        "| measurement | ops | wall s | ops/s | p50 ms | p99 ms | flushes | waiters | mean batch \
+         | CPU busy | CPU ms/op: callers / HTTP server / flusher / sled & rest |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let dash = || "–".to_owned();
+    for r in rows {
+        let (flushes, waiters, batch) = match r.flushes {
+            None => (dash(), dash(), dash()),
+            Some((f, w)) => (
+                f.to_string(),
+                w.to_string(),
+                if f == 0 {
+                    dash()
+                } else {
+                    format!("{:.1}", w as f64 / f as f64)
+                },
+            ),
+        };
+        let (busy, split) = match &r.cpu {
+            None => (dash(), dash()),
+            Some(c) => {
+                let per_op = |secs: f64| secs * 1000.0 / r.ops as f64;
+                (
+                    format!(
+                        "{:.0} %",
+                        100.0 * c.total() / (r.wall.as_secs_f64() * cores.max(1) as f64)
+                    ),
+                    format!(
+                        "{:.2} / {:.2} / {:.2} / {:.2}",
+                        per_op(c.clients),
+                        per_op(c.server),
+                        per_op(c.flusher),
+                        per_op(c.other)
+                    ),
+                )
+            }
+        };
+        println!(
+            "| {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {flushes} | {waiters} | {batch} | {busy} \
+             | {split} |",
+            r.name,
+            r.ops,
+            r.wall.as_secs_f64(),
+            r.rate(),
+            ms(r.percentile(0.50)),
+            ms(r.percentile(0.99)),
+        );
+    }
+}
+
+fn main() -> BenchResult<()> {
+    let s = scale()?;
+    let dir = TempDir::new("submit")?;
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("# meldpunt durable-submission benchmark\n");
+    println!(
+        "folder {} · {cores} cores · scale {s} · server: in-process, 2 actix workers, pow off\n",
+        dir.path().display()
+    );
+
+    let raw = raw_sled(dir.path(), scaled(RAW_SLED_OPS, s))?;
+
+    let app = Arc::new(App::open(settings(dir.path()))?);
+    let national = RecipientKey::generate();
+    app.store().put_recipient(&Recipient {
+        kid: national.kid.clone(),
+        public_key: national.public_key,
+        unit: "national".into(),
+    })?;
+    let server = RunningServer::start(app.clone())?;
+
+    let http = Target::Http(server.url());
+    let many_each = scaled(MANY_CLIENTS_OPS_EACH, s);
+    // Warm-up: first writes create sled's segments; not reported.
+    phase(&app, &http, "warm-up", 1, WARMUP_OPS)?;
+    let one = phase(
+        &app,
+        &http,
+        "HTTP submit, 1 client",
+        1,
+        scaled(ONE_CLIENT_OPS, s),
+    )?;
+    let many_name = format!("HTTP submit, {MANY_CLIENTS} clients");
+    let many = phase(&app, &http, &many_name, MANY_CLIENTS, many_each)?;
+    // Diagnostic: the same service call without HTTP, to tell the store's limit from the rest.
+    let direct_one = phase(
+        &app,
+        &Target::Direct,
+        "diagnostic: `reporting::submit` without HTTP, 1 thread",
+        1,
+        scaled(ONE_CLIENT_OPS, s),
+    )?;
+    let direct_many = phase(
+        &app,
+        &Target::Direct,
+        &format!("diagnostic: `reporting::submit` without HTTP, {MANY_CLIENTS} threads"),
+        MANY_CLIENTS,
+        many_each,
+    )?;
+    server.stop();
+
+    let speedup = many.rate() / one.rate();
+    let of_ceiling = many.rate() / raw.rate();
+    print_table(&[raw, one, many, direct_one, direct_many], cores);
+    println!(
+        "\nCPU busy: process CPU time / (wall × {cores} cores). Callers are the client threads; \
+         in the diagnostic rows they run the service code themselves.\n"
+    );
+    println!(
+        "- {MANY_CLIENTS} clients vs 1 client: {speedup:.1}× (goal ≥ 10×): {}",
+        if speedup >= 10.0 { "met" } else { "NOT met" }
+    );
+    println!(
+        "- {MANY_CLIENTS} clients vs raw sled ceiling: {:.0} % (goal ≥ 50 %): {}",
+        of_ceiling * 100.0,
+        if of_ceiling >= 0.5 { "met" } else { "NOT met" }
+    );
+    Ok(())
+}

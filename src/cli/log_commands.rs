@@ -1,0 +1,263 @@
+//! The transparency-log commands: `meldpunt log checkpoint` (issue one now, on the database),
+//! `meldpunt verify FILE` (a receipt or statement: signature, then inclusion in the newest
+//! checkpoint) and `meldpunt monitor` (an outside auditor's consistency check, for cron).
+//!
+//! Contract: `verify` and `monitor` print one verdict line on stdout, `OK: …`, `FAIL: …` or (for
+//! `verify` only) `PENDING: …`, and exit 0 for OK, 1 for FAIL, 3 for PENDING (the signature is
+//! good but no checkpoint covers the entry yet; 2 stays clap's code for a usage error).
+//! `monitor` keeps its state in DIR: `log-key` (the note verifier key, pinned on first use
+//! unless `--log-key` gives it) and `checkpoint` (the last checkpoint that proved consistent),
+//! each replaced atomically; a FAIL never changes DIR.
+
+use std::path::Path;
+
+use crate::app::App;
+use crate::client::log::{LogCheckError, LogClient, open_checkpoint, parse_key};
+use crate::config::Settings;
+use crate::keyfile::{ensure_private_dir, replace_private_file};
+use crate::log::NoteVerifier;
+use crate::receipts::jws::StatementVerifier;
+use crate::receipts::keys::Jwks;
+
+/// Largest receipt file `verify` reads.
+const MAX_FILE: u64 = 1024 * 1024;
+const STATE_KEY: &str = "log-key";
+const STATE_CHECKPOINT: &str = "checkpoint";
+
+enum Verdict {
+    Ok(String),
+    Fail(String),
+    Pending(String),
+}
+
+/// Prints the verdict and ends the process with its exit code unless it is OK.
+fn finish(verdict: Verdict) -> Result<(), String> {
+    let code = match verdict {
+        Verdict::Ok(text) => {
+            println!("OK: {text}");
+            return Ok(());
+        }
+        Verdict::Fail(text) => {
+            println!("FAIL: {text}");
+            1
+        }
+        Verdict::Pending(text) => {
+            println!("PENDING: {text}");
+            3
+        }
+    };
+    std::process::exit(code)
+}
+
+/// `meldpunt log checkpoint`: issues a checkpoint now if the tree changed, prints the newest.
+pub fn log_checkpoint(settings: Settings) -> Result<(), String> {
+    let app = App::open(settings).map_err(|e| e.to_string())?;
+    let issued = crate::log::service::issue_for_app(&app).map_err(|e| e.to_string())?;
+    actix_web::rt::System::new()
+        .block_on(app.store().sync())
+        .map_err(|e| e.to_string())?;
+    if issued.fresh {
+        eprintln!("issued a checkpoint of {} entries", issued.checkpoint.size);
+    } else {
+        eprintln!(
+            "the newest checkpoint still describes the log ({} entries)",
+            issued.checkpoint.size
+        );
+    }
+    print!("{}", issued.note);
+    Ok(())
+}
+
+/// A verifier key given as the key text, or as the path of a file holding it.
+fn given_key(arg: &str) -> Result<String, String> {
+    if arg.contains('+') {
+        return Ok(arg.trim().to_owned());
+    }
+    std::fs::read_to_string(arg)
+        .map(|text| text.trim().to_owned())
+        .map_err(|e| format!("--log-key {arg}: neither a key nor a readable file: {e}"))
+}
+
+fn read_small(path: &Path) -> Result<String, String> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .len();
+    if len > MAX_FILE {
+        return Err(format!(
+            "{} is larger than {MAX_FILE} bytes",
+            path.display()
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// The JWS in a receipt file: the compact JWS itself, or JSON with a `receipt` or `statement`.
+fn extract_jws(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if !text.starts_with('{') {
+        return Ok(text.to_owned());
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("the file is not JSON: {e}"))?;
+    ["receipt", "statement"]
+        .iter()
+        .find_map(|k| value.get(k).and_then(serde_json::Value::as_str))
+        .map(str::to_owned)
+        .ok_or_else(|| "the JSON has no receipt or statement field".to_owned())
+}
+
+/// `meldpunt verify FILE [--server URL] [--jwks FILE] [--log-key KEY]`.
+pub fn verify(
+    file: &Path,
+    server: Option<&str>,
+    jwks: Option<&Path>,
+    log_key: Option<&str>,
+) -> Result<(), String> {
+    finish(check_statement(file, server, jwks, log_key).unwrap_or_else(Verdict::Fail))
+}
+
+fn check_statement(
+    file: &Path,
+    server: Option<&str>,
+    jwks: Option<&Path>,
+    log_key: Option<&str>,
+) -> Result<Verdict, String> {
+    let jws = extract_jws(&read_small(file)?)?;
+    let client = server.map(LogClient::new);
+    let keys: Jwks = match (jwks, &client) {
+        (Some(path), _) => {
+            serde_json::from_str(&read_small(path)?).map_err(|e| format!("not a JWKS: {e}"))?
+        }
+        (None, Some(client)) => client
+            .jwks()
+            .map_err(|e| format!("fetching the JWKS: {e}"))?,
+        (None, None) => return Err("give --jwks FILE or --server URL".into()),
+    };
+    let verifier = StatementVerifier::from_jwks(&keys).map_err(|e| e.to_string())?;
+    let statement = verifier
+        .verify(&jws)
+        .map_err(|e| format!("the signature check failed: {e}"))?;
+    let p = &statement.payload;
+    let what = format!(
+        "signature valid ({} seq {} of case {}, issued by {}, log entry {})",
+        if p.seq == 0 { "receipt" } else { "statement" },
+        p.seq,
+        p.case_ref,
+        p.iss,
+        p.log
+    );
+    let Some(client) = client else {
+        return Ok(Verdict::Ok(format!(
+            "{what}; log inclusion not checked (give --server URL)"
+        )));
+    };
+    let key = match log_key {
+        Some(arg) => given_key(arg)?,
+        None => {
+            let key = client
+                .key()
+                .map_err(|e| format!("fetching the log key: {e}"))?;
+            eprintln!("note: the log key was taken from the server, not pinned: {key}");
+            key
+        }
+    };
+    let key = parse_key(&key).map_err(|e| e.to_string())?;
+    let (_, checkpoint) = client
+        .verified_checkpoint(&key)
+        .map_err(|e| e.to_string())?;
+    match client.prove_inclusion(jws.as_bytes(), p.log, &checkpoint) {
+        Ok(()) => Ok(Verdict::Ok(format!(
+            "{what}; included in the checkpoint of {} entries of {}",
+            checkpoint.size, checkpoint.origin
+        ))),
+        Err(e) if e.is_pending() => Ok(Verdict::Pending(format!("{what}; but {e}"))),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `meldpunt monitor --server URL --state DIR [--log-key KEY]`.
+pub fn monitor(server: &str, state: &Path, log_key: Option<&str>) -> Result<(), String> {
+    finish(check_log(server, state, log_key).unwrap_or_else(Verdict::Fail))
+}
+
+/// The key to trust: the one given, else the one pinned in DIR, else the server's (pinned now).
+fn monitor_key(
+    client: &LogClient,
+    state: &Path,
+    log_key: Option<&str>,
+) -> Result<(NoteVerifier, Option<String>), String> {
+    let pinned_path = state.join(STATE_KEY);
+    let pinned = match std::fs::read_to_string(&pinned_path) {
+        Ok(text) => Some(text.trim().to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", pinned_path.display())),
+    };
+    let (text, to_pin) = match (log_key.map(given_key).transpose()?, pinned) {
+        (Some(given), Some(pinned)) if given != pinned => {
+            return Err(format!(
+                "the given log key differs from the one pinned in {}; \
+                 if the log really changed its key, start a new state folder",
+                pinned_path.display()
+            ));
+        }
+        (Some(given), None) => (given.clone(), Some(given)),
+        (_, Some(pinned)) => (pinned, None),
+        (None, None) => {
+            let key = client
+                .key()
+                .map_err(|e| format!("fetching the log key: {e}"))?;
+            eprintln!("note: first run, trusting and pinning the server's log key: {key}");
+            (key.clone(), Some(key))
+        }
+    };
+    Ok((parse_key(&text).map_err(|e| e.to_string())?, to_pin))
+}
+
+fn check_log(server: &str, state: &Path, log_key: Option<&str>) -> Result<Verdict, String> {
+    let client = LogClient::new(server);
+    ensure_private_dir(state).map_err(|e| format!("state folder {}: {e}", state.display()))?;
+    let (key, to_pin) = monitor_key(&client, state, log_key)?;
+    let (note, checkpoint) = client
+        .verified_checkpoint(&key)
+        .map_err(|e| e.to_string())?;
+    let stored_path = state.join(STATE_CHECKPOINT);
+    let summary = match std::fs::read_to_string(&stored_path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "first checkpoint of {} stored: {} entries",
+            checkpoint.origin, checkpoint.size
+        ),
+        Err(e) => return Err(format!("cannot read {}: {e}", stored_path.display())),
+        Ok(stored) => {
+            let old = open_checkpoint(&stored, &key).map_err(|e: LogCheckError| {
+                format!(
+                    "the stored checkpoint {} does not verify with the pinned key ({e}); \
+                     the state folder was damaged or tampered with",
+                    stored_path.display()
+                )
+            })?;
+            client
+                .prove_consistency(&old, &checkpoint)
+                .map_err(|e| e.to_string())?;
+            if old.size == checkpoint.size {
+                format!(
+                    "{} unchanged at {} entries",
+                    checkpoint.origin, checkpoint.size
+                )
+            } else {
+                format!(
+                    "{} grew from {} to {} entries, consistently",
+                    checkpoint.origin, old.size, checkpoint.size
+                )
+            }
+        }
+    };
+    let write = |path: &Path, text: &str| {
+        replace_private_file(path, &[text.as_bytes()])
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    if let Some(pin) = to_pin {
+        write(&state.join(STATE_KEY), &format!("{pin}\n"))?;
+    }
+    write(&stored_path, &note)?;
+    Ok(Verdict::Ok(summary))
+}
