@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const NATIONAL_UNIT: &str = "national";
 
 /// A label in the interface languages: Dutch first, English second.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Label {
     pub nl: String,
@@ -19,7 +19,7 @@ pub struct Label {
 }
 
 /// One entry of a domain list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub id: String,

@@ -66,7 +66,7 @@ pub enum PowError {
 }
 
 /// The body of `GET /api/v1/pow`.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PowChallenge {
     pub challenge: String,
     pub bits: u8,

@@ -25,7 +25,7 @@ pub const MAX_STATEMENTS_PER_CASE: u32 = 1000;
 /// The `to` of the reporter's own wrap.
 pub const REPORTER: &str = "reporter";
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PowSolution {
     pub challenge: String,
@@ -33,36 +33,41 @@ pub struct PowSolution {
 }
 
 /// `POST /api/v1/reports`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     pub pow: PowSolution,
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub case_id: [u8; 16],
     pub theme: String,
     pub unit: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation: Option<String>,
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub reporter_pk: [u8; 32],
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub verifier: [u8; 32],
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub binding: [u8; 32],
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub kc: [u8; 32],
     pub wraps: Vec<Wrap>,
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SubmitResponse {
     #[serde(rename = "ref")]
     pub case_ref: String,
     pub receipt: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Deadlines {
     /// Unix seconds by which the case must be acknowledged (7 days after receipt).
     pub acknowledge_by: u64,
@@ -73,13 +78,14 @@ pub struct Deadlines {
 }
 
 /// `GET /api/v1/reporter/case`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaseView {
     #[serde(rename = "ref")]
     pub case_ref: String,
     /// Not in DESIGN §8's list, but the reporter needs it: it is part of every wrap's `info`
     /// and item's AAD, and a reporter coming back with only the access code has nothing else.
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub case_id: [u8; 16],
     pub theme: String,
     pub unit: String,
@@ -101,56 +107,61 @@ pub struct CaseView {
 
 /// `GET /api/v1/log/proof/inclusion`: RFC 9162 `PATH(index, D[0:size])`, leaf side first;
 /// hashes in b64u.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionProofView {
     pub index: u64,
     pub size: u64,
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub leaf_hash: [u8; 32],
     #[serde(with = "hash_list")]
+    #[schema(value_type = Vec<String>)]
     pub path: Vec<[u8; 32]>,
 }
 
 /// `GET /api/v1/log/proof/consistency`: RFC 9162 `PROOF(from, D[0:to])`; hashes in b64u.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyProofView {
     pub from: u64,
     pub to: u64,
     #[serde(with = "hash_list")]
+    #[schema(value_type = Vec<String>)]
     pub path: Vec<[u8; 32]>,
 }
 
 /// `GET /api/v1/log/leaf-hashes`: the leaf hashes of `[start, start + hashes.len())`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeafHashesView {
     pub start: u64,
     #[serde(with = "hash_list")]
+    #[schema(value_type = Vec<String>)]
     pub hashes: Vec<[u8; 32]>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StatementResponse {
     pub statement: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PowConfig {
     pub bits: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecipientView {
     pub kid: String,
     #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
     pub public_key: [u8; 32],
     pub unit: String,
 }
 
 /// `GET /api/v1/config`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigView {
     pub themes: Vec<Choice>,
     pub units: Vec<Choice>,

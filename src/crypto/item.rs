@@ -23,7 +23,7 @@ const TAG_LEN: usize = 16;
 const AAD_PREFIX: &[u8] = b"meldpunt item v1\x00";
 
 /// What an item holds; written as its name in JSON and as the byte in AAD and item bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
     Report = 1,
@@ -51,24 +51,27 @@ pub fn item_aad(case_id: &CaseId, id: &[u8; 16], kind: ItemKind) -> Vec<u8> {
 }
 
 /// An encrypted item as stored and sent: `{id, kind, nonce, ct}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     #[serde(
         serialize_with = "serde_b64::fixed::serialize",
         deserialize_with = "de_id"
     )]
+    #[schema(value_type = String)]
     pub id: [u8; 16],
     pub kind: ItemKind,
     #[serde(
         serialize_with = "serde_b64::fixed::serialize",
         deserialize_with = "de_nonce"
     )]
+    #[schema(value_type = String)]
     pub nonce: [u8; 12],
     #[serde(
         serialize_with = "serde_b64::bytes::serialize",
         deserialize_with = "de_ct"
     )]
+    #[schema(value_type = String)]
     pub ct: Vec<u8>,
 }
 

@@ -18,7 +18,7 @@ pub const WRAP_CT_LEN: usize = 48;
 const INFO_PREFIX: &[u8] = b"meldpunt wrap v1\x00";
 
 /// Which case key a wrap carries; written as its name in JSON and as the byte in `info`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WrapPurpose {
     Thread = 1,
@@ -43,7 +43,7 @@ pub fn wrap_info(case_id: &CaseId, purpose: WrapPurpose) -> Vec<u8> {
 }
 
 /// A wrapped case key as stored and sent: `{to, purpose, enc, ct}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Wrap {
     /// `"reporter"` or a staff key id.
@@ -53,11 +53,13 @@ pub struct Wrap {
         serialize_with = "serde_b64::fixed::serialize",
         deserialize_with = "de_enc"
     )]
+    #[schema(value_type = String)]
     pub enc: [u8; 32],
     #[serde(
         serialize_with = "serde_b64::bytes::serialize",
         deserialize_with = "de_ct"
     )]
+    #[schema(value_type = String)]
     pub ct: Vec<u8>,
 }
 

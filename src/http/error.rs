@@ -9,15 +9,18 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
+/// The body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'a str,
-    message: String,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable; see docs/PROTOCOL.md §8.
+    pub code: String,
+    /// For people; never carries secrets.
+    pub message: String,
 }
 
 impl ResponseError for ApiError {
@@ -26,9 +29,9 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code()).json(Body {
-            error: Detail {
-                code: self.code(),
+        let mut response = HttpResponse::build(self.status_code()).json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
                 message: self.to_string(),
             },
         });

@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::app::App;
 use crate::error::ApiError;
+use crate::http::error::ErrorBody;
 use crate::log::service::{self, MAX_LEAF_HASHES};
 
 const TEXT: &str = "text/plain; charset=utf-8";
@@ -52,6 +53,10 @@ fn beyond(name: &str, value: u64, size: u64) -> ApiError {
 }
 
 /// `GET /api/v1/log/checkpoint`: the newest signed checkpoint, as issued.
+#[utoipa::path(get, path = "/api/v1/log/checkpoint", tag = "log",
+    responses(
+        (status = 200, description = "The newest signed checkpoint (C2SP signed note)", body = String, content_type = "text/plain"),
+        (status = 404, description = "No checkpoint yet", body = ErrorBody)))]
 pub async fn checkpoint(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let note = app
         .store()
@@ -61,6 +66,8 @@ pub async fn checkpoint(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
 }
 
 /// `GET /api/v1/log/key`: the note verifier key, `<name>+<hex key id>+<base64 key>`.
+#[utoipa::path(get, path = "/api/v1/log/key", tag = "log",
+    responses((status = 200, description = "The note verifier key", body = String, content_type = "text/plain")))]
 pub async fn key(app: web::Data<App>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(TEXT)
@@ -68,6 +75,11 @@ pub async fn key(app: web::Data<App>) -> HttpResponse {
 }
 
 /// `GET /api/v1/log/proof/inclusion?index=I&size=N`, `I < N <=` the current size.
+#[utoipa::path(get, path = "/api/v1/log/proof/inclusion", tag = "log",
+    params(("index" = u64, Query, description = "leaf index"), ("size" = u64, Query, description = "tree size")),
+    responses(
+        (status = 200, description = "RFC 9162 inclusion proof", body = crate::protocol::InclusionProofView),
+        (status = 400, description = "Bad or out-of-range parameters", body = ErrorBody)))]
 pub async fn inclusion(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let [index, size] = query(&req, ["index", "size"])?;
     let current = log_size(&app)?;
@@ -83,6 +95,11 @@ pub async fn inclusion(app: web::Data<App>, req: HttpRequest) -> Result<HttpResp
 }
 
 /// `GET /api/v1/log/proof/consistency?from=M&to=N`, `M <= N <=` the current size.
+#[utoipa::path(get, path = "/api/v1/log/proof/consistency", tag = "log",
+    params(("from" = u64, Query, description = "older size"), ("to" = u64, Query, description = "newer size")),
+    responses(
+        (status = 200, description = "RFC 9162 consistency proof", body = crate::protocol::ConsistencyProofView),
+        (status = 400, description = "Bad or out-of-range parameters", body = ErrorBody)))]
 pub async fn consistency(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let [from, to] = query(&req, ["from", "to"])?;
     let current = log_size(&app)?;
@@ -99,6 +116,11 @@ pub async fn consistency(app: web::Data<App>, req: HttpRequest) -> Result<HttpRe
 
 /// `GET /api/v1/log/leaf-hashes?start=S&end=E`, `S < E <=` the current size, at most
 /// [`MAX_LEAF_HASHES`] at a time.
+#[utoipa::path(get, path = "/api/v1/log/leaf-hashes", tag = "log",
+    params(("start" = u64, Query, description = "first index"), ("end" = u64, Query, description = "one past the last index")),
+    responses(
+        (status = 200, description = "A page of leaf hashes", body = crate::protocol::LeafHashesView),
+        (status = 400, description = "Bad or out-of-range parameters", body = ErrorBody)))]
 pub async fn leaf_hashes(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let [start, end] = query(&req, ["start", "end"])?;
     let current = log_size(&app)?;

@@ -2,11 +2,12 @@
 //!
 //! Contract: every response carries the security headers of `middleware`; every error is the
 //! JSON of `error`; no route sets a cookie; the server never reads the client's address or
-//! user agent. Routes are listed once, in [`routes`].
+//! user agent. Routes are listed once, in [`route_table`].
 
 pub mod error;
 pub mod log;
 pub mod middleware;
+pub mod openapi;
 pub mod reporter;
 
 use std::net::TcpListener;
@@ -15,8 +16,9 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
+use actix_web::{App as ActixApp, HttpResponse, HttpServer, Route, web};
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -33,22 +35,76 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed)
 }
 
-/// Every route of the service.
+/// One route: its method, its path pattern as registered, and how to build its handler.
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    build: fn() -> Route,
+}
+
+fn get(path: &'static str, build: fn() -> Route) -> RouteSpec {
+    RouteSpec {
+        method: Method::GET,
+        path,
+        build,
+    }
+}
+
+fn post(path: &'static str, build: fn() -> Route) -> RouteSpec {
+    RouteSpec {
+        method: Method::POST,
+        path,
+        build,
+    }
+}
+
+/// Every route of the service, in one table: the router, the OpenAPI test and the
+/// authorisation tests all read it, so none of them can miss a route.
+pub fn route_table() -> Vec<RouteSpec> {
+    vec![
+        get("/api/v1/config", || web::get().to(reporter::config)),
+        get("/api/v1/pow", || web::get().to(reporter::pow)),
+        post("/api/v1/reports", || web::post().to(reporter::submit)),
+        get("/api/v1/reporter/case", || {
+            web::get().to(reporter::read_case)
+        }),
+        post("/api/v1/reporter/messages", || {
+            web::post().to(reporter::post_message)
+        }),
+        get("/.well-known/jwks.json", || web::get().to(reporter::jwks)),
+        get("/api/v1/log/checkpoint", || web::get().to(log::checkpoint)),
+        get("/api/v1/log/key", || web::get().to(log::key)),
+        get("/api/v1/log/proof/inclusion", || {
+            web::get().to(log::inclusion)
+        }),
+        get("/api/v1/log/proof/consistency", || {
+            web::get().to(log::consistency)
+        }),
+        get("/api/v1/log/leaf-hashes", || {
+            web::get().to(log::leaf_hashes)
+        }),
+        get("/api/v1/openapi.json", || {
+            web::get().to(openapi::openapi_json)
+        }),
+    ]
+}
+
+/// Registers [`route_table`]: one resource per path, answering 405 for other methods.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| web::resource(path).default_service(web::to(method_not_allowed));
-    cfg.service(resource("/api/v1/config").route(web::get().to(reporter::config)))
-        .service(resource("/api/v1/pow").route(web::get().to(reporter::pow)))
-        .service(resource("/api/v1/reports").route(web::post().to(reporter::submit)))
-        .service(resource("/api/v1/reporter/case").route(web::get().to(reporter::read_case)))
-        .service(
-            resource("/api/v1/reporter/messages").route(web::post().to(reporter::post_message)),
-        )
-        .service(resource("/.well-known/jwks.json").route(web::get().to(reporter::jwks)))
-        .service(resource("/api/v1/log/checkpoint").route(web::get().to(log::checkpoint)))
-        .service(resource("/api/v1/log/key").route(web::get().to(log::key)))
-        .service(resource("/api/v1/log/proof/inclusion").route(web::get().to(log::inclusion)))
-        .service(resource("/api/v1/log/proof/consistency").route(web::get().to(log::consistency)))
-        .service(resource("/api/v1/log/leaf-hashes").route(web::get().to(log::leaf_hashes)));
+    let table = route_table();
+    let mut paths: Vec<&'static str> = Vec::new();
+    for spec in &table {
+        if !paths.contains(&spec.path) {
+            paths.push(spec.path);
+        }
+    }
+    for path in paths {
+        let mut resource = web::resource(path).default_service(web::to(method_not_allowed));
+        for spec in table.iter().filter(|s| s.path == path) {
+            resource = resource.route((spec.build)());
+        }
+        cfg.service(resource);
+    }
 }
 
 async fn count_access(

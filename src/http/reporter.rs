@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::app::App;
 use crate::crypto::item::Item;
 use crate::error::ApiError;
+use crate::http::error::ErrorBody;
 use crate::protocol::{MAX_MESSAGE_BODY, MAX_REPORT_BODY, SubmitRequest};
 use crate::reporting;
 
@@ -65,14 +66,25 @@ pub fn bearer_auth_key(req: &HttpRequest) -> Result<Zeroizing<[u8; 32]>, ApiErro
         .ok_or(ApiError::Unauthorized)
 }
 
+#[utoipa::path(get, path = "/api/v1/config", tag = "reporter",
+    responses((status = 200, description = "Themes, units, relations, difficulty, recipients", body = crate::protocol::ConfigView)))]
 pub async fn config(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(reporting::config(&app)?))
 }
 
+#[utoipa::path(get, path = "/api/v1/pow", tag = "reporter",
+    responses((status = 200, description = "A proof-of-work challenge", body = crate::pow::PowChallenge)))]
 pub async fn pow(app: web::Data<App>) -> HttpResponse {
     HttpResponse::Ok().json(app.pow.issue(crate::time::now()))
 }
 
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reporter",
+    request_body = SubmitRequest,
+    responses(
+        (status = 201, description = "Stored and flushed; the signed receipt", body = crate::protocol::SubmitResponse),
+        (status = 400, description = "Invalid request or proof of work", body = ErrorBody),
+        (status = 409, description = "Wraps mismatch, replayed challenge, duplicate case", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody)))]
 pub async fn submit(
     app: web::Data<App>,
     req: HttpRequest,
@@ -83,11 +95,24 @@ pub async fn submit(
     Ok(HttpResponse::Created().json(created))
 }
 
+#[utoipa::path(get, path = "/api/v1/reporter/case", tag = "reporter",
+    security(("access_code" = [])),
+    responses(
+        (status = 200, description = "The reporter's view of the case", body = crate::protocol::CaseView),
+        (status = 401, description = "Unknown or wrong access code", body = ErrorBody)))]
 pub async fn read_case(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let auth_key = bearer_auth_key(&req)?;
     Ok(HttpResponse::Ok().json(reporting::read_case(&app, &auth_key)?))
 }
 
+#[utoipa::path(post, path = "/api/v1/reporter/messages", tag = "reporter",
+    security(("access_code" = [])),
+    request_body = Item,
+    responses(
+        (status = 201, description = "Stored; the signed statement", body = crate::protocol::StatementResponse),
+        (status = 400, description = "Invalid item", body = ErrorBody),
+        (status = 401, description = "Unknown or wrong access code", body = ErrorBody),
+        (status = 409, description = "Duplicate item id or case full", body = ErrorBody)))]
 pub async fn post_message(
     app: web::Data<App>,
     req: HttpRequest,
@@ -101,6 +126,8 @@ pub async fn post_message(
     Ok(HttpResponse::Created().json(created))
 }
 
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "reporter",
+    responses((status = 200, description = "The receipt verification keys", body = crate::receipts::Jwks)))]
 pub async fn jwks(app: web::Data<App>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/jwk-set+json")

@@ -94,12 +94,12 @@ pub fn ed25519_kid(pk: &[u8; 32]) -> String {
     b64::encode(digest::digest(&digest::SHA256, canonical.as_bytes()))
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Jwk {
     pub kty: String,
     pub crv: String,
