@@ -31,15 +31,20 @@ fn warn_if_shared(path: &Path, mode: u32) {
     }
 }
 
-/// Creates `dir` (and parents) with mode 0700 if missing; warns if it is shared.
+/// Creates `dir` (and parents) with mode 0700 if missing, tightens it to 0700 if it is open to
+/// others, and warns if that is not possible.
 pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .map_err(|e| at(dir, e))?;
-    let meta = fs::metadata(dir).map_err(|e| at(dir, e))?;
-    warn_if_shared(dir, meta.permissions().mode());
+    let mode = fs::metadata(dir).map_err(|e| at(dir, e))?.permissions().mode();
+    // A fresh git clone makes `keys/` 0755; tighten it rather than leave it open.
+    if mode & 0o077 != 0 && fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).is_ok() {
+        return Ok(());
+    }
+    warn_if_shared(dir, mode);
     Ok(())
 }
 
@@ -137,4 +142,41 @@ pub fn load_or_create_secret(path: &Path) -> io::Result<Zeroizing<[u8; 32]>> {
         Err(e) => return Err(at(path, e)),
     }
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "meldpunt-keyfile-{}",
+            b64::encode(crate::crypto::random_bytes::<6>())
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn an_open_keys_folder_is_tightened_and_secrets_are_private() {
+        let dir = temp_dir();
+        let keys = dir.join("keys");
+        fs::create_dir(&keys).unwrap();
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o755)).unwrap();
+        let secret = load_or_create_secret(&keys.join("s.key")).unwrap();
+        assert_eq!(mode(&keys), 0o700);
+        assert_eq!(mode(&keys.join("s.key")), 0o600);
+        assert_eq!(*load_or_create_secret(&keys.join("s.key")).unwrap(), *secret);
+        fs::write(keys.join("bad.key"), "not a secret\n").unwrap();
+        let err = read_secret(&keys.join("bad.key")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(!err.to_string().contains("not a secret"), "content must not be echoed");
+        replace_private_file(&keys.join("s.key"), &[b"x"]).unwrap();
+        assert_eq!(mode(&keys.join("s.key")), 0o600);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
