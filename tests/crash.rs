@@ -19,7 +19,10 @@
 //! the receipts acknowledged in the last moments before the kill would still sit in those
 //! buffers; sled's own background flush runs only once a second, so with 8 clients submitting
 //! continuously several acknowledged receipts would be missing after the restart and
-//! `client.case` would answer `401 unauthorized` for them.
+//! `client.case` would answer `401 unauthorized` for them. Tried on a copy of the tree: with
+//! the `sync().await` removed the test failed in 8 of 8 runs, mostly in round 1. A narrower
+//! race, a flusher that also wakes waiters that queued while its flush ran, survived 3 of 3
+//! runs: its window is a fraction of a millisecond, so this test is not the guard for that.
 
 mod common;
 
@@ -60,44 +63,12 @@ fn random_below(n: u64) -> u64 {
     u64::from_le_bytes(meldpunt::crypto::random_bytes::<8>()) % n
 }
 
-/// The running binary; killed on drop, so a failing assertion does not leave it running.
-struct Service(Option<ServiceProcess>);
-
-impl Service {
-    fn url(&self) -> String {
-        self.0.as_ref().map(ServiceProcess::url).unwrap_or_default()
-    }
-
-    /// SIGKILL: the process gets no chance to flush anything.
-    fn kill(mut self) {
-        if let Some(service) = self.0.take() {
-            service.kill();
-        }
-    }
-
-    /// SIGTERM: a graceful stop, so the data folder can be opened afterwards.
-    fn terminate(mut self) {
-        if let Some(service) = self.0.take() {
-            service.terminate();
-        }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(mut service) = self.0.take() {
-            // Only reached when a test already fails; errors here would hide its message.
-            let _ = service.child.kill();
-            let _ = service.child.wait();
-        }
-    }
-}
-
-fn start(dir: &Path, log: &Path) -> Service {
+/// The running binary (`ServiceProcess` kills it on drop if a test fails first).
+fn start(dir: &Path, log: &Path) -> ServiceProcess {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port("127.0.0.1"))
         .parse()
         .expect("a loopback address");
-    Service(Some(ServiceProcess::spawn(dir, addr, log, &[])))
+    ServiceProcess::spawn(dir, addr, log, &[])
 }
 
 /// Registers a national recipient through the CLI, as an operator would.
@@ -126,17 +97,18 @@ fn register_national_recipient(dir: &Path) {
 
 /// One client thread: submit until `killed` is set. Any failure before the kill is a real
 /// failure and is returned; failures after it are what a kill looks like to a client.
+/// Returns whether a request of this client was cut off by the kill.
 fn submit_until_killed(
     url: &str,
     round: usize,
     killed: &AtomicBool,
     acked_count: &AtomicUsize,
     acked: &Mutex<Vec<Acked>>,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let client = ReporterClient::new(url);
     let config = match client.config() {
         Ok(config) => config,
-        Err(_) if killed.load(Ordering::SeqCst) => return Ok(()),
+        Err(_) if killed.load(Ordering::SeqCst) => return Ok(true),
         Err(e) => return Err(format!("config: {e}")),
     };
     let report = draft("national", "crash test report");
@@ -160,11 +132,11 @@ fn submit_until_killed(
             }
             // `killed` is set before the signal is sent, so an error caused by the kill is
             // always seen after it is set.
-            Err(_) if killed.load(Ordering::SeqCst) => break,
+            Err(_) if killed.load(Ordering::SeqCst) => return Ok(true),
             Err(e) => return Err(format!("submission failed before the kill: {e}")),
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Runs one round of load against a fresh start of the binary and kills it mid-load; returns
@@ -177,7 +149,7 @@ fn load_and_kill(dir: &Path, log: &Path, round: usize) -> Vec<Acked> {
     let acked = Mutex::new(Vec::new());
     let kill_after = MIN_ACKED_BEFORE_KILL + random_below(41) as usize;
     let extra_delay = Duration::from_millis(random_below(25));
-    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+    let results: Vec<Result<bool, String>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..CLIENTS)
             .map(|_| s.spawn(|| submit_until_killed(&url, round, &killed, &acked_count, &acked)))
             .collect();
@@ -200,14 +172,21 @@ fn load_and_kill(dir: &Path, log: &Path, round: usize) -> Vec<Acked> {
             })
             .collect()
     });
+    let mut interrupted = 0;
     for r in results {
-        if let Err(e) = r {
-            panic!(
+        match r {
+            Ok(cut_off) => interrupted += usize::from(cut_off),
+            Err(e) => panic!(
                 "round {round}: {e}; service log:\n{}",
                 std::fs::read_to_string(log).unwrap_or_default()
-            );
+            ),
         }
     }
+    // Otherwise the kill hit an idle server and would prove little.
+    assert!(
+        interrupted > 0,
+        "round {round}: no request was in flight at the kill"
+    );
     let acked = acked.into_inner().unwrap_or_else(|p| p.into_inner());
     assert!(
         acked.len() >= kill_after,
@@ -215,7 +194,8 @@ fn load_and_kill(dir: &Path, log: &Path, round: usize) -> Vec<Acked> {
         acked.len()
     );
     eprintln!(
-        "round {round}: killed after {} receipts (target {kill_after} + {} ms)",
+        "round {round}: killed after {} receipts (target {kill_after} + {} ms), \
+         {interrupted} of {CLIENTS} clients had a request fail at the kill",
         acked.len(),
         extra_delay.as_millis()
     );

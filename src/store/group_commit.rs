@@ -22,8 +22,10 @@ pub struct FlushStats {
 }
 
 pub struct GroupCommit {
-    queue: mpsc::Sender<Waiter>,
+    /// `None` only while dropping: closing the queue is what ends the flusher thread.
+    queue: Option<mpsc::Sender<Waiter>>,
     stats: Arc<FlushStats>,
+    flusher: Option<std::thread::JoinHandle<()>>,
 }
 
 impl GroupCommit {
@@ -32,7 +34,7 @@ impl GroupCommit {
         let (queue, incoming) = mpsc::channel::<Waiter>();
         let stats = Arc::new(FlushStats::default());
         let thread_stats = stats.clone();
-        std::thread::Builder::new()
+        let flusher = std::thread::Builder::new()
             .name("meldpunt-flush".into())
             .spawn(move || {
                 while let Ok(first) = incoming.recv() {
@@ -49,20 +51,36 @@ impl GroupCommit {
                     }
                 }
             })?;
-        Ok(GroupCommit { queue, stats })
+        Ok(GroupCommit {
+            queue: Some(queue),
+            stats,
+            flusher: Some(flusher),
+        })
     }
 
     /// Resolves once everything written before this call is on disk.
     pub async fn wait(&self) -> Result<(), String> {
         let (tx, rx) = oneshot::channel();
         self.queue
-            .send(tx)
-            .map_err(|_| "the flusher thread has stopped".to_owned())?;
+            .as_ref()
+            .and_then(|q| q.send(tx).ok())
+            .ok_or_else(|| "the flusher thread has stopped".to_owned())?;
         rx.await
             .map_err(|_| "the flusher thread has stopped".to_owned())?
     }
 
     pub fn stats(&self) -> &FlushStats {
         &self.stats
+    }
+}
+
+impl Drop for GroupCommit {
+    /// Ends and joins the flusher, so that its clone of the database is gone and the folder's
+    /// lock is released by the time the store is dropped (a CLI command can reopen at once).
+    fn drop(&mut self) {
+        self.queue.take();
+        if let Some(flusher) = self.flusher.take() {
+            let _ = flusher.join();
+        }
     }
 }
