@@ -17,6 +17,8 @@ pub struct App {
     pub pow: PowIssuer,
     /// Signs the transparency log's checkpoints (`keys/log-note.key`, see `log::service`).
     pub log_signer: NoteSigner,
+    /// Staff sessions, sign-in throttle and the prelogin secret (`crate::staff`).
+    pub staff: crate::staff::StaffState,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,10 @@ impl App {
         let log_signer =
             crate::log::service::load_note_signer(&settings.keys, &settings.public_url)
                 .map_err(|e| keys_err(e.to_string()))?;
+        let prelogin_secret =
+            keyfile::load_or_create_secret(&settings.keys.join(crate::staff::PRELOGIN_KEY_FILE))
+                .map_err(|e| keys_err(e.to_string()))?;
+        let staff = crate::staff::StaffState::new(&settings, prelogin_secret);
         let store = Arc::new(SledStore::open(&settings.data)?);
         let pow = PowIssuer::new(*pow_secret, settings.pow_bits);
         Ok(App {
@@ -49,6 +55,7 @@ impl App {
             receipt_keys,
             pow,
             log_signer,
+            staff,
         })
     }
 

@@ -27,7 +27,22 @@ pub struct Settings {
     pub themes: Vec<Choice>,
     pub units: Vec<Choice>,
     pub relations: Vec<Choice>,
+    /// PBKDF2 iterations new staff invites get (DESIGN §3.7: 600000). Hidden setting for tests
+    /// and slow hardware; at least [`MIN_STAFF_KDF_ITERATIONS`].
+    pub staff_kdf_iterations: u32,
+    /// Whether the staff session cookie carries `Secure`; off only for plain-HTTP localhost.
+    pub staff_cookie_secure: bool,
+    /// Idle time after which a staff session ends (30 minutes; tests shorten it).
+    pub staff_session_idle_secs: u64,
+    /// The unit of the sign-in throttle's delays, in milliseconds (1000: delays of 2^(n-5)
+    /// seconds; tests shorten it). Not in the file or the environment.
+    pub staff_throttle_unit_ms: u64,
 }
+
+/// PBKDF2 iterations for staff passwords when nothing is configured (DESIGN §3.7).
+pub const DEFAULT_STAFF_KDF_ITERATIONS: u32 = 600_000;
+/// The fewest PBKDF2 iterations the setting accepts.
+pub const MIN_STAFF_KDF_ITERATIONS: u32 = 1000;
 
 /// The TOML file's shape: every key optional.
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +57,8 @@ struct FileSettings {
     themes: Option<Vec<Choice>>,
     units: Option<Vec<Choice>>,
     relations: Option<Vec<Choice>>,
+    staff_kdf_iterations: Option<u32>,
+    staff_cookie_secure: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +95,10 @@ impl Settings {
             themes: domain::default_themes(),
             units: domain::default_units(),
             relations: domain::default_relations(),
+            staff_kdf_iterations: DEFAULT_STAFF_KDF_ITERATIONS,
+            staff_cookie_secure: true,
+            staff_session_idle_secs: 30 * 60,
+            staff_throttle_unit_ms: 1000,
         }
     }
 
@@ -130,6 +151,27 @@ impl Settings {
         } else if let Some(secs) = from_file.checkpoint_secs {
             s.checkpoint_secs = secs;
         }
+        if let Some(n) = env("MELDPUNT_STAFF_KDF_ITERATIONS") {
+            s.staff_kdf_iterations = n
+                .parse()
+                .map_err(|_| invalid("staff_kdf_iterations", format!("{n:?} is not a number")))?;
+        } else if let Some(n) = from_file.staff_kdf_iterations {
+            s.staff_kdf_iterations = n;
+        }
+        if let Some(flag) = env("MELDPUNT_STAFF_COOKIE_SECURE") {
+            s.staff_cookie_secure = match flag.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(invalid(
+                        "staff_cookie_secure",
+                        format!("{flag:?} is not true or false"),
+                    ));
+                }
+            };
+        } else if let Some(flag) = from_file.staff_cookie_secure {
+            s.staff_cookie_secure = flag;
+        }
         if let Some(list) = from_file.themes {
             s.themes = list;
         }
@@ -151,6 +193,18 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.pow_bits > MAX_POW_BITS {
             return Err(invalid("pow_bits", format!("at most {MAX_POW_BITS}")));
+        }
+        if self.staff_kdf_iterations < MIN_STAFF_KDF_ITERATIONS {
+            return Err(invalid(
+                "staff_kdf_iterations",
+                format!("at least {MIN_STAFF_KDF_ITERATIONS}"),
+            ));
+        }
+        if !self.staff_cookie_secure && !self.public_url.starts_with("http://") {
+            return Err(invalid(
+                "staff_cookie_secure",
+                "may be false only for a plain-HTTP public_url (localhost testing)",
+            ));
         }
         if self.checkpoint_secs == 0 {
             return Err(invalid("checkpoint_secs", "must be at least 1"));
@@ -209,6 +263,36 @@ mod tests {
             Err(ConfigError::Parse { .. })
         ));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn staff_settings() {
+        let s = Settings::load(None, no_env).unwrap();
+        assert_eq!(s.staff_kdf_iterations, 600_000);
+        assert!(s.staff_cookie_secure);
+        assert_eq!(s.staff_session_idle_secs, 1800);
+        let env = |k: &str| match k {
+            "MELDPUNT_STAFF_KDF_ITERATIONS" => Some("1000".to_owned()),
+            "MELDPUNT_STAFF_COOKIE_SECURE" => Some("false".to_owned()),
+            _ => None,
+        };
+        let s = Settings::load(None, env).unwrap();
+        assert_eq!(s.staff_kdf_iterations, 1000);
+        assert!(
+            !s.staff_cookie_secure,
+            "allowed with a plain-HTTP public_url"
+        );
+        let env = |k: &str| (k == "MELDPUNT_STAFF_KDF_ITERATIONS").then(|| "999".to_owned());
+        assert!(Settings::load(None, env).is_err());
+        let env = |k: &str| match k {
+            "MELDPUNT_STAFF_COOKIE_SECURE" => Some("false".to_owned()),
+            "MELDPUNT_PUBLIC_URL" => Some("https://meld.example".to_owned()),
+            _ => None,
+        };
+        assert!(
+            Settings::load(None, env).is_err(),
+            "Secure stays on for https"
+        );
     }
 
     #[test]

@@ -47,6 +47,29 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("the service cannot store this right now; try again later")]
     Unavailable,
+    /// Staff sign-in failed; the same answer for every reason (unknown name, wrong password,
+    /// wrong or replayed TOTP code, disabled account).
+    #[error("sign-in failed")]
+    LoginFailed,
+    /// Too many failed sign-ins for this name; retry after the given seconds.
+    #[error("too many failed sign-ins; try again in {0} seconds")]
+    TooManyAttempts(u64),
+    /// No valid staff session (missing, unknown or expired cookie, or a disabled user).
+    #[error("sign in first")]
+    SessionRequired,
+    #[error("missing or wrong X-CSRF-Token header")]
+    CsrfFailed,
+    #[error("your roles or assignments do not allow this")]
+    Forbidden,
+    #[error("the enrolment link is unknown, used or expired")]
+    InviteInvalid,
+    #[error("the TOTP code is not valid")]
+    TotpInvalid,
+    #[error("a user with this name exists")]
+    NameTaken,
+    /// The change does not fit the case's current state (a status transition, a second triage).
+    #[error("{0}")]
+    InvalidState(String),
     #[error("internal error")]
     Internal,
 }
@@ -74,6 +97,15 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal => "internal",
+            ApiError::LoginFailed => "login_failed",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::SessionRequired => "unauthorized",
+            ApiError::CsrfFailed => "csrf_failed",
+            ApiError::Forbidden => "forbidden",
+            ApiError::InviteInvalid => "invite_invalid",
+            ApiError::TotpInvalid => "totp_invalid",
+            ApiError::NameTaken => "name_taken",
+            ApiError::InvalidState(_) => "invalid_state",
         }
     }
 
@@ -85,15 +117,20 @@ impl ApiError {
             | ApiError::UnknownUnit
             | ApiError::UnknownRelation
             | ApiError::PowInvalid(_)
-            | ApiError::InvalidRange(_) => 400,
-            ApiError::Unauthorized => 401,
-            ApiError::NotFound | ApiError::NoCheckpoint => 404,
+            | ApiError::InvalidRange(_)
+            | ApiError::TotpInvalid => 400,
+            ApiError::Unauthorized | ApiError::LoginFailed | ApiError::SessionRequired => 401,
+            ApiError::CsrfFailed | ApiError::Forbidden => 403,
+            ApiError::NotFound | ApiError::NoCheckpoint | ApiError::InviteInvalid => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::PowReplayed
             | ApiError::WrapsMismatch(_)
             | ApiError::DuplicateCase
             | ApiError::DuplicateItem
-            | ApiError::CaseFull(_) => 409,
+            | ApiError::CaseFull(_)
+            | ApiError::NameTaken
+            | ApiError::InvalidState(_) => 409,
+            ApiError::TooManyAttempts(_) => 429,
             ApiError::PayloadTooLarge(_) => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::Internal => 500,
@@ -112,6 +149,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::DuplicateItem) => ApiError::DuplicateItem,
             StoreError::Conflict(Conflict::NoSuchCase) => ApiError::Unauthorized,
             StoreError::Conflict(Conflict::RefTaken) => ApiError::Internal,
+            StoreError::Conflict(Conflict::NameTaken) => ApiError::NameTaken,
+            StoreError::Conflict(Conflict::InviteUsed) => ApiError::InviteInvalid,
+            StoreError::Conflict(Conflict::TotpReplayed) => ApiError::LoginFailed,
+            StoreError::Conflict(Conflict::NoSuchUser) => ApiError::NotFound,
             StoreError::Locked { .. } | StoreError::Storage(_) => {
                 tracing::error!(error = %e, "storage failure");
                 ApiError::Unavailable

@@ -39,7 +39,10 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
         .mode(0o700)
         .create(dir)
         .map_err(|e| at(dir, e))?;
-    let mode = fs::metadata(dir).map_err(|e| at(dir, e))?.permissions().mode();
+    let mode = fs::metadata(dir)
+        .map_err(|e| at(dir, e))?
+        .permissions()
+        .mode();
     // A fresh git clone makes `keys/` 0755; tighten it rather than leave it open.
     if mode & 0o077 != 0 && fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).is_ok() {
         return Ok(());
@@ -170,11 +173,17 @@ mod tests {
         let secret = load_or_create_secret(&keys.join("s.key")).unwrap();
         assert_eq!(mode(&keys), 0o700);
         assert_eq!(mode(&keys.join("s.key")), 0o600);
-        assert_eq!(*load_or_create_secret(&keys.join("s.key")).unwrap(), *secret);
+        assert_eq!(
+            *load_or_create_secret(&keys.join("s.key")).unwrap(),
+            *secret
+        );
         fs::write(keys.join("bad.key"), "not a secret\n").unwrap();
         let err = read_secret(&keys.join("bad.key")).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(!err.to_string().contains("not a secret"), "content must not be echoed");
+        assert!(
+            !err.to_string().contains("not a secret"),
+            "content must not be echoed"
+        );
         replace_private_file(&keys.join("s.key"), &[b"x"]).unwrap();
         assert_eq!(mode(&keys.join("s.key")), 0o600);
         fs::remove_dir_all(&dir).unwrap();

@@ -20,5 +20,6 @@ pub mod pow;
 pub mod protocol;
 pub mod receipts;
 pub mod reporting;
+pub mod staff;
 pub mod store;
 pub mod time;

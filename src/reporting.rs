@@ -37,9 +37,7 @@ pub fn recipients_for(all: &[Recipient], unit: &str) -> Vec<Recipient> {
 }
 
 pub fn config(app: &App) -> Result<ConfigView, ApiError> {
-    let recipients = app
-        .store()
-        .recipients()?
+    let recipients = crate::staff::cases::recipients(app)?
         .into_iter()
         .map(|r| RecipientView {
             kid: r.kid,
@@ -73,7 +71,7 @@ pub fn new_case_ref() -> String {
     format!("MP-{}-{}", &text[..4], &text[4..])
 }
 
-fn check_item_size(item: &Item) -> Result<(), ApiError> {
+pub(crate) fn check_item_size(item: &Item) -> Result<(), ApiError> {
     if item.ct.len() < MIN_ITEM_CT_LEN || item.ct.len() > MAX_ITEM_CT_LEN {
         return Err(ApiError::InvalidRequest(format!(
             "item ct must be {MIN_ITEM_CT_LEN} to {MAX_ITEM_CT_LEN} bytes (padded plaintext and tag)"
@@ -130,11 +128,12 @@ fn validate_submission(app: &App, req: &SubmitRequest) -> Result<(), ApiError> {
             )));
         }
     }
-    let expected: BTreeSet<String> = recipients_for(&app.store().recipients()?, &req.unit)
-        .into_iter()
-        .map(|r| r.kid)
-        .chain([REPORTER.to_owned()])
-        .collect();
+    let expected: BTreeSet<String> =
+        recipients_for(&crate::staff::cases::recipients(app)?, &req.unit)
+            .into_iter()
+            .map(|r| r.kid)
+            .chain([REPORTER.to_owned()])
+            .collect();
     let given: BTreeSet<String> = req.wraps.iter().map(|w| w.to.clone()).collect();
     if given.len() != req.wraps.len() {
         return Err(ApiError::WrapsMismatch(

@@ -5,8 +5,8 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::log_commands;
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
+use super::{log_commands, staff_commands};
 use crate::app::App;
 use crate::client::recipient::{RecipientKey, open_export};
 use crate::config::Settings;
@@ -28,6 +28,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
             open(&key, jwks.as_deref(), export.as_deref())
         }
         Command::Log(LogCommand::Checkpoint) => log_commands::log_checkpoint(settings()?),
+        Command::User(cmd) => staff_commands::user(&settings()?, cmd),
+        Command::Audit(cmd) => staff_commands::audit(&settings()?, cmd),
         Command::Verify {
             file,
             server,
@@ -57,6 +59,7 @@ fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let (bind, data, keys) = (settings.bind, settings.data.clone(), settings.keys.clone());
     let app = Arc::new(App::open(settings).map_err(|e| e.to_string())?);
+    staff_commands::print_first_admin_link(&app)?;
     tracing::info!(
         "meldpunt listening on http://{bind}; data in {}, keys in {}",
         data.display(),
@@ -80,7 +83,7 @@ fn keygen(out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn open_store(settings: &Settings) -> Result<SledStore, String> {
+pub(super) fn open_store(settings: &Settings) -> Result<SledStore, String> {
     SledStore::open(&settings.data).map_err(|e| e.to_string())
 }
 
@@ -127,7 +130,7 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
     Ok(())
 }
 
-fn flush(store: &SledStore) -> Result<(), String> {
+pub(super) fn flush(store: &SledStore) -> Result<(), String> {
     actix_web::rt::System::new()
         .block_on(store.sync())
         .map_err(|e| e.to_string())

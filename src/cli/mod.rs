@@ -5,6 +5,7 @@
 
 mod commands;
 mod log_commands;
+mod staff_commands;
 
 use std::path::PathBuf;
 
@@ -21,7 +22,8 @@ use clap::{Parser, Subcommand};
                   Every setting has a default, a key in the optional TOML file (--config) and \
                   a MELDPUNT_* environment variable, which wins: MELDPUNT_BIND, MELDPUNT_DATA, \
                   MELDPUNT_KEYS, MELDPUNT_PUBLIC_URL, MELDPUNT_POW_BITS, \
-                  MELDPUNT_CHECKPOINT_SECS."
+                  MELDPUNT_CHECKPOINT_SECS, MELDPUNT_STAFF_KDF_ITERATIONS, \
+                  MELDPUNT_STAFF_COOKIE_SECURE."
 )]
 pub struct Cli {
     /// Settings file (TOML); environment variables override it.
@@ -53,6 +55,12 @@ pub enum Command {
     /// Work with the transparency log (opens the database).
     #[command(subcommand)]
     Log(LogCommand),
+    /// Manage staff accounts (opens the database).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the staff audit chain (opens the database).
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Check a receipt or statement: its signature, and with --server its inclusion in the
     /// log's newest checkpoint. Prints OK, FAIL or PENDING and exits 0, 1 or 3 (PENDING: no
     /// checkpoint covers it yet).
@@ -90,6 +98,39 @@ pub enum Command {
 pub enum LogCommand {
     /// Issue a signed checkpoint now (if the log changed since the newest) and print it.
     Checkpoint,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Invite a staff user: prints a one-time enrolment link (valid 72 hours).
+    Invite {
+        #[arg(long)]
+        name: String,
+        /// intake, investigator, custodian, auditor or admin; repeat for several.
+        #[arg(long = "role", required = true, value_name = "ROLE")]
+        roles: Vec<String>,
+        /// The unit of an intake or investigator (or `national`).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// List the staff users.
+    List,
+    /// Disable a user: they can no longer sign in; their wraps stay.
+    Disable {
+        #[arg(long)]
+        name: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit chain; exits non-zero if any record was changed or removed.
+    Verify,
 }
 
 #[derive(Subcommand)]

@@ -8,6 +8,8 @@
 pub mod log;
 pub mod recipient;
 pub mod reporter;
+pub mod staff;
+mod staff_http;
 
 use serde::{Deserialize, Serialize};
 

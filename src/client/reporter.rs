@@ -62,12 +62,12 @@ pub struct ReporterClient {
     agent: ureq::Agent,
 }
 
-fn transport(e: ureq::Error) -> ClientError {
+pub(crate) fn transport(e: ureq::Error) -> ClientError {
     ClientError::Transport(e.to_string())
 }
 
 /// Turns a response into `T`, or its `{"error":…}` body into `ClientError::Api`.
-fn parse<T: DeserializeOwned>(
+pub(crate) fn parse<T: DeserializeOwned>(
     mut response: ureq::http::Response<ureq::Body>,
 ) -> Result<T, ClientError> {
     let status = response.status().as_u16();

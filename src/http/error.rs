@@ -41,6 +41,11 @@ impl ResponseError for ApiError {
                 HeaderValue::from_static("Bearer realm=\"meldpunt\""),
             );
         }
+        if let ApiError::TooManyAttempts(secs) = self
+            && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         response
     }
 }

@@ -1,14 +1,17 @@
 //! HTTP: the routes, their limits and headers, and the server's lifecycle.
 //!
 //! Contract: every response carries the security headers of `middleware`; every error is the
-//! JSON of `error`; no route sets a cookie; the server never reads the client's address or
-//! user agent. Routes are listed once, in [`route_table`].
+//! JSON of `error`; no reporter route sets a cookie (only staff sign-in does, `staff`); the
+//! server never reads the client's address or user agent. Routes are listed once, in
+//! [`route_table`] and `staff::staff_route_table`.
 
 pub mod error;
 pub mod log;
 pub mod middleware;
 pub mod openapi;
 pub mod reporter;
+pub mod staff;
+pub mod webapp;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -26,10 +29,6 @@ use middleware::{AccessCounts, log_access_summary, security_headers};
 
 /// How often spent proof-of-work challenges are forgotten and the access summary written.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
-
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
-}
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed)
@@ -86,7 +85,11 @@ pub fn route_table() -> Vec<RouteSpec> {
         get("/api/v1/openapi.json", || {
             web::get().to(openapi::openapi_json)
         }),
+        get("/api/v1/web-bundle", || web::get().to(webapp::web_bundle)),
     ]
+    .into_iter()
+    .chain(staff::staff_route_table())
+    .collect()
 }
 
 /// Registers [`route_table`]: one resource per path, answering 405 for other methods.
@@ -133,6 +136,8 @@ pub fn build_server(
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::from(app);
+    // Hash the embedded web app once, before the first request.
+    webapp::bundle();
     let server = HttpServer::new(move || {
         ActixApp::new()
             .app_data(data.clone())
@@ -140,7 +145,7 @@ pub fn build_server(
             .wrap(from_fn(count_access))
             .wrap(security_headers())
             .configure(routes)
-            .default_service(web::to(not_found))
+            .default_service(web::to(webapp::static_or_not_found))
     })
     .workers(workers)
     .shutdown_timeout(10)

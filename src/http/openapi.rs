@@ -5,10 +5,10 @@
 //! Schemas come from the same Rust types that (de)serialise the bodies.
 
 use actix_web::HttpResponse;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{log, reporter};
+use super::{log, reporter, staff, webapp};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,12 +31,34 @@ use super::{log, reporter};
         log::consistency,
         log::leaf_hashes,
         openapi_json,
+        webapp::web_bundle,
+        staff::auth::enrol_info,
+        staff::auth::enrol,
+        staff::auth::prelogin,
+        staff::auth::login,
+        staff::auth::logout,
+        staff::auth::me,
+        staff::users::list,
+        staff::users::invite,
+        staff::users::disable,
+        staff::users::enable,
+        staff::users::audit,
+        staff::cases::list,
+        staff::cases::detail,
+        staff::cases::assignable,
+        staff::cases::assign,
+        staff::cases::triage,
+        staff::cases::status,
+        staff::cases::message,
+        staff::cases::note,
     ),
     modifiers(&SecuritySchemes),
     tags(
         (name = "reporter", description = "Anonymous reporters (access code as Bearer token)"),
         (name = "log", description = "The public transparency log"),
-        (name = "meta", description = "This document"),
+        (name = "meta", description = "This document and the hash of the web app"),
+        (name = "staff", description = "Staff: sign-in, users, audit chain, case work (session \
+                                        cookie plus X-CSRF-Token on every change)"),
     )
 )]
 pub struct ApiDoc;
@@ -56,6 +78,14 @@ impl Modify for SecuritySchemes {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "staff_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                super::staff::COOKIE_NAME,
+                "Session cookie from POST /api/v1/staff/login; changes also need the \
+                 X-CSRF-Token header from the login answer",
+            ))),
         );
     }
 }

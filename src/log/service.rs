@@ -114,8 +114,17 @@ pub fn load_note_signer(keys_dir: &Path, public_url: &str) -> Result<NoteSigner,
 
 /// The extension lines of the next checkpoint. Reserved for the audit-chain head (DESIGN §6),
 /// one line, filled by the staff issue; none yet.
-pub fn checkpoint_extensions(_app: &App) -> Vec<String> {
-    Vec::new()
+pub fn checkpoint_extensions(app: &App) -> Vec<String> {
+    use crate::store::StaffStore;
+    match app.store.audit_head() {
+        Ok(head) => crate::staff::audit::extension_line(head.as_ref())
+            .into_iter()
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the audit chain head");
+            Vec::new()
+        }
+    }
 }
 
 /// A signed checkpoint and what it says.

@@ -16,7 +16,9 @@
 
 mod group_commit;
 pub mod records;
+mod sled_staff;
 mod sled_store;
+pub mod staff;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,6 +26,7 @@ use std::pin::Pin;
 pub use group_commit::FlushStats;
 pub use records::{CaseRecord, Recipient, StatementSlot};
 pub use sled_store::SledStore;
+pub use staff::StaffStore;
 
 use crate::crypto::CaseId;
 use crate::crypto::item::Item;
@@ -43,6 +46,14 @@ pub enum Conflict {
     PowReplayed,
     #[error("the case does not exist")]
     NoSuchCase,
+    #[error("a user with this name exists")]
+    NameTaken,
+    #[error("the invite was used or withdrawn")]
+    InviteUsed,
+    #[error("this TOTP code (or a newer one) was already used")]
+    TotpReplayed,
+    #[error("no such user")]
+    NoSuchUser,
 }
 
 #[derive(Debug, thiserror::Error)]

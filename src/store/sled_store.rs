@@ -6,7 +6,9 @@
 //! yields arrival order); `item_ids` case_id‖item_id → u32be(seq); `statements`
 //! case_id‖u32be(seq) → JWS; `recipients` kid → recipient; `pow_spent` challenge → u64be
 //! expiry; `meta` `log_size` → u64be; `log_nodes` see `crate::log::tree`; `checkpoints`
-//! `latest` → signed note and `s`‖u64be(size) → signed note (the history).
+//! `latest` → signed note and `s`‖u64be(size) → signed note (the history). The staff trees
+//! (`staff_users`, `staff_names`, `staff_invites`, `case_staff`, `audit`) are described in
+//! `sled_staff`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -31,46 +33,51 @@ fn checkpoint_key(size: u64) -> [u8; 9] {
 }
 
 pub struct SledStore {
-    db: sled::Db,
-    cases: Tree,
+    pub(super) db: sled::Db,
+    pub(super) cases: Tree,
     case_refs: Tree,
     verifiers: Tree,
-    items: Tree,
-    item_ids: Tree,
-    statements: Tree,
+    pub(super) items: Tree,
+    pub(super) item_ids: Tree,
+    pub(super) statements: Tree,
     recipients: Tree,
     pow_spent: Tree,
-    meta: Tree,
-    log_nodes: Tree,
+    pub(super) meta: Tree,
+    pub(super) log_nodes: Tree,
     checkpoints: Tree,
+    pub(super) staff_users: Tree,
+    pub(super) staff_names: Tree,
+    pub(super) staff_invites: Tree,
+    pub(super) case_staff: Tree,
+    pub(super) audit: Tree,
     /// Held while a statement's slot is chosen, the statement signed and stored, so log
     /// indices and case sequence numbers are handed out exactly once and in order.
     append_lock: Mutex<()>,
     commit: Arc<GroupCommit>,
 }
 
-type TxError = ConflictableTransactionError<Conflict>;
+pub(super) type TxError = ConflictableTransactionError<Conflict>;
 
-fn tx_result<T>(r: Result<T, TransactionError<Conflict>>) -> Result<T, StoreError> {
+pub(super) fn tx_result<T>(r: Result<T, TransactionError<Conflict>>) -> Result<T, StoreError> {
     r.map_err(|e| match e {
         TransactionError::Abort(c) => StoreError::Conflict(c),
         TransactionError::Storage(e) => StoreError::from(e),
     })
 }
 
-fn seq_key(case_id: &CaseId, seq: u32) -> Vec<u8> {
+pub(super) fn seq_key(case_id: &CaseId, seq: u32) -> Vec<u8> {
     let mut key = case_id.to_vec();
     key.extend_from_slice(&seq.to_be_bytes());
     key
 }
 
-fn item_key(case_id: &CaseId, seq: u32, item_id: &[u8; 16]) -> Vec<u8> {
+pub(super) fn item_key(case_id: &CaseId, seq: u32, item_id: &[u8; 16]) -> Vec<u8> {
     let mut key = seq_key(case_id, seq);
     key.extend_from_slice(item_id);
     key
 }
 
-fn id_key(case_id: &CaseId, item_id: &[u8; 16]) -> Vec<u8> {
+pub(super) fn id_key(case_id: &CaseId, item_id: &[u8; 16]) -> Vec<u8> {
     let mut key = case_id.to_vec();
     key.extend_from_slice(item_id);
     key
@@ -115,6 +122,11 @@ impl SledStore {
             meta: db.open_tree("meta")?,
             log_nodes: db.open_tree("log_nodes")?,
             checkpoints: db.open_tree("checkpoints")?,
+            staff_users: db.open_tree("staff_users")?,
+            staff_names: db.open_tree("staff_names")?,
+            staff_invites: db.open_tree("staff_invites")?,
+            case_staff: db.open_tree("case_staff")?,
+            audit: db.open_tree("audit")?,
             append_lock: Mutex::new(()),
             commit,
             db,
@@ -138,13 +150,13 @@ impl SledStore {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
         // A panic while holding the lock cannot leave the database half-written (transactions
         // are atomic), so a poisoned lock is safe to keep using.
         self.append_lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn load_case(&self, case_id: &[u8]) -> Result<Option<CaseRecord>, StoreError> {
+    pub(super) fn load_case(&self, case_id: &[u8]) -> Result<Option<CaseRecord>, StoreError> {
         match self.cases.get(case_id)? {
             None => Ok(None),
             Some(bytes) => records::decode::<StoredCase>(&bytes)
@@ -163,7 +175,7 @@ impl SledStore {
 
 /// Appends `leaf` to the transparency log inside a transaction, checking it lands at the
 /// index the statement was signed with.
-fn append_log_leaf(
+pub(super) fn append_log_leaf(
     meta: &TransactionalTree,
     nodes: &TransactionalTree,
     expected_index: u64,
@@ -415,5 +427,24 @@ impl Store for SledStore {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_store_can_be_reopened_at_once() {
+        let dir = std::env::temp_dir().join(format!(
+            "meldpunt-reopen-{}",
+            crate::b64::encode(crate::crypto::random_bytes::<6>())
+        ));
+        for round in 0..30 {
+            let store = SledStore::open(&dir).unwrap_or_else(|e| panic!("round {round}: {e}"));
+            // A sync makes the flusher thread do real work with its clone of the database.
+            actix_web::rt::System::new().block_on(store.sync()).unwrap();
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,6 +2,8 @@
 //! (in-process, or the real binary as a child process), and the protocol's Rust client.
 #![allow(dead_code)]
 
+pub mod staff;
+
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -78,8 +80,15 @@ pub fn register(store: &dyn Store, key: &RecipientKey, unit: &str) {
 
 impl TestService {
     pub fn start(pow_bits: u8) -> TestService {
+        Self::start_with(pow_bits, |_| {})
+    }
+
+    /// Like `start`, with the settings adjusted by `adjust` first.
+    pub fn start_with(pow_bits: u8, adjust: impl FnOnce(&mut Settings)) -> TestService {
         let dir = TempDir::new("svc");
-        let app = Arc::new(App::open(settings(dir.path(), pow_bits)).unwrap());
+        let mut s = settings(dir.path(), pow_bits);
+        adjust(&mut s);
+        let app = Arc::new(App::open(s).unwrap());
         let national = RecipientKey::generate();
         let amsterdam = RecipientKey::generate();
         register(app.store(), &national, "national");
@@ -209,6 +218,16 @@ impl ServiceProcess {
     pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServiceProcess {
+    /// A failing test must not leave a server running: kill it if it still runs.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -1,0 +1,101 @@
+//! `meldpunt user …`, `meldpunt audit verify`, and the first admin's invite at `serve`.
+//! Invite links are printed to standard output, never to the log.
+
+use super::commands::{flush, open_store};
+use super::{AuditCommand, UserCommand};
+use crate::app::App;
+use crate::config::Settings;
+use crate::staff::api::InviteRequest;
+use crate::staff::roles::Role;
+use crate::staff::{accounts, audit};
+use crate::store::StaffStore;
+
+fn print_invite(answer: &crate::staff::api::InviteResponse) {
+    println!("user {} ({})", answer.name, answer.user_id);
+    println!("enrolment link (one use, valid 72 hours): {}", answer.link);
+}
+
+/// On the first start (no users at all), prints an invite link for a first admin.
+pub fn print_first_admin_link(app: &App) -> Result<(), String> {
+    let invite =
+        accounts::first_admin_invite(&app.store, &app.settings).map_err(|e| e.to_string())?;
+    if let Some(answer) = invite {
+        flush(&app.store)?;
+        println!("No staff users yet. The first admin enrols with this link:");
+        print_invite(&answer);
+    }
+    Ok(())
+}
+
+pub fn user(settings: &Settings, cmd: UserCommand) -> Result<(), String> {
+    let store = open_store(settings)?;
+    match cmd {
+        UserCommand::Invite { name, roles, unit } => {
+            let roles = roles
+                .iter()
+                .map(|r| {
+                    Role::parse(r).ok_or_else(|| {
+                        format!(
+                            "unknown role {r:?}; one of intake, investigator, custodian, \
+                             auditor, admin"
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let req = InviteRequest { name, roles, unit };
+            let answer =
+                accounts::invite(&store, settings, &req, "cli").map_err(|e| e.to_string())?;
+            flush(&store)?;
+            print_invite(&answer);
+        }
+        UserCommand::List => {
+            for u in accounts::list(&store).map_err(|e| e.to_string())? {
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.name()).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{:?}",
+                    u.name,
+                    roles.join(","),
+                    u.unit.as_deref().unwrap_or("-"),
+                    u.kid.as_deref().unwrap_or("-"),
+                    u.status
+                );
+            }
+        }
+        UserCommand::Disable { name } | UserCommand::Enable { name } if name.is_empty() => {
+            return Err("--name is empty".into());
+        }
+        UserCommand::Disable { name } => set(&store, &name, true)?,
+        UserCommand::Enable { name } => set(&store, &name, false)?,
+    }
+    Ok(())
+}
+
+fn set(store: &crate::store::SledStore, name: &str, disabled: bool) -> Result<(), String> {
+    let user = store
+        .user_by_name(name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {name:?}"))?;
+    accounts::set_disabled(None, store, &user.user_id, disabled, "cli")
+        .map_err(|e| e.to_string())?;
+    flush(store)?;
+    println!(
+        "user {name} {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
+}
+
+pub fn audit(settings: &Settings, cmd: AuditCommand) -> Result<(), String> {
+    let AuditCommand::Verify = cmd;
+    let store = open_store(settings)?;
+    match audit::verify(&store).map_err(|e| e.to_string())? {
+        Ok(None) => println!("OK: the audit chain is empty"),
+        Ok(Some(head)) => println!(
+            "OK: {} records; {}",
+            head.seq + 1,
+            audit::extension_line(Some(&head)).unwrap_or_default()
+        ),
+        Err(broken) => return Err(format!("FAIL: the audit chain is broken: {broken}")),
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+// Shared set-up of the browser tests: a fresh meldpunt server (the real debug binary, its own
+// temporary data and keys folders, one national recipient registered with `keygen` and
+// `recipient add`, a free loopback port) and Debian's Chromium driven by playwright-core with
+// a new empty profile. Also a request recorder for the privacy checks.
+//
+// Contract: `startServer({powBits, checkpointSecs})` resolves {url, dir, keyFile, stop()} once the server
+// answers; `launchBrowser()` resolves a playwright Browser; `newPage(browser, opts)` gives
+// {context, page, requests} where `requests` lists every request the page made. Everything is
+// removed by the returned stop/close functions. Requires `cargo build` to have run.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(here, '..', '..');
+export const BINARY = process.env.MELDPUNT_BIN ?? join(ROOT, 'target', 'debug', 'meldpunt');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the CLI against the test folders; returns stdout. */
+export function cli(dir, args) {
+  return execFileSync(BINARY, args, {
+    env: { PATH: process.env.PATH, MELDPUNT_DATA: join(dir, 'data'), MELDPUNT_KEYS: join(dir, 'keys') },
+    encoding: 'utf8',
+  });
+}
+
+/** A server with one national recipient; see the module contract. */
+export async function startServer({ powBits = 0, checkpointSecs = 3600 } = {}) {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run cargo build first`);
+  const dir = mkdtempSync(join(tmpdir(), 'meldpunt-browser-'));
+  const keyFile = join(dir, 'intake.key');
+  const keygen = cli(dir, ['keygen', '--out', keyFile]);
+  const publicKey = keygen.match(/^public key (\S+)/m)[1];
+  cli(dir, ['recipient', 'add', '--unit', 'national', '--public-key', publicKey]);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(BINARY, ['serve'], {
+    env: {
+      PATH: process.env.PATH,
+      MELDPUNT_BIND: `127.0.0.1:${port}`,
+      MELDPUNT_DATA: join(dir, 'data'),
+      MELDPUNT_KEYS: join(dir, 'keys'),
+      MELDPUNT_PUBLIC_URL: url,
+      MELDPUNT_POW_BITS: String(powBits),
+      MELDPUNT_CHECKPOINT_SECS: String(checkpointSecs),
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/api/v1/config`);
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null) throw new Error(`meldpunt serve exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('meldpunt serve did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  async function stop() {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { url, dir, keyFile, child, stop };
+}
+
+/** Debian's Chromium, headless, with a fresh profile. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A new context (empty profile, no storage) and page that records every request. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
+  const page = await context.newPage();
+  const requests = [];
+  const responses = [];
+  const errors = [];
+  page.on('request', (req) => requests.push({ url: req.url(), method: req.method(), type: req.resourceType() }));
+  page.on('response', (res) => responses.push(res));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  return { context, page, requests, responses, errors };
+}
+
+/** Fills the report form in Dutch with `what` as the description and submits it. */
+export async function fillReport(page, { what, theme = 'exclusion', unit = 'amsterdam' } = {}) {
+  await page.selectOption('#theme', theme);
+  await page.selectOption('#unit', unit);
+  await page.check('#relation-employee');
+  await page.fill('#what', what);
+  await page.fill('#when', 'voorjaar 2025');
+  await page.fill('#where', 'een basisteam');
+  await page.fill('#who', 'een leidinggevende');
+  await page.fill('#witnesses', 'twee collega’s');
+  await page.check('#before-no');
+  await page.check('#wish-investigation');
+}
+
+/**
+ * The privacy checks of must-show 2 over everything a page did: no request left the origin,
+ * every HTML document came with a CSP without 'unsafe-inline', and no cookie was set.
+ */
+export async function assertPrivate(assert, { requests, responses, context, origin }) {
+  assert.ok(requests.length > 0, 'no requests were recorded');
+  for (const r of requests) {
+    const u = new URL(r.url);
+    const sameOrigin = u.origin === origin || (u.protocol === 'blob:' && r.url.startsWith(`blob:${origin}/`));
+    assert.ok(sameOrigin, `a request left the origin: ${r.method} ${r.url}`);
+  }
+  const documents = responses.filter((res) => res.request().resourceType() === 'document');
+  assert.ok(documents.length > 0, 'no documents were loaded');
+  for (const res of documents) {
+    const csp = (await res.allHeaders())['content-security-policy'] ?? '';
+    assert.match(csp, /script-src 'self'/, `${res.url()} has no strict CSP`);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, `${res.url()} allows inline code`);
+    assert.equal((await res.allHeaders())['set-cookie'], undefined, `${res.url()} sets a cookie`);
+  }
+  for (const res of responses) {
+    assert.equal((await res.allHeaders())['set-cookie'], undefined, `${res.url()} sets a cookie`);
+  }
+  assert.deepEqual(await context.cookies(), [], 'cookies were set');
+}

@@ -1,0 +1,115 @@
+// A minimal in-memory stand-in for the meldpunt reporter API (PROTOCOL §7, §12), built from the
+// JS crypto and test signers, to test web/js/reporter.js's refusals without the Rust server
+// (tests/js_interop.rs covers the real one). Installs itself as globalThis.fetch.
+// `faults` lets a test break one thing: receiptCmt, receiptSub, proofPath, checkpointKey, itemDuplicate.
+import { b64StdEncode, b64uDecode, b64uEncode, fromUtf8 } from '../../web/js/crypto/b64.js';
+import { keyCommitment, submissionCommitment } from '../../web/js/crypto/commit.js';
+import { chainHash } from '../../web/js/crypto/jws.js';
+import { itemHash } from '../../web/js/crypto/item.js';
+import { leafHash, nodeHash } from '../../web/js/crypto/merkle.js';
+import { ed25519Signer, noteSigner, signJws } from './sign-helpers.mjs';
+
+const ISS = 'https://meldpunt.test';
+const split = (n) => 2 ** Math.floor(Math.log2(n - 1));
+async function mth(hashes) {
+  if (hashes.length === 1) return hashes[0];
+  const k = split(hashes.length);
+  return nodeHash(await mth(hashes.slice(0, k)), await mth(hashes.slice(k)));
+}
+async function auditPath(m, hashes) {
+  if (hashes.length <= 1) return [];
+  const k = split(hashes.length);
+  return m < k
+    ? [...(await auditPath(m, hashes.slice(0, k))), await mth(hashes.slice(k))]
+    : [...(await auditPath(m - k, hashes.slice(k))), await mth(hashes.slice(0, k))];
+}
+
+export async function startMock(recipients, faults = {}) {
+  const signer = await ed25519Signer();
+  const logSigner = await noteSigner('meldpunt.test/log');
+  const strangerLog = await noteSigner('meldpunt.test/log');
+  const cases = new Map(); // verifier → case
+  const leaves = [];
+  let checkpoint = null;
+
+  const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+  const text = (body) => new Response(body, { status: 200, headers: { 'Content-Type': 'text/plain' } });
+  const sha = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+
+  async function append(c, typ, payload) {
+    const jws = await signJws(signer, typ, { ...payload, log: leaves.length });
+    leaves.push(await leafHash(jws));
+    c.statements.push(jws);
+    return jws;
+  }
+
+  const mock = {
+    jwks: { keys: [signer.jwk] },
+    cases,
+    /** Signs a checkpoint of the current tree. */
+    async issueCheckpoint() {
+      const root = await mth(leaves);
+      const signing = faults.checkpointKey ? strangerLog : logSigner;
+      checkpoint = { size: leaves.length, note: await signing.sign(`meldpunt.test/log\n${leaves.length}\n${b64StdEncode(root)}\n`) };
+    },
+    async fetch(url, init = {}) {
+      const { pathname } = new URL(url);
+      const method = init.method ?? 'GET';
+      const auth = init.headers?.Authorization?.replace('Bearer ', '');
+      const byToken = async () => cases.get(auth && b64uEncode(await sha(b64uDecode(auth))));
+      if (pathname === '/api/v1/config') return json(200, { themes: [], units: [], relations: [], pow: { bits: 4 }, recipients });
+      if (pathname === '/api/v1/pow') return json(200, { challenge: b64uEncode(crypto.getRandomValues(new Uint8Array(40))), bits: 4 });
+      if (pathname === '/.well-known/jwks.json') return json(200, mock.jwks);
+      if (pathname === '/api/v1/log/key') return text(logSigner.verifierKey);
+      if (pathname === '/api/v1/reports' && method === 'POST') {
+        const r = JSON.parse(init.body);
+        const caseId = b64uDecode(r.case_id);
+        const cmt = await submissionCommitment(caseId, b64uDecode(r.kc), r.items);
+        if (faults.receiptCmt) cmt[0] ^= 1;
+        const c = { ref: 'MP-TEST-0001', case_id: r.case_id, theme: r.theme, unit: r.unit, wraps: r.wraps, items: r.items, statements: [] };
+        const receipt = await append(c, 'meldpunt-receipt+jws', {
+          iss: ISS, ref: c.ref, seq: 0, status: 'received', iat: 1700002800,
+          sub: faults.receiptSub ? b64uEncode(new Uint8Array(32)) : r.binding, cmt: b64uEncode(cmt),
+        });
+        cases.set(r.verifier, c);
+        return json(201, { ref: c.ref, receipt });
+      }
+      if (pathname === '/api/v1/reporter/messages' && method === 'POST') {
+        const c = await byToken();
+        if (!c) return json(401, { error: { code: 'unauthorized', message: 'no' } });
+        const item = JSON.parse(init.body);
+        c.items.push(item);
+        const statement = await append(c, 'meldpunt-statement+jws', {
+          iss: ISS, ref: c.ref, seq: c.statements.length, kind: 'message', from: 'reporter',
+          item: b64uEncode(await itemHash(item)), iat: 1700006400, prev: await chainHash(c.statements.at(-1)),
+        });
+        return json(201, { statement });
+      }
+      if (pathname === '/api/v1/reporter/case') {
+        const c = await byToken();
+        if (!c) return json(401, { error: { code: 'unauthorized', message: 'no' } });
+        const proofs = [];
+        for (const jws of c.statements) {
+          const index = JSON.parse(fromUtf8(b64uDecode(jws.split('.')[1]))).log;
+          if (!checkpoint || index >= checkpoint.size) {
+            proofs.push(null);
+            continue;
+          }
+          const path = await auditPath(index, leaves.slice(0, checkpoint.size));
+          if (faults.proofPath && path.length) path[0][0] ^= 1;
+          proofs.push({ index, size: checkpoint.size, leaf_hash: b64uEncode(leaves[index]), path: path.map(b64uEncode) });
+        }
+        // itemDuplicate: the server shows the first message twice in place of the second.
+        const items = faults.itemDuplicate ? [c.items[0], c.items[1], c.items[1]] : c.items;
+        return json(200, {
+          ref: c.ref, case_id: c.case_id, theme: c.theme, unit: c.unit, status: 'received',
+          deadlines: { acknowledge_by: 1700607600 }, statements: c.statements, wraps: c.wraps.filter((w) => w.to === 'reporter'),
+          items, ...(checkpoint ? { checkpoint: checkpoint.note } : {}), proofs,
+        });
+      }
+      return json(404, { error: { code: 'not_found', message: pathname } });
+    },
+  };
+  globalThis.fetch = (url, init) => mock.fetch(url, init);
+  return mock;
+}

@@ -1,0 +1,59 @@
+// HTTP access to the meldpunt reporter API (PROTOCOL §7, §8, §12) with fetch.
+//
+// Contract: `base` is the server origin ('' = the page's own origin; Node needs an absolute
+// URL). JSON calls send and accept application/json; any non-2xx answer throws ApiError with
+// the server's {"error":{"code","message"}}. No cookies or credentials are sent
+// (credentials: 'omit'); the bearer token is only ever the b64u auth key derived from the code.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function failure(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: keep the status only
+  }
+  return new ApiError(response.status, body?.error?.code ?? '', body?.error?.message ?? '');
+}
+
+export class Api {
+  constructor(base = '') {
+    this.base = base.replace(/\/+$/, '');
+  }
+
+  async request(path, { method = 'GET', body, token, accept = 'application/json' } = {}) {
+    const headers = { Accept: accept };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+      redirect: 'error',
+    });
+    if (!response.ok) throw await failure(response);
+    return accept === 'application/json' ? response.json() : response.text();
+  }
+
+  getJson(path, token) {
+    return this.request(path, { token });
+  }
+
+  postJson(path, body, token) {
+    return this.request(path, { method: 'POST', body, token });
+  }
+
+  getText(path) {
+    return this.request(path, { accept: 'text/plain' });
+  }
+}

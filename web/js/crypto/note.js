@@ -1,0 +1,129 @@
+// C2SP signed-note (Ed25519 note keys, algorithm byte 0x01) and C2SP tlog-checkpoint bodies
+// (DESIGN §6, PROTOCOL §12; Rust: src/log/note.rs, src/log/checkpoint.rs).
+//
+// Contract: parseNoteVerifierKey reads `<name>+<hex8 key id>+<base64(0x01 || key)>` and checks
+// the key id = SHA-256(name || "\n" || 0x01 || key)[0..4]. openNote returns the note's text
+// (ending in "\n") only if the note is well formed throughout (≤ 64 KiB, no control characters
+// but newline, text / blank line / signature lines "— <name> <base64(key id || sig)>") and has
+// exactly one valid Ed25519 signature line by this key; lines by other keys are skipped.
+// parseCheckpointBody is strict and canonical (decimal size without leading zeros, padded
+// base64 root of 32 bytes, non-empty lines without control characters). Errors throw NoteError.
+
+import { b64StdDecode, concat, toHex, utf8 } from './b64.js';
+import { sha256 } from './primitives.js';
+
+const ALG_ED25519 = 0x01;
+const SIG_PREFIX = '\u2014 ';
+const MAX_NOTE_LEN = 64 * 1024;
+const MAX_SIGNATURES = 100;
+
+export class NoteError extends Error {
+  constructor(detail) {
+    super(`note refused: ${detail}`);
+    this.name = 'NoteError';
+  }
+}
+
+const hasControl = (s) => /[\u0000-\u001f\u007f-\u009f]/u.test(s);
+
+/** Non-empty, no whitespace, no control characters, no '+'. */
+export function isValidName(name) {
+  return name.length > 0 && !/[\s+]/u.test(name) && !hasControl(name);
+}
+
+/** SHA-256(name || "\n" || 0x01 || publicKey)[0..4]. */
+export async function noteKeyId(name, publicKey) {
+  return (await sha256(concat(utf8(name), 0x0a, ALG_ED25519, publicKey))).slice(0, 4);
+}
+
+/** Parses and checks a verifier key; returns {name, keyId, publicKey, key (CryptoKey)}. */
+export async function parseNoteVerifierKey(text) {
+  const first = text.indexOf('+');
+  const second = first < 0 ? -1 : text.indexOf('+', first + 1);
+  if (second < 0) throw new NoteError('expected name+keyid+key');
+  const name = text.slice(0, first);
+  const idHex = text.slice(first + 1, second);
+  if (!isValidName(name)) throw new NoteError('invalid key name');
+  if (!/^[0-9a-f]{8}$/.test(idHex)) throw new NoteError('key id must be 8 lowercase hex digits');
+  let raw;
+  try {
+    raw = b64StdDecode(text.slice(second + 1));
+  } catch {
+    throw new NoteError('key is not base64');
+  }
+  if (raw[0] !== ALG_ED25519) throw new NoteError('not an Ed25519 key');
+  if (raw.length !== 33) throw new NoteError('wrong key length');
+  const publicKey = raw.slice(1);
+  const keyId = await noteKeyId(name, publicKey);
+  if (toHex(keyId) !== idHex) throw new NoteError('key id does not match the key');
+  let key;
+  try {
+    key = await globalThis.crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+  } catch {
+    throw new NoteError('invalid Ed25519 key');
+  }
+  return { name, keyId, publicKey, key };
+}
+
+/** Checks `note` against `verifier` (from parseNoteVerifierKey) and returns its text. */
+export async function openNote(note, verifier) {
+  if (utf8(note).length > MAX_NOTE_LEN) throw new NoteError('too long');
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) throw new NoteError('control character');
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) throw new NoteError('no signature block');
+  const text = note.slice(0, split + 1);
+  const block = note.slice(split + 2);
+  if (!block.endsWith('\n') || block.length === 1) throw new NoteError('signature block must be lines ending in a newline');
+  const lines = block.slice(0, -1).split('\n');
+  let verified = false;
+  for (const [count, line] of lines.entries()) {
+    if (count >= MAX_SIGNATURES) throw new NoteError('too many signatures');
+    if (!line.startsWith(SIG_PREFIX)) throw new NoteError('signature line must start with an em dash');
+    const rest = line.slice(SIG_PREFIX.length);
+    const space = rest.indexOf(' ');
+    if (space < 0) throw new NoteError('signature line needs a name and a signature');
+    const name = rest.slice(0, space);
+    if (!isValidName(name)) throw new NoteError('invalid key name in signature line');
+    let blob;
+    try {
+      blob = b64StdDecode(rest.slice(space + 1));
+    } catch {
+      throw new NoteError('signature is not base64');
+    }
+    if (blob.length < 5) throw new NoteError('signature too short');
+    if (name !== verifier.name || toHex(blob.subarray(0, 4)) !== toHex(verifier.keyId)) continue;
+    if (verified) throw new NoteError('duplicate signature by one key');
+    if (blob.length !== 68) throw new NoteError('signature does not verify');
+    const ok = await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, verifier.key, blob.subarray(4), utf8(text));
+    if (!ok) throw new NoteError('signature does not verify');
+    verified = true;
+  }
+  if (!verified) throw new NoteError('no signature by the expected key');
+  return text;
+}
+
+/** Parses a checkpoint body: {origin, size, root (Uint8Array 32), extensions}. */
+export function parseCheckpointBody(body) {
+  if (!body.endsWith('\n')) throw new NoteError('checkpoint body must end in a newline');
+  const [origin, sizeText, rootText, ...extensions] = body.slice(0, -1).split('\n');
+  if (rootText === undefined) throw new NoteError('checkpoint needs origin, size and root lines');
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) throw new NoteError('size must be a decimal number without leading zeros');
+  const size = Number(sizeText);
+  if (!Number.isSafeInteger(size)) throw new NoteError('size too large');
+  let root;
+  try {
+    root = b64StdDecode(rootText);
+  } catch {
+    root = null;
+  }
+  if (!root || root.length !== 32) throw new NoteError('root must be base64 of 32 bytes');
+  const validLine = (line) => line.length > 0 && !hasControl(line);
+  if (!validLine(origin)) throw new NoteError('checkpoint origin');
+  if (!extensions.every(validLine)) throw new NoteError('checkpoint extension line');
+  return { origin, size, root, extensions };
+}
+
+/** Opens a signed checkpoint note with `verifier` and parses its body. */
+export async function openSignedCheckpoint(note, verifier) {
+  return parseCheckpointBody(await openNote(note, verifier));
+}

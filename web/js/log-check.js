@@ -1,0 +1,49 @@
+// Checks a case's statements against the transparency log (DESIGN §6, PROTOCOL §12): the
+// checkpoint in the case view must carry a valid C2SP signed-note signature by the log's note
+// key, and every non-null entry of `proofs` must prove that statement's JWS is the leaf at its
+// `log` index in that checkpoint's tree.
+//
+// Contract: verifyCaseLog(view, payloads, noteKeyText) returns {checkpoint, included} where
+// `included[i]` is true (proven) or null (newer than the checkpoint, or no checkpoint yet);
+// any proof or signature that does not verify throws LogError. The note key text
+// (`<name>+<id>+<key>`) should be pinned by the caller when it can be; otherwise it is the
+// server's own (trust on first use).
+
+import { b64uDecode } from './crypto/b64.js';
+import { leafHash, verifyInclusion } from './crypto/merkle.js';
+import { openSignedCheckpoint, parseNoteVerifierKey } from './crypto/note.js';
+
+export class LogError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'LogError';
+  }
+}
+
+const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export async function verifyCaseLog(view, payloads, noteKeyText) {
+  const proofs = view.proofs ?? [];
+  const included = view.statements.map(() => null);
+  if (!view.checkpoint) {
+    if (proofs.some((p) => p)) throw new LogError('proofs without a checkpoint');
+    return { checkpoint: null, included };
+  }
+  const verifier = await parseNoteVerifierKey(noteKeyText.trim());
+  const checkpoint = await openSignedCheckpoint(view.checkpoint, verifier);
+  if (checkpoint.origin !== verifier.name) throw new LogError('checkpoint from another log');
+  if (proofs.length > view.statements.length) throw new LogError('more proofs than statements');
+  for (const [i, proof] of proofs.entries()) {
+    if (!proof) continue;
+    const leaf = await leafHash(view.statements[i]);
+    if (!equal(leaf, b64uDecode(proof.leaf_hash, 32))) throw new LogError(`statement ${i}: leaf hash differs`);
+    if (proof.index !== payloads[i].log) throw new LogError(`statement ${i}: not at its signed log index`);
+    if (proof.size !== checkpoint.size) throw new LogError(`statement ${i}: proof is not for the checkpoint`);
+    const path = proof.path.map((h) => b64uDecode(h, 32));
+    if (!(await verifyInclusion(leaf, proof.index, proof.size, path, checkpoint.root))) {
+      throw new LogError(`statement ${i}: inclusion proof does not verify`);
+    }
+    included[i] = true;
+  }
+  return { checkpoint, included };
+}

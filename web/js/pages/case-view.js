@@ -1,0 +1,111 @@
+// Renders a checked case (the result of ReporterClient.readCase) into the status page: the
+// status and its explanation, the deadlines, the messages (reporter vs staff), the report's
+// answers, and the timeline of statements with signature and log-inclusion marks.
+//
+// Contract: `renderCase(result, {config, label, t, formatDate})` only writes text nodes (no
+// HTML from the server or the decrypted content is ever parsed), and replaces what an earlier
+// call rendered. Every statement in `result.statements` has passed the signature and chain
+// check before this is called; `result.log.included[i]` is true when statement i's inclusion
+// in the signed checkpoint was verified, null when no checkpoint covers it yet.
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function choiceLabel(list, id, label) {
+  const found = list?.find((c) => c.id === id);
+  return found ? label(found) : id;
+}
+
+function statementTitle(s, t) {
+  if (s.seq === 0) return t('status.kind.received');
+  if (s.kind === 'status') return t('status.kind.status', { status: t(`status.statuses.${s.status}`) });
+  if (s.kind === 'message') return t(s.from === 'reporter' ? 'status.kind.message_reporter' : 'status.kind.message_staff');
+  if (s.kind === 'identity_viewed') return t('status.kind.identity_viewed');
+  return s.kind;
+}
+
+function renderTimeline(result, t, formatDate) {
+  const list = $('timeline');
+  list.replaceChildren();
+  result.statements.forEach((s, i) => {
+    const li = el('li');
+    li.append(el('span', 'when', formatDate(s.iat, true)), el('strong', 'what', statementTitle(s, t)));
+    if (s.outcome) li.append(el('span', 'outcome', t('status.kind.outcome', { outcome: t(`status.outcomes.${s.outcome}`) })));
+    const marks = el('span', 'marks');
+    marks.append(el('span', 'mark ok', t('status.sig_ok')));
+    const included = result.log?.included?.[i];
+    marks.append(el('span', included ? 'mark ok' : 'mark pending', t(included ? 'status.log_ok' : 'status.log_pending')));
+    li.append(marks);
+    list.append(li);
+  });
+  const cp = result.log?.checkpoint;
+  $('log-summary').textContent = cp ? t('status.log_summary', { size: cp.size, state: t('status.log_sig_ok') }) : '';
+}
+
+function renderMessages(result, t, formatDate) {
+  const list = $('messages');
+  list.replaceChildren();
+  if (result.messages.length === 0) {
+    list.append(el('li', 'empty', t('status.no_messages')));
+    return;
+  }
+  for (const m of result.messages) {
+    const li = el('li', m.from === 'reporter' ? 'message mine' : 'message theirs');
+    const head = el('p', 'message-head');
+    head.append(
+      el('strong', '', t(m.from === 'reporter' ? 'status.from_reporter' : 'status.from_staff')),
+      document.createTextNode(' · '),
+      el('span', '', formatDate(m.iat, true)),
+    );
+    li.append(head, el('p', 'message-text', m.text));
+    list.append(li);
+  }
+}
+
+function renderReport(result, { config, label, t }) {
+  const dl = $('report-fields');
+  dl.replaceChildren();
+  const report = result.report ?? {};
+  const add = (key, value) => {
+    if (!value) return;
+    const div = el('div');
+    div.append(el('dt', '', t(`report_fields.${key}`)), el('dd', '', value));
+    dl.append(div);
+  };
+  if (result.view.relation) add('relation', choiceLabel(config?.relations, result.view.relation, label));
+  for (const key of ['what', 'when', 'where', 'who', 'witnesses']) add(key, report[key]);
+  if (report.before) add('before', t(`form.before.${report.before}`));
+  add('before_detail', report.before_detail);
+  if (report.wish) add('wish', t(`form.wish.${report.wish}`));
+}
+
+/** Fills the case view; see the module contract. */
+export function renderCase(result, ctx) {
+  const { config, label, t, formatDate } = ctx;
+  const view = result.view;
+  $('case-ref').textContent = view.ref;
+  $('case-status').textContent = t(`status.statuses.${view.status}`);
+  $('case-theme').textContent = choiceLabel(config?.themes, view.theme, label);
+  $('case-unit').textContent = choiceLabel(config?.units, view.unit, label);
+  $('status-explain').textContent = t(`status.explain.${view.status}`);
+  const deadlines = $('deadlines');
+  deadlines.replaceChildren(el('li', '', t('status.deadline_ack', { date: formatDate(view.deadlines.acknowledge_by) })));
+  deadlines.append(
+    el(
+      'li',
+      '',
+      view.deadlines.feedback_by
+        ? t('status.deadline_feedback', { date: formatDate(view.deadlines.feedback_by) })
+        : t('status.deadline_feedback_later'),
+    ),
+  );
+  renderMessages(result, t, formatDate);
+  renderReport(result, ctx);
+  renderTimeline(result, t, formatDate);
+}

@@ -1,0 +1,143 @@
+// The status page: the reporter types the access code; typos are caught by its check symbol
+// before anything is sent. Then the case is read and checked by ../reporter.js (statement
+// signatures and chain, receipt bound to this code and committing to the report, log inclusion
+// against the signed checkpoint) and shown: status, deadlines, decrypted messages, a reply box,
+// the report, and the timeline of signed statements.
+//
+// Contract: the typed code stays in this page's memory only (never in a URL, storage or cookie)
+// and is forgotten by "Close" and when the page is left. Nothing unverified is shown as
+// verified: if any check fails, the case is not shown and the reporter is told.
+
+import { ApiError } from '../api.js';
+import { checkAccessCode } from '../crypto/access-code.js';
+import { ReporterClient } from '../reporter.js';
+import { label, t } from '../i18n.js';
+import { boot, focusOn, formatDate } from './common.js';
+import { renderCase } from './case-view.js';
+import { receiptDownload } from './receipt.js';
+
+const client = new ReporterClient('');
+let code = null;
+let config = null;
+
+const $ = (id) => document.getElementById(id);
+
+function codeError(message) {
+  const el = $('code-error');
+  const input = $('code');
+  if (message) {
+    el.textContent = message;
+    el.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', 'code-error code-help');
+  } else {
+    el.textContent = '';
+    el.hidden = true;
+    input.removeAttribute('aria-invalid');
+    input.setAttribute('aria-describedby', 'code-help');
+  }
+}
+
+async function load() {
+  const result = await client.readCase(code);
+  if (!config) config = await client.getConfig().catch(() => null);
+  renderCase(result, { config, label, t, formatDate });
+  const download = receiptDownload({
+    ref: result.view.ref,
+    receipt: result.view.statements[0],
+    payload: result.statements[0],
+    origin: location.origin,
+  });
+  $('download-receipt').onclick = download.save;
+}
+
+function showCase(show) {
+  $('login-view').hidden = show;
+  $('case-view').hidden = !show;
+}
+
+async function onOpen(event) {
+  event.preventDefault();
+  const text = $('code').value.trim();
+  if (!text) return codeError(t('status.err_empty'));
+  const problem = checkAccessCode(text);
+  if (problem) {
+    codeError(t(`status.err_${problem === 'overflow' ? 'typo' : problem}`));
+    $('code').focus();
+    return;
+  }
+  codeError(null);
+  $('open-case').disabled = true;
+  $('login-status').textContent = t('status.opening');
+  code = text;
+  try {
+    await load();
+    $('code').value = '';
+    $('login-status').textContent = '';
+    showCase(true);
+    focusOn($('case-h'));
+  } catch (e) {
+    code = null;
+    $('login-status').textContent = '';
+    if (e instanceof ApiError && e.status === 401) codeError(t('status.err_unknown'));
+    else if (e instanceof ApiError || e instanceof TypeError) codeError(t('status.err_network'));
+    else codeError(t('status.err_verify'));
+    $('code').focus();
+  } finally {
+    $('open-case').disabled = false;
+  }
+}
+
+async function onReply(event) {
+  event.preventDefault();
+  const textarea = $('reply');
+  const text = textarea.value.trim();
+  const error = $('reply-error');
+  error.hidden = true;
+  textarea.removeAttribute('aria-invalid');
+  textarea.setAttribute('aria-describedby', 'reply-help');
+  if (!text) {
+    error.textContent = t('status.reply_empty');
+    error.hidden = false;
+    textarea.setAttribute('aria-invalid', 'true');
+    textarea.setAttribute('aria-describedby', 'reply-error reply-help');
+    textarea.focus();
+    return;
+  }
+  $('send-reply').disabled = true;
+  $('reply-status').textContent = t('status.sending');
+  try {
+    await client.sendMessage(code, text);
+    textarea.value = '';
+    await load();
+    $('reply-status').textContent = t('status.sent');
+  } catch {
+    $('reply-status').textContent = t('status.reply_failed');
+  } finally {
+    $('send-reply').disabled = false;
+  }
+}
+
+function forget() {
+  code = null;
+  $('messages').replaceChildren();
+  $('report-fields').replaceChildren();
+  $('timeline').replaceChildren();
+  showCase(false);
+  focusOn($('login-h'));
+}
+
+async function main() {
+  // Handlers first, so a form can never be submitted natively (which would put the code in
+  // the address); the forms only become visible in boot().
+  $('code-form').addEventListener('submit', onOpen);
+  $('reply-form').addEventListener('submit', onReply);
+  $('close-case').addEventListener('click', forget);
+  addEventListener('pagehide', () => {
+    code = null;
+  });
+  if (!(await boot({ needsCrypto: true }))) return;
+  document.title = t('titles.status');
+}
+
+main();
