@@ -32,6 +32,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// The UTC calendar date of `days` since 1970-01-01.
+pub fn civil_date(days: u64) -> (i64, u32, u32) {
+    civil_from_days(days as i64)
+}
+
 /// (year, month, day) → days since 1970-01-01; Howard Hinnant's days_from_civil.
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

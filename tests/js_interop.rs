@@ -6,6 +6,7 @@
 //!   in-process server, whose receipt commits to the JavaScript `cmt`; then
 //!   `tests/js/read-case.mjs` reads the case back through `readCase` (chain, binding, cmt, log
 //!   inclusion against a signed checkpoint) and sends a message that Rust decrypts.
+//!
 //! Needs `node` (20+) on PATH; no npm packages.
 
 mod common;

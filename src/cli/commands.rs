@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
-use super::{log_commands, staff_commands};
+use super::{log_commands, staff_client_commands, staff_commands};
 use crate::app::App;
 use crate::client::recipient::{RecipientKey, open_export};
 use crate::config::Settings;
@@ -24,9 +24,11 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Keygen { out } => keygen(&out),
         Command::Recipient(cmd) => recipient(&settings()?, cmd),
         Command::Case(CaseCommand::Export { case_ref }) => export(&settings()?, &case_ref),
+        Command::Staff(cmd) => staff_client_commands::staff(cli.session.as_deref(), cmd),
         Command::Case(CaseCommand::Open { key, jwks, export }) => {
             open(&key, jwks.as_deref(), export.as_deref())
         }
+        Command::Case(cmd) => staff_client_commands::case(cli.session.as_deref(), cmd),
         Command::Log(LogCommand::Checkpoint) => log_commands::log_checkpoint(settings()?),
         Command::User(cmd) => staff_commands::user(&settings()?, cmd),
         Command::Audit(cmd) => staff_commands::audit(&settings()?, cmd),

@@ -5,6 +5,7 @@
 
 mod commands;
 mod log_commands;
+mod staff_client_commands;
 mod staff_commands;
 
 use std::path::PathBuf;
@@ -29,6 +30,10 @@ pub struct Cli {
     /// Settings file (TOML); environment variables override it.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Staff session file for `staff` and online `case` commands
+    /// (default: ~/.config/meldpunt/staff-session.json).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub session: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -58,6 +63,9 @@ pub enum Command {
     /// Manage staff accounts (opens the database).
     #[command(subcommand)]
     User(UserCommand),
+    /// Sign in to a running service as staff, for the online `case` commands.
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Check the staff audit chain (opens the database).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -154,6 +162,76 @@ pub enum RecipientCommand {
 
 #[derive(Subcommand)]
 pub enum CaseCommand {
+    /// List the cases you may see (staff session).
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        theme: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only cases past a deadline.
+        #[arg(long)]
+        overdue: bool,
+    },
+    /// Decrypt and print a case: report, messages, notes (staff session; asks the password).
+    Show {
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Assign an investigator: the case keys are wrapped to them here, on your machine.
+    Assign {
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+        /// The investigator's user name.
+        #[arg(long, value_name = "NAME")]
+        to: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Register the triage outcome with its reason (creates the internal key).
+    Triage {
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+        /// handled_in_line, internal_investigation, national_triage, referred, no_further_action
+        #[arg(long)]
+        outcome: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Change the status the reporter sees (a signed statement).
+    Status {
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+        /// acknowledged, investigating, referred, handled_in_line, closed
+        #[arg(long = "set", value_name = "STATUS")]
+        status: String,
+        /// Required with closed.
+        #[arg(long)]
+        outcome: Option<String>,
+    },
+    /// Send a message to the reporter, encrypted here to the case's thread key.
+    Reply {
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Write an internal note, encrypted here to the case's internal key.
+    Note {
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
     /// Print a case's ciphertext bundle (metadata, wraps, items, statements) as JSON.
     Export {
         /// The case reference, e.g. MP-7K3Q-9XM2.
@@ -171,6 +249,34 @@ pub enum CaseCommand {
         /// The export file; standard input when absent.
         export: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Sign in (password and TOTP code); keeps the session, never the password or key.
+    Login {
+        /// The service's URL.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[arg(long)]
+        name: String,
+        /// The current code of your authenticator app; asked for when absent.
+        #[arg(long, value_name = "CODE")]
+        totp: Option<String>,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// End the session on the server and remove the session file.
+    Logout,
+    /// Show who the session belongs to.
+    Whoami,
+}
+
+#[derive(clap::Args)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of standard input instead of asking.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Subcommand)]

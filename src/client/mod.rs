@@ -9,7 +9,9 @@ pub mod log;
 pub mod recipient;
 pub mod reporter;
 pub mod staff;
+mod staff_casework;
 mod staff_http;
+pub mod staff_session;
 
 use serde::{Deserialize, Serialize};
 

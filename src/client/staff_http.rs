@@ -1,6 +1,6 @@
 //! The staff client over HTTP: enrolment, sign-in (with the derivation of `client::staff`),
-//! and case work that does all decryption and wrapping locally. Used by tests and tools; the
-//! private key never leaves this struct.
+//! reading; the case work that needs keys is in `staff_casework`. Used by tests and the CLI;
+//! the private key never leaves this struct.
 
 use std::time::Duration;
 
@@ -8,21 +8,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use super::reporter::{parse, seal_message, transport};
+use super::ClientError;
+use super::reporter::{parse, transport};
 use super::staff::{derive, unwrap_private_key, wrap_private_key};
-use super::{ClientError, MessageContent};
-use crate::crypto::item::{Item, ItemKind};
-use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
-use crate::crypto::{hpke_suite, random_bytes};
-use crate::protocol::StatementResponse;
-use crate::receipts::Status;
+use crate::crypto::hpke_suite;
 use crate::staff::api::{
-    AssignRequest, Assignee, CaseDetail, CaseList, EnrolInfo, EnrolRequest, EnrolResponse,
-    KdfParams, LoginRequest, LoginResponse, PreloginRequest, PreloginResponse, StatusRequest,
-    TriageRequest, UserView,
+    Assignee, CaseDetail, CaseList, EnrolInfo, EnrolRequest, EnrolResponse, KdfParams,
+    LoginRequest, LoginResponse, PreloginRequest, PreloginResponse, UserView,
 };
-use crate::staff::roles::Outcome;
 use crate::staff::totp;
+use crate::store::staff::WrappedKey;
 
 /// What enrolment leaves with the client.
 pub struct Enrolled {
@@ -45,7 +40,7 @@ pub struct StaffClient {
     agent: ureq::Agent,
     cookie: Option<Zeroizing<String>>,
     csrf: Option<String>,
-    private_key: Option<Zeroizing<[u8; 32]>>,
+    pub(super) private_key: Option<Zeroizing<[u8; 32]>>,
     pub user: Option<UserView>,
 }
 
@@ -70,7 +65,7 @@ impl StaffClient {
         }
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+    pub(super) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let mut request = self.agent.get(format!("{}{path}", self.base));
         if let Some(cookie) = &self.cookie {
             request = request.header("Cookie", cookie.as_str());
@@ -94,7 +89,7 @@ impl StaffClient {
         request.send_json(body).map_err(transport)
     }
 
-    fn post<T: DeserializeOwned>(
+    pub(super) fn post<T: DeserializeOwned>(
         &self,
         path: &str,
         body: &impl Serialize,
@@ -102,7 +97,7 @@ impl StaffClient {
         parse(self.post_raw(path, body)?)
     }
 
-    fn post_empty(&self, path: &str, body: &impl Serialize) -> Result<(), ClientError> {
+    pub(super) fn post_empty(&self, path: &str, body: &impl Serialize) -> Result<(), ClientError> {
         let response = self.post_raw(path, body)?;
         if response.status().as_u16() == 204 {
             return Ok(());
@@ -212,18 +207,34 @@ impl StaffClient {
         }
         let answer: LoginResponse =
             serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let user_id = crate::b64::decode_array::<16>(&answer.user.id)
-            .ok_or_else(|| ClientError::Protocol("user id".into()))?;
-        let sk = unwrap_private_key(&secrets.wrap_key, &user_id, &answer.wrapped_private_key)
-            .map_err(crypto)?;
-        if hpke_suite::public_key(&sk).map_err(crypto)? != answer.user.public_key {
-            return Err(ClientError::Crypto("the private key does not match".into()));
-        }
+        let sk = open_private_key(&secrets.wrap_key, &answer.user, &answer.wrapped_private_key)?;
         self.cookie = cookie;
         self.csrf = Some(answer.csrf_token.clone());
         self.private_key = Some(sk);
         self.user = Some(answer.user.clone());
         Ok(answer)
+    }
+
+    /// A client for a session signed in earlier (see `client::staff_session`); it holds no
+    /// private key until [`StaffClient::unlock`].
+    pub fn resume(base_url: &str, cookie: &str, csrf: &str, user: UserView) -> StaffClient {
+        let mut client = StaffClient::new(base_url);
+        client.cookie = Some(Zeroizing::new(cookie.to_owned()));
+        client.csrf = Some(csrf.to_owned());
+        client.user = Some(user);
+        client
+    }
+
+    /// Unwraps the private key of a resumed session with the password, locally.
+    pub fn unlock(&mut self, password: &str, wrapped: &WrappedKey) -> Result<(), ClientError> {
+        let user = self
+            .user
+            .clone()
+            .ok_or_else(|| ClientError::Protocol("not signed in".into()))?;
+        let kdf = self.prelogin(&user.name)?;
+        let secrets = derive(password, &kdf.salt, kdf.iterations);
+        self.private_key = Some(open_private_key(&secrets.wrap_key, &user, wrapped)?);
+        Ok(())
     }
 
     pub fn logout(&mut self) -> Result<(), ClientError> {
@@ -250,158 +261,20 @@ impl StaffClient {
     pub fn assignable(&self, case_ref: &str) -> Result<Vec<Assignee>, ClientError> {
         self.get(&format!("/api/v1/staff/cases/{case_ref}/assignable"))
     }
-
-    fn key_of(
-        &self,
-        detail: &CaseDetail,
-        purpose: WrapPurpose,
-    ) -> Result<Zeroizing<[u8; 32]>, ClientError> {
-        let sk = self
-            .private_key
-            .as_ref()
-            .ok_or_else(|| ClientError::Protocol("not signed in".into()))?;
-        let wrap = detail
-            .wraps
-            .iter()
-            .find(|w| w.purpose == purpose)
-            .ok_or_else(|| ClientError::Crypto(format!("no {purpose:?} wrap for this key")))?;
-        open_case_key(sk, &detail.case_id, wrap).map_err(crypto)
-    }
-
-    /// Reads the case and decrypts what the caller's wraps open.
-    pub fn open_case(&self, case_ref: &str) -> Result<OpenedStaffCase, ClientError> {
-        let detail = self.case(case_ref)?;
-        let thread = self.key_of(&detail, WrapPurpose::Thread)?;
-        let internal = self.key_of(&detail, WrapPurpose::Internal).ok();
-        let (mut report, mut messages, mut notes) =
-            (serde_json::Value::Null, Vec::new(), Vec::new());
-        for item in &detail.items {
-            let key = match (item.kind, &internal) {
-                (ItemKind::Note, Some(k)) => k,
-                (ItemKind::Note, None) => continue,
-                _ => &thread,
-            };
-            let plain = item.open(key, &detail.case_id).map_err(crypto)?;
-            let text = || -> Result<String, ClientError> {
-                let m: MessageContent = serde_json::from_slice(&plain)
-                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                Ok(m.text)
-            };
-            match item.kind {
-                ItemKind::Report => {
-                    report = serde_json::from_slice(&plain)
-                        .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                }
-                ItemKind::Message => messages.push(text()?),
-                ItemKind::Note => notes.push(text()?),
-                _ => {}
-            }
-        }
-        Ok(OpenedStaffCase {
-            detail,
-            report,
-            messages,
-            notes,
-        })
-    }
-
-    /// Assigns `to`: unwraps the case keys locally and wraps them to the investigator's key.
-    pub fn assign(&self, case_ref: &str, to: &Assignee) -> Result<(), ClientError> {
-        let detail = self.case(case_ref)?;
-        let mut wraps: Vec<Wrap> = Vec::new();
-        for purpose in [WrapPurpose::Thread, WrapPurpose::Internal] {
-            let key = match self.key_of(&detail, purpose) {
-                Ok(key) => key,
-                Err(_) if purpose == WrapPurpose::Internal => continue,
-                Err(e) => return Err(e),
-            };
-            wraps.push(
-                seal_case_key(&to.public_key, &to.kid, &detail.case_id, purpose, &key)
-                    .map_err(crypto)?,
-            );
-        }
-        let body = AssignRequest {
-            user_id: to.user_id.clone(),
-            wraps,
-        };
-        self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/assign"), &body)
-    }
-
-    /// Triages: makes the internal key, wraps it to every thread holder, writes the reason.
-    pub fn triage(
-        &self,
-        case_ref: &str,
-        outcome: Outcome,
-        reason: &str,
-    ) -> Result<(), ClientError> {
-        let detail = self.case(case_ref)?;
-        let internal = Zeroizing::new(random_bytes::<32>());
-        let wraps = detail
-            .holders
-            .iter()
-            .map(|h| {
-                seal_case_key(
-                    &h.public_key,
-                    &h.kid,
-                    &detail.case_id,
-                    WrapPurpose::Internal,
-                    &internal,
-                )
-                .map_err(crypto)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let note = seal_text(&internal, &detail.case_id, ItemKind::Note, reason)?;
-        let body = TriageRequest {
-            outcome,
-            wraps,
-            note,
-        };
-        self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/triage"), &body)
-    }
-
-    pub fn set_status(
-        &self,
-        case_ref: &str,
-        status: Status,
-        outcome: Option<Outcome>,
-    ) -> Result<String, ClientError> {
-        let answer: StatementResponse = self.post(
-            &format!("/api/v1/staff/cases/{case_ref}/status"),
-            &StatusRequest { status, outcome },
-        )?;
-        Ok(answer.statement)
-    }
-
-    /// Encrypts `text` to the thread key and sends it to the reporter.
-    pub fn reply(&self, case_ref: &str, text: &str) -> Result<String, ClientError> {
-        let detail = self.case(case_ref)?;
-        let key = self.key_of(&detail, WrapPurpose::Thread)?;
-        let item = seal_message(&key, &detail.case_id, text)?;
-        let answer: StatementResponse =
-            self.post(&format!("/api/v1/staff/cases/{case_ref}/messages"), &item)?;
-        Ok(answer.statement)
-    }
-
-    /// Encrypts `text` to the internal key as a note.
-    pub fn note(&self, case_ref: &str, text: &str) -> Result<(), ClientError> {
-        let detail = self.case(case_ref)?;
-        let key = self.key_of(&detail, WrapPurpose::Internal)?;
-        let item = seal_text(&key, &detail.case_id, ItemKind::Note, text)?;
-        self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/notes"), &item)
-    }
 }
 
-fn seal_text(
-    key: &[u8; 32],
-    case_id: &[u8; 16],
-    kind: ItemKind,
-    text: &str,
-) -> Result<Item, ClientError> {
-    let plain = Zeroizing::new(
-        serde_json::to_vec(&MessageContent {
-            text: text.to_owned(),
-        })
-        .map_err(|e| ClientError::Protocol(e.to_string()))?,
-    );
-    Item::seal(key, case_id, random_bytes::<16>(), kind, &plain).map_err(crypto)
+/// Unwraps `user`'s private key and checks it belongs to the user's public key.
+fn open_private_key(
+    wrap_key: &[u8; 32],
+    user: &UserView,
+    wrapped: &WrappedKey,
+) -> Result<Zeroizing<[u8; 32]>, ClientError> {
+    let user_id = crate::b64::decode_array::<16>(&user.id)
+        .ok_or_else(|| ClientError::Protocol("user id".into()))?;
+    let sk = unwrap_private_key(wrap_key, &user_id, wrapped)
+        .map_err(|_| ClientError::Crypto("wrong password".into()))?;
+    if hpke_suite::public_key(&sk).map_err(crypto)? != user.public_key {
+        return Err(ClientError::Crypto("the private key does not match".into()));
+    }
+    Ok(sk)
 }

@@ -1,6 +1,7 @@
 // Must-show 3 of issue 5: axe-core finds no violations on any page, in Dutch and English —
 // home, the report form (empty and with its error messages), the sending progress, the
-// access-code screen, the status page (code entry, a refused code, and the opened case).
+// access-code screen, the status page (code entry, a refused code, and the opened case), and
+// the message for a browser without WebCrypto X25519.
 //
 // axe-core is read from node_modules and evaluated through the DevTools protocol
 // (page.evaluate), which the page's CSP does not govern; it is not a request the page makes.
@@ -57,7 +58,19 @@ for (const lang of ['nl', 'en']) {
     await check(page, 'form with errors');
 
     await fillReport(page, { what: 'Een beschrijving van wat er gebeurde, voor de toegankelijkheidstest.' });
+    // Hold the submission (test side) so the sending screen can be checked while it shows.
+    let release;
+    const held = new Promise((r) => {
+      release = r;
+    });
+    await page.route('**/api/v1/reports', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.click('#submit');
+    await page.waitForSelector('#progress-steps li[data-step="submit"].busy');
+    await check(page, 'sending');
+    release();
     await page.waitForSelector('#done-view:not([hidden])', { timeout: 60000 });
     await check(page, 'access-code screen');
     const code = (await page.textContent('#access-code')).replace(/\s+/g, '');
@@ -80,6 +93,17 @@ for (const lang of ['nl', 'en']) {
     await page.click('#send-reply');
     await page.waitForFunction(() => document.querySelectorAll('#messages li.message').length === 1);
     await check(page, 'status: case with a message');
+    await context.close();
+  });
+
+  test(`axe finds no violations on the unsupported-browser message (${lang})`, async () => {
+    const { context, page } = await newPage(browser);
+    await page.addInitScript(() => {
+      crypto.subtle.generateKey = () => Promise.reject(new DOMException('unsupported', 'NotSupportedError'));
+    });
+    await page.goto(`${server.url}/melden${q}`);
+    await page.waitForSelector('#unsupported:not([hidden])');
+    await check(page, 'unsupported browser');
     await context.close();
   });
 }

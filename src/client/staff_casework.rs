@@ -1,0 +1,175 @@
+//! The staff client's case work: everything that needs the case keys, which are unwrapped
+//! and re-wrapped here, on the client. The server only ever sees the resulting wraps and items.
+
+use zeroize::Zeroizing;
+
+use super::reporter::seal_message;
+use super::staff_http::{OpenedStaffCase, StaffClient};
+use super::{ClientError, MessageContent};
+use crate::crypto::item::{Item, ItemKind};
+use crate::crypto::random_bytes;
+use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
+use crate::protocol::StatementResponse;
+use crate::receipts::Status;
+use crate::staff::api::{AssignRequest, Assignee, CaseDetail, StatusRequest, TriageRequest};
+use crate::staff::roles::Outcome;
+
+fn crypto(e: crate::crypto::CryptoError) -> ClientError {
+    ClientError::Crypto(e.to_string())
+}
+
+impl StaffClient {
+    fn key_of(
+        &self,
+        detail: &CaseDetail,
+        purpose: WrapPurpose,
+    ) -> Result<Zeroizing<[u8; 32]>, ClientError> {
+        let sk = self
+            .private_key
+            .as_ref()
+            .ok_or_else(|| ClientError::Protocol("not signed in".into()))?;
+        let wrap = detail
+            .wraps
+            .iter()
+            .find(|w| w.purpose == purpose)
+            .ok_or_else(|| ClientError::Crypto(format!("no {purpose:?} wrap for this key")))?;
+        open_case_key(sk, &detail.case_id, wrap).map_err(crypto)
+    }
+
+    /// Reads the case and decrypts what the caller's wraps open.
+    pub fn open_case(&self, case_ref: &str) -> Result<OpenedStaffCase, ClientError> {
+        let detail = self.case(case_ref)?;
+        let thread = self.key_of(&detail, WrapPurpose::Thread)?;
+        let internal = self.key_of(&detail, WrapPurpose::Internal).ok();
+        let (mut report, mut messages, mut notes) =
+            (serde_json::Value::Null, Vec::new(), Vec::new());
+        for item in &detail.items {
+            let key = match (item.kind, &internal) {
+                (ItemKind::Note, Some(k)) => k,
+                (ItemKind::Note, None) => continue,
+                _ => &thread,
+            };
+            let plain = item.open(key, &detail.case_id).map_err(crypto)?;
+            let text = || -> Result<String, ClientError> {
+                let m: MessageContent = serde_json::from_slice(&plain)
+                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                Ok(m.text)
+            };
+            match item.kind {
+                ItemKind::Report => {
+                    report = serde_json::from_slice(&plain)
+                        .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                }
+                ItemKind::Message => messages.push(text()?),
+                ItemKind::Note => notes.push(text()?),
+                _ => {}
+            }
+        }
+        Ok(OpenedStaffCase {
+            detail,
+            report,
+            messages,
+            notes,
+        })
+    }
+
+    /// Assigns `to`: unwraps the case keys locally and wraps them to the investigator's key.
+    pub fn assign(&self, case_ref: &str, to: &Assignee) -> Result<(), ClientError> {
+        let detail = self.case(case_ref)?;
+        let mut wraps: Vec<Wrap> = Vec::new();
+        for purpose in [WrapPurpose::Thread, WrapPurpose::Internal] {
+            let key = match self.key_of(&detail, purpose) {
+                Ok(key) => key,
+                Err(_) if purpose == WrapPurpose::Internal => continue,
+                Err(e) => return Err(e),
+            };
+            wraps.push(
+                seal_case_key(&to.public_key, &to.kid, &detail.case_id, purpose, &key)
+                    .map_err(crypto)?,
+            );
+        }
+        let body = AssignRequest {
+            user_id: to.user_id.clone(),
+            wraps,
+        };
+        self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/assign"), &body)
+    }
+
+    /// Triages: makes the internal key, wraps it to every thread holder, writes the reason.
+    pub fn triage(
+        &self,
+        case_ref: &str,
+        outcome: Outcome,
+        reason: &str,
+    ) -> Result<(), ClientError> {
+        let detail = self.case(case_ref)?;
+        let internal = Zeroizing::new(random_bytes::<32>());
+        let wraps = detail
+            .holders
+            .iter()
+            .map(|h| {
+                seal_case_key(
+                    &h.public_key,
+                    &h.kid,
+                    &detail.case_id,
+                    WrapPurpose::Internal,
+                    &internal,
+                )
+                .map_err(crypto)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let note = seal_text(&internal, &detail.case_id, ItemKind::Note, reason)?;
+        let body = TriageRequest {
+            outcome,
+            wraps,
+            note,
+        };
+        self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/triage"), &body)
+    }
+
+    pub fn set_status(
+        &self,
+        case_ref: &str,
+        status: Status,
+        outcome: Option<Outcome>,
+    ) -> Result<String, ClientError> {
+        let answer: StatementResponse = self.post(
+            &format!("/api/v1/staff/cases/{case_ref}/status"),
+            &StatusRequest { status, outcome },
+        )?;
+        Ok(answer.statement)
+    }
+
+    /// Encrypts `text` to the thread key and sends it to the reporter.
+    pub fn reply(&self, case_ref: &str, text: &str) -> Result<String, ClientError> {
+        let detail = self.case(case_ref)?;
+        let key = self.key_of(&detail, WrapPurpose::Thread)?;
+        let item = seal_message(&key, &detail.case_id, text)?;
+        let answer: StatementResponse =
+            self.post(&format!("/api/v1/staff/cases/{case_ref}/messages"), &item)?;
+        Ok(answer.statement)
+    }
+
+    /// Encrypts `text` to the internal key as a note.
+    pub fn note(&self, case_ref: &str, text: &str) -> Result<(), ClientError> {
+        let detail = self.case(case_ref)?;
+        let key = self.key_of(&detail, WrapPurpose::Internal)?;
+        let item = seal_text(&key, &detail.case_id, ItemKind::Note, text)?;
+        self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/notes"), &item)
+    }
+}
+
+fn seal_text(
+    key: &[u8; 32],
+    case_id: &[u8; 16],
+    kind: ItemKind,
+    text: &str,
+) -> Result<Item, ClientError> {
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&MessageContent {
+            text: text.to_owned(),
+        })
+        .map_err(|e| ClientError::Protocol(e.to_string()))?,
+    );
+    Item::seal(key, case_id, random_bytes::<16>(), kind, &plain).map_err(crypto)
+}

@@ -1,0 +1,208 @@
+//! The staff CLI against a real server: `staff login`, then `case list|show|triage|assign|
+//! status|reply|note` doing all key work locally, as an intake officer and an investigator
+//! would from a terminal; the reporter reads the reply. The session file holds neither the
+//! password nor the private key.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::staff::{StaffUser, enrol, service};
+use common::{TempDir, contains, draft};
+use meldpunt::staff::roles::Role;
+
+/// Runs `meldpunt ARGS` with `stdin` as standard input; returns (success, stdout, stderr).
+fn cli(session: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        .arg("--session")
+        .arg(session)
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(session: &Path, user: &StaffUser, args: &[&str]) -> String {
+    let mut full = args.to_vec();
+    let needs_password = matches!(
+        args.get(1),
+        Some(&"show" | &"assign" | &"triage" | &"reply" | &"note")
+    );
+    if needs_password {
+        full.push("--password-stdin");
+    }
+    let (success, stdout, stderr) = cli(session, &full, &format!("{}\n", user.password));
+    assert!(success, "meldpunt {args:?} failed: {stderr}");
+    stdout
+}
+
+#[test]
+fn intake_and_investigator_work_a_case_from_the_terminal() {
+    let svc = service();
+    let intake = enrol(&svc, "ilse", &[Role::Intake], Some("amsterdam"));
+    let investigator = enrol(&svc, "ivo", &[Role::Investigator], Some("amsterdam"));
+    let reporter = svc.client();
+    let submitted = reporter
+        .submit(&draft("amsterdam", "Uitsluiting op het bureau."))
+        .unwrap();
+    let case_ref = submitted.case_ref.as_str();
+    let dir = TempDir::new("staff-cli");
+    let ilse_session = dir.path().join("ilse.json");
+    let ivo_session = dir.path().join("ivo.json");
+    let url = svc.url();
+
+    // A wrong password is refused and leaves no session file.
+    let (success, _, stderr) = cli(
+        &ilse_session,
+        &[
+            "staff",
+            "login",
+            "--server",
+            &url,
+            "--name",
+            "ilse",
+            "--totp",
+            &intake.code(1),
+            "--password-stdin",
+        ],
+        "wrong password\n",
+    );
+    assert!(!success && stderr.contains("login_failed"), "{stderr}");
+    assert!(!ilse_session.exists());
+
+    let login = |session: &Path, user: &StaffUser| {
+        let (success, stdout, stderr) = cli(
+            session,
+            &[
+                "staff",
+                "login",
+                "--server",
+                &url,
+                "--name",
+                &user.name,
+                "--totp",
+                &user.code(1),
+                "--password-stdin",
+            ],
+            &format!("{}\n", user.password),
+        );
+        assert!(success, "login failed: {stderr}");
+        assert!(stdout.contains("signed in as"));
+    };
+    login(&ilse_session, &intake);
+    assert!(
+        ok(&ilse_session, &intake, &["staff", "whoami"]).contains("ilse (intake, unit amsterdam)")
+    );
+
+    let list = ok(&ilse_session, &intake, &["case", "list"]);
+    assert!(
+        list.starts_with("1 case(s)") && list.contains(case_ref) && list.contains("received"),
+        "{list}"
+    );
+    let shown = ok(&ilse_session, &intake, &["case", "show", "--ref", case_ref]);
+    assert!(shown.contains("Uitsluiting op het bureau."), "{shown}");
+    ok(
+        &ilse_session,
+        &intake,
+        &[
+            "case",
+            "triage",
+            "--ref",
+            case_ref,
+            "--outcome",
+            "internal_investigation",
+            "--reason",
+            "Ernstig.",
+        ],
+    );
+    ok(
+        &ilse_session,
+        &intake,
+        &["case", "assign", "--ref", case_ref, "--to", "ivo"],
+    );
+
+    login(&ivo_session, &investigator);
+    let shown = ok(
+        &ivo_session,
+        &investigator,
+        &["case", "show", "--ref", case_ref],
+    );
+    assert!(
+        shown.contains("Uitsluiting op het bureau.") && shown.contains("Ernstig."),
+        "{shown}"
+    );
+    ok(
+        &ivo_session,
+        &investigator,
+        &["case", "status", "--ref", case_ref, "--set", "acknowledged"],
+    );
+    ok(
+        &ivo_session,
+        &investigator,
+        &[
+            "case",
+            "reply",
+            "--ref",
+            case_ref,
+            "--text",
+            "Wij nemen contact op.",
+        ],
+    );
+    ok(
+        &ivo_session,
+        &investigator,
+        &[
+            "case",
+            "note",
+            "--ref",
+            case_ref,
+            "--text",
+            "Getuigen horen.",
+        ],
+    );
+    let (success, _, stderr) = cli(
+        &ivo_session,
+        &["case", "status", "--ref", case_ref, "--set", "weather"],
+        "",
+    );
+    assert!(!success && stderr.contains("unknown status"), "{stderr}");
+
+    let seen = reporter.case(&submitted.access_code).unwrap();
+    assert_eq!(seen.messages, vec!["Wij nemen contact op.".to_owned()]);
+
+    // The session files hold no password and no private key, and are private.
+    for (path, user) in [(&ilse_session, &intake), (&ivo_session, &investigator)] {
+        let bytes = std::fs::read(path).unwrap();
+        assert!(!contains(&bytes, user.password.as_bytes()));
+        let sk = user.enrolled.private_key.as_ref();
+        assert!(!contains(&bytes, sk));
+        assert!(!contains(&bytes, meldpunt::b64::encode(sk).as_bytes()));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    ok(&ivo_session, &investigator, &["staff", "logout"]);
+    assert!(!ivo_session.exists());
+    let (success, _, stderr) = cli(&ivo_session, &["case", "list"], "");
+    assert!(!success && stderr.contains("staff login"), "{stderr}");
+}
