@@ -206,3 +206,66 @@ fn intake_and_investigator_work_a_case_from_the_terminal() {
     let (success, _, stderr) = cli(&ivo_session, &["case", "list"], "");
     assert!(!success && stderr.contains("staff login"), "{stderr}");
 }
+
+#[test]
+fn enrol_from_the_terminal_then_sign_in() {
+    let svc = service();
+    let token = common::staff::invite(&svc, "nora", &[Role::Auditor], None);
+    let link = format!("{}/staff/enrol#{token}", svc.url());
+    // What the authenticator app learns from the secret the enrolment shows.
+    let info = meldpunt::client::staff::StaffClient::new(&svc.url())
+        .enrol_info(&token)
+        .unwrap();
+    let secret: [u8; 20] = meldpunt::staff::totp::base32_decode(&info.totp.secret)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let now = meldpunt::time::now();
+    let code = |step: u64| meldpunt::staff::totp::code_at(&secret, now + step * 30);
+    let dir = TempDir::new("staff-enrol");
+    let session = dir.path().join("nora.json");
+    let password = "correct horse battery staple";
+
+    let (success, _, stderr) = cli(
+        &session,
+        &["staff", "enrol", "--link", &link, "--password-stdin"],
+        &format!("short\n{}\n", code(0)),
+    );
+    assert!(!success && stderr.contains("at least 12"), "{stderr}");
+    let (success, stdout, stderr) = cli(
+        &session,
+        &["staff", "enrol", "--link", &link, "--password-stdin"],
+        &format!("{password}\n{}\n", code(0)),
+    );
+    assert!(success, "{stderr}");
+    assert!(stdout.contains("enrolled nora"), "{stdout}");
+    let (success, _, stderr) = cli(
+        &session,
+        &["staff", "enrol", "--link", &link, "--password-stdin"],
+        &format!("{password}\n{}\n", code(0)),
+    );
+    assert!(
+        !success && stderr.contains("invite_invalid"),
+        "a link works once: {stderr}"
+    );
+
+    let (success, stdout, stderr) = cli(
+        &session,
+        &[
+            "staff",
+            "login",
+            "--server",
+            &svc.url(),
+            "--name",
+            "nora",
+            "--totp",
+            &code(1),
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(
+        success && stdout.contains("signed in as nora (auditor)"),
+        "{stderr}"
+    );
+}

@@ -253,6 +253,15 @@ pub enum CaseCommand {
 
 #[derive(Subcommand)]
 pub enum StaffCommand {
+    /// Enrol with the one-time link an admin gave you: choose a password, add the TOTP secret
+    /// to your authenticator app, confirm a code. Your key pair is made here.
+    Enrol {
+        /// The enrolment link (`…/staff/enrol#TOKEN`).
+        #[arg(long)]
+        link: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
     /// Sign in (password and TOTP code); keeps the session, never the password or key.
     Login {
         /// The service's URL.

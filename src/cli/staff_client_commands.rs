@@ -68,6 +68,7 @@ fn parse_word<T: serde::de::DeserializeOwned>(what: &str, word: &str) -> Result<
 pub fn staff(session: Option<&Path>, cmd: StaffCommand) -> Result<(), String> {
     let path = session_path(session);
     match cmd {
+        StaffCommand::Enrol { link, password } => enrol(&link, &password)?,
         StaffCommand::Login {
             server,
             name,
@@ -112,6 +113,46 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand) -> Result<(), String> {
             );
         }
     }
+    Ok(())
+}
+
+/// `meldpunt staff enrol`: the link is `<server>/staff/enrol#<token>`.
+fn enrol(link: &str, password: &PasswordArgs) -> Result<(), String> {
+    let (page, token) = link
+        .split_once('#')
+        .ok_or("the link must end in #TOKEN, as the admin received it")?;
+    let server = page
+        .strip_suffix("/staff/enrol")
+        .ok_or("the link must look like https://…/staff/enrol#TOKEN")?;
+    let client = StaffClient::new(server);
+    let info = client.enrol_info(token).map_err(|e| e.to_string())?;
+    let unit = info.unit.as_deref().unwrap_or("-");
+    eprintln!(
+        "Enrolling {} ({}, unit {unit}).",
+        info.name,
+        roles(&info.roles)
+    );
+    let chosen = read_password(password)?;
+    if !password.password_stdin {
+        let again = read_line("Password again: ", true)?;
+        if *again != *chosen {
+            return Err("the passwords differ".into());
+        }
+    }
+    if chosen.chars().count() < 12 {
+        return Err("choose a password of at least 12 characters".into());
+    }
+    eprintln!("Add this to your authenticator app (TOTP, SHA-1, 6 digits, 30 s):");
+    eprintln!("  secret: {}", info.totp.secret);
+    eprintln!("  or:     {}", info.totp.uri);
+    let code = read_line("Current code from the app: ", false)?;
+    let enrolled = client
+        .enrol_with_code(token, &info, &chosen, None, &code)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "enrolled {} (key {}); sign in with: meldpunt staff login --server {server} --name {:?}",
+        info.name, enrolled.response.kid, info.name
+    );
     Ok(())
 }
 

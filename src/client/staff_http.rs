@@ -122,7 +122,8 @@ impl StaffClient {
         self.get(&format!("/api/v1/staff/enrol/{token}"))
     }
 
-    /// Enrols with `password`, a fresh key pair (or `private_key`), and the TOTP code of `now`.
+    /// Enrols with `password`, a fresh key pair (or `private_key`), and the TOTP code of `now`
+    /// computed from the invite's secret (for tests and tools that hold the secret).
     pub fn enrol(
         &self,
         token: &str,
@@ -131,11 +132,28 @@ impl StaffClient {
         now: u64,
     ) -> Result<Enrolled, ClientError> {
         let info = self.enrol_info(token)?;
+        let secret = totp_secret(&info)?;
+        self.enrol_with_code(
+            token,
+            &info,
+            password,
+            private_key,
+            &totp::code_at(&secret, now),
+        )
+    }
+
+    /// Enrols with the code the user read from their authenticator app.
+    pub fn enrol_with_code(
+        &self,
+        token: &str,
+        info: &EnrolInfo,
+        password: &str,
+        private_key: Option<[u8; 32]>,
+        totp_code: &str,
+    ) -> Result<Enrolled, ClientError> {
         let user_id = crate::b64::decode_array::<16>(&info.user_id)
             .ok_or_else(|| ClientError::Protocol("user_id is not 16 bytes".into()))?;
-        let secret: [u8; 20] = totp::base32_decode(&info.totp.secret)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| ClientError::Protocol("TOTP secret is not 20 bytes".into()))?;
+        let secret = totp_secret(info)?;
         let (sk, pk) = match private_key {
             Some(sk) => (
                 Zeroizing::new(sk),
@@ -149,7 +167,7 @@ impl StaffClient {
             public_key: pk,
             wrapped_private_key: wrap_private_key(&secrets.wrap_key, &user_id, &sk)
                 .map_err(crypto)?,
-            totp_code: totp::code_at(&secret, now),
+            totp_code: totp_code.to_owned(),
         };
         let response = self.post(&format!("/api/v1/staff/enrol/{token}"), &request)?;
         Ok(Enrolled {
@@ -277,4 +295,10 @@ fn open_private_key(
         return Err(ClientError::Crypto("the private key does not match".into()));
     }
     Ok(sk)
+}
+
+fn totp_secret(info: &EnrolInfo) -> Result<[u8; 20], ClientError> {
+    totp::base32_decode(&info.totp.secret)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ClientError::Protocol("TOTP secret is not 20 bytes".into()))
 }
