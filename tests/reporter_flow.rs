@@ -183,3 +183,40 @@ fn wrong_and_unknown_codes_look_the_same() {
     let body: serde_json::Value = serde_json::from_str(&answers[0].1).unwrap();
     assert_eq!(body["error"]["code"], "unauthorized");
 }
+
+#[test]
+fn the_reporter_client_refuses_content_the_server_never_signed_for() {
+    use meldpunt::client::reporter::{
+        check_case_against_statements, reporter_thread_key, seal_message,
+    };
+    let svc = TestService::start(0);
+    let client = svc.client();
+    let submitted = client.submit(&draft("amsterdam", "origineel")).unwrap();
+    let code = &submitted.access_code;
+    client.send_message(code, "ondertekend").unwrap();
+    let view = client.raw_case(code).unwrap();
+    let verifier = StatementVerifier::from_jwks(&client.jwks().unwrap()).unwrap();
+    let statements = meldpunt::receipts::check_chain(&view.statements, &verifier).unwrap();
+    let key = reporter_thread_key(code, &view.case_id, &view.wraps).unwrap();
+    check_case_against_statements(code, &view, &statements, &key).unwrap();
+
+    // A message slipped in without a statement.
+    let mut forged = view.clone();
+    forged
+        .items
+        .push(seal_message(&key, &view.case_id, "niet ondertekend").unwrap());
+    assert!(check_case_against_statements(code, &forged, &statements, &key).is_err());
+    // A different report under the same key.
+    let mut forged = view.clone();
+    let report = forged
+        .items
+        .iter_mut()
+        .find(|i| i.kind == ItemKind::Report)
+        .unwrap();
+    *report = meldpunt::crypto::Item::seal(&key, &view.case_id, report.id, ItemKind::Report, b"{}")
+        .unwrap();
+    assert!(check_case_against_statements(code, &forged, &statements, &key).is_err());
+    // Someone else's access code.
+    let other = AccessCode::generate();
+    assert!(check_case_against_statements(&other, &view, &statements, &key).is_err());
+}

@@ -183,6 +183,46 @@ pub fn seal_message(
     .map_err(|e| ClientError::Crypto(e.to_string()))
 }
 
+/// What the reporter can check beyond the signatures: the receipt is theirs (`sub` is the hash
+/// of their `rb`), it commits to the report they are shown (`cmt` over the report item and the
+/// `kc` of the thread key they opened), and every message they are shown has its own signed
+/// statement. A server cannot then show a report or message that it never signed for.
+pub fn check_case_against_statements(
+    code: &AccessCode,
+    view: &CaseView,
+    statements: &[StatementPayload],
+    thread_key: &[u8; 32],
+) -> Result<(), ClientError> {
+    let bad = |why: &str| Err(ClientError::BadReceipt(why.to_owned()));
+    let receipt = statements
+        .first()
+        .ok_or(ClientError::BadReceipt("no receipt".into()))?;
+    if receipt.sub.as_deref() != Some(crate::b64::encode(code.derive_keys().binding()).as_str()) {
+        return bad("the receipt's sub is not this access code's binding");
+    }
+    let reports: Vec<Item> = view
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Report)
+        .cloned()
+        .collect();
+    let kc = commit::key_commitment(thread_key);
+    let cmt = commit::submission_commitment(&view.case_id, &kc, &reports);
+    if receipt.cmt.as_deref() != Some(crate::b64::encode(cmt).as_str()) {
+        return bad("the receipt's cmt does not commit to the report shown");
+    }
+    let signed: std::collections::BTreeSet<&str> = statements
+        .iter()
+        .filter_map(|s| s.item.as_deref())
+        .collect();
+    for item in view.items.iter().filter(|i| i.kind == ItemKind::Message) {
+        if !signed.contains(crate::b64::encode(item.hash()).as_str()) {
+            return bad("a message has no signed statement");
+        }
+    }
+    Ok(())
+}
+
 /// Opens the reporter's thread key from a case's wraps.
 pub fn reporter_thread_key(
     code: &AccessCode,
@@ -308,6 +348,7 @@ impl ReporterClient {
         let statements = check_chain(&view.statements, &verifier)
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
         let key = reporter_thread_key(code, case_id, &view.wraps)?;
+        check_case_against_statements(code, &view, &statements, &key)?;
         let mut report = serde_json::Value::Null;
         let mut messages = Vec::new();
         for item in &view.items {
