@@ -273,6 +273,30 @@ pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
     })
 }
 
+/// Signs the message statement for the item with hash `item_hash` at whatever slot (sequence
+/// number, `prev`, log index) the store chooses; `from` says which side wrote, never who.
+pub fn message_signer<'a>(
+    app: &'a App,
+    case_ref: &'a str,
+    from: Party,
+    item_hash: [u8; 32],
+) -> impl Fn(&StatementSlot) -> String + Sync + 'a {
+    let hour = time::hour_floor(time::now());
+    move |slot: &StatementSlot| {
+        let payload = StatementPayload::message(
+            app.settings.public_url.clone(),
+            case_ref.to_owned(),
+            slot.seq,
+            from,
+            item_hash,
+            hour,
+            slot.prev.clone().unwrap_or_default(),
+            slot.log_index,
+        );
+        sign_statement(&app.receipt_keys.current, TYP_STATEMENT, &payload)
+    }
+}
+
 pub async fn post_message(
     app: &App,
     auth_key: &[u8; 32],
@@ -288,23 +312,7 @@ pub async fn post_message(
     if case.statement_count >= MAX_STATEMENTS_PER_CASE {
         return Err(ApiError::CaseFull(MAX_STATEMENTS_PER_CASE));
     }
-    let hour = time::hour_floor(time::now());
-    let item_hash = item.hash();
-    let iss = app.settings.public_url.clone();
-    let signer = &app.receipt_keys.current;
-    let sign = |slot: &StatementSlot| {
-        let payload = StatementPayload::message(
-            iss.clone(),
-            case.case_ref.clone(),
-            slot.seq,
-            Party::Reporter,
-            item_hash,
-            hour,
-            slot.prev.clone().unwrap_or_default(),
-            slot.log_index,
-        );
-        sign_statement(signer, TYP_STATEMENT, &payload)
-    };
+    let sign = message_signer(app, &case.case_ref, Party::Reporter, item.hash());
     let statement = app.store().append_item(&case.case_id, item, &sign)?;
     app.store().sync().await?;
     Ok(StatementResponse { statement })

@@ -290,23 +290,8 @@ pub async fn post_message(
         if case.statement_count >= MAX_STATEMENTS_PER_CASE {
             return Err(ApiError::CaseFull(MAX_STATEMENTS_PER_CASE));
         }
-        let hour = time::hour_floor(time::now());
         let item_hash = item.hash();
-        let iss = app.settings.public_url.clone();
-        let signer = &app.receipt_keys.current;
-        let sign = |slot: &StatementSlot| {
-            let payload = StatementPayload::message(
-                iss.clone(),
-                case.case_ref.clone(),
-                slot.seq,
-                Party::Staff,
-                item_hash,
-                hour,
-                slot.prev.clone().unwrap_or_default(),
-                slot.log_index,
-            );
-            sign_statement(signer, TYP_STATEMENT, &payload)
-        };
+        let sign = crate::reporting::message_signer(app, case_ref, Party::Staff, item_hash);
         let detail = format!("item {}", crate::b64::encode(item_hash));
         let audit = AuditEntry::new(actor(user), "case.message", detail).on_case(case_ref);
         app.store.change_case(
