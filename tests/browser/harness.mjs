@@ -3,10 +3,12 @@
 // `recipient add`, a free loopback port) and Debian's Chromium driven by playwright-core with
 // a new empty profile. Also a request recorder for the privacy checks.
 //
-// Contract: `startServer({powBits, checkpointSecs})` resolves {url, dir, keyFile, stop()} once the server
-// answers; `launchBrowser()` resolves a playwright Browser; `newPage(browser, opts)` gives
-// {context, page, requests} where `requests` lists every request the page made. Everything is
-// removed by the returned stop/close functions. Requires `cargo build` to have run.
+// Contract: `startServer({powBits, checkpointSecs, beforeServe})` resolves {url, dir, keyFile,
+// stop(), prepared} once the server answers (`prepared` is what `beforeServe(dir)` returned, run
+// while the database is still free for CLI commands); `launchBrowser()` resolves a playwright
+// Browser; `newPage(browser, opts)` gives {context, page, requests, responses, errors} where
+// `requests` lists every request the page made. Everything is removed by the returned
+// stop/close functions. Requires `cargo build` to have run.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -41,13 +43,14 @@ export function cli(dir, args) {
 }
 
 /** A server with one national recipient; see the module contract. */
-export async function startServer({ powBits = 0, checkpointSecs = 3600 } = {}) {
+export async function startServer({ powBits = 0, checkpointSecs = 3600, beforeServe } = {}) {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run cargo build first`);
   const dir = mkdtempSync(join(tmpdir(), 'meldpunt-browser-'));
   const keyFile = join(dir, 'intake.key');
   const keygen = cli(dir, ['keygen', '--out', keyFile]);
   const publicKey = keygen.match(/^public key (\S+)/m)[1];
   cli(dir, ['recipient', 'add', '--unit', 'national', '--public-key', publicKey]);
+  const prepared = beforeServe ? beforeServe(dir) : undefined;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(BINARY, ['serve'], {
@@ -83,7 +86,7 @@ export async function startServer({ powBits = 0, checkpointSecs = 3600 } = {}) {
     }
     rmSync(dir, { recursive: true, force: true });
   }
-  return { url, dir, keyFile, child, stop };
+  return { url, dir, keyFile, child, stop, prepared };
 }
 
 /** Debian's Chromium, headless, with a fresh profile. */

@@ -3,18 +3,22 @@
 // change to the pages: `cargo build && node tests/browser/screenshots.mjs`.
 //
 // Pages: home, the report form, the form with its error messages, sending (proof of work in
-// progress), the access-code screen, the status page's code entry, and an opened case with
-// a message. The proof of work runs at 21 bits here so the sending screen can be caught.
+// progress), the access-code screen, the status page's code entry, and an opened case that an
+// intake officer acknowledged and answered through the staff CLI. The proof of work runs at 21
+// bits here so the sending screen can be caught.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, fillReport, launchBrowser, newPage, startServer } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { BINARY, ROOT, fillReport, launchBrowser, newPage, startServer } from './harness.mjs';
+import { enrolStaff, inviteStaff, staffReply } from './staff-reply.mjs';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
 const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
 
 mkdirSync(OUT, { recursive: true });
-const server = await startServer({ powBits: 21, checkpointSecs: 1 });
+const server = await startServer({ powBits: 21, checkpointSecs: 1, beforeServe: inviteStaff });
+const staff = await enrolStaff(server, server.prepared);
 const browser = await launchBrowser();
 try {
   for (const [size, viewport] of Object.entries(SIZES)) {
@@ -45,6 +49,7 @@ try {
     await page.waitForSelector('#done-view:not([hidden])', { timeout: 120000 });
     await shot('access-code');
     const code = (await page.textContent('#access-code')).replace(/\s+/g, '');
+    const ref = (await page.textContent('#case-ref')).trim();
     await page.check('#saved-code');
     await page.click('#done');
     await page.waitForURL(`${server.url}/`);
@@ -59,6 +64,13 @@ try {
     await page.fill('#reply', 'Ik wil graag weten wat de volgende stap is.');
     await page.click('#send-reply');
     await page.waitForFunction(() => document.querySelectorAll('#messages li.message').length === 1);
+    // The intake officer acknowledges the report and answers, through the Rust staff CLI.
+    execFileSync(BINARY, ['--session', staff.session, 'case', 'status', '--ref', ref, '--set', 'acknowledged']);
+    staffReply(server, staff, ref, 'Dank u voor uw melding. Wij hebben die in behandeling genomen. Wilt u iets meer vertellen over wanneer dit begon?');
+    await page.click('#close-case');
+    await page.fill('#code', code);
+    await page.click('#open-case');
+    await page.waitForSelector('#case-view:not([hidden])');
     await page.fill('#reply', '');
     await page.evaluate(() => {
       document.getElementById('reply-status').textContent = '';

@@ -1,33 +1,94 @@
-// The staff side of the browser flow test: a recipient answers the reporter.
+// The staff side of the browser flow test: an intake officer answers the reporter through
+// meldpunt's own Rust staff client (the `meldpunt staff …` and `meldpunt case reply` commands),
+// never through the page under test.
 //
-// Contract: `staffReply({server, ref, text})` makes a staff message appear in case `ref`
-// through meldpunt's own Rust code (the CLI), never through the page under test. It throws
-// an Error whose message starts with "not available yet" while issue 4 (staff API and CLI)
-// has not landed a way for a recipient to reply; the flow test then skips only that step.
+// Contract: `inviteStaff(dir)` runs before the server starts (it opens the database) and
+// returns the enrolment token of a new intake user for unit `national`. `enrolStaff(server,
+// token)` enrols that user over HTTP (password on standard input, the TOTP code computed here
+// from the secret the command prints) and signs in with a session file in the server's temp
+// folder; enrolled intake users receive every new report. `staffReply(server, staff, ref,
+// text)` sends an encrypted staff message to case `ref`.
 
-import { execFileSync } from 'node:child_process';
-import { BINARY } from './harness.mjs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { BINARY, cli } from './harness.mjs';
 
-/** Whether the binary has a `case reply` subcommand. */
-function hasReplyCommand() {
-  try {
-    execFileSync(BINARY, ['case', 'reply', '--help'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+const NAME = 'intake-test';
+const PASSWORD = 'een lang wachtwoord voor de test';
+
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
   }
+  return Buffer.from(out);
 }
 
-export async function staffReply({ server, ref, text }) {
-  if (!hasReplyCommand()) {
-    throw new Error(
-      'not available yet: needs `meldpunt case reply --server URL --key intake.key --ref REF --text TEXT` ' +
-        '(or an equivalent Rust client call) so a recipient can answer a case while the server runs',
-    );
-  }
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) for the step containing `seconds`. */
+export function totp(secret, seconds = Date.now() / 1000) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[19] & 0xf;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+/** Invites the intake user; returns the enrolment token. Run before `serve`. */
+export function inviteStaff(dir) {
+  const out = cli(dir, ['user', 'invite', '--name', NAME, '--role', 'intake', '--unit', 'national']);
+  const token = out.match(/enrolment link[^:]*: \S*#(\S+)/)?.[1];
+  if (!token) throw new Error(`no enrolment link in: ${out}`);
+  return token;
+}
+
+/** Enrols and signs in the invited user; returns {session}. */
+export async function enrolStaff(server, token) {
+  const child = spawn(BINARY, ['staff', 'enrol', '--link', `${server.url}/staff/enrol#${token}`, '--password-stdin'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.write(`${PASSWORD}\n`);
+  let stderr = '';
+  let stdout = '';
+  let enrolStep = 0;
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    const secret = stderr.match(/secret: (\S+)/)?.[1];
+    if (secret && !child.stdin.writableEnded) {
+      enrolStep = Date.now() / 1000;
+      child.stdin.end(`${totp(secret, enrolStep)}\n`);
+      child.secret = secret;
+    }
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`staff enrol failed (${code}): ${stderr}${stdout}`);
+  const session = join(server.dir, 'staff-session.json');
+  // The enrolment used this step's code; a code works once, so sign in with the next step's
+  // (the server accepts one step of skew).
   execFileSync(
     BINARY,
-    ['case', 'reply', '--server', server.url, '--key', server.keyFile, '--ref', ref, '--text', text],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    ['--session', session, 'staff', 'login', '--server', server.url, '--name', NAME, '--totp', totp(child.secret, enrolStep + 30), '--password-stdin'],
+    { input: `${PASSWORD}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
   );
+  return { session };
+}
+
+/** Sends `text` to the reporter of case `ref` as the signed-in intake user. */
+export function staffReply(server, staff, ref, text) {
+  execFileSync(BINARY, ['--session', staff.session, 'case', 'reply', '--ref', ref, '--text', text, '--password-stdin'], {
+    input: `${PASSWORD}\n`,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }

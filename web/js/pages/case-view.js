@@ -95,7 +95,8 @@ export function renderCase(result, ctx) {
   $('case-unit').textContent = choiceLabel(config?.units, view.unit, label);
   $('status-explain').textContent = t(`status.explain.${view.status}`);
   const deadlines = $('deadlines');
-  deadlines.replaceChildren(el('li', '', t('status.deadline_ack', { date: formatDate(view.deadlines.acknowledge_by) })));
+  const ackKey = view.status === 'received' ? 'status.deadline_ack' : 'status.deadline_ack_done';
+  deadlines.replaceChildren(el('li', '', t(ackKey, { date: formatDate(view.deadlines.acknowledge_by) })));
   deadlines.append(
     el(
       'li',
