@@ -33,7 +33,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{ServiceProcess, TempDir, draft, free_port, run_cli};
+use common::{ServiceProcess, TempDir, draft, free_port};
 use meldpunt::client::ClientError;
 use meldpunt::client::reporter::{Prepared, ReporterClient, prepare_submission};
 use meldpunt::crypto::access_code::AccessCode;
@@ -73,26 +73,7 @@ fn start(dir: &Path, log: &Path) -> ServiceProcess {
 
 /// Registers a national recipient through the CLI, as an operator would.
 fn register_national_recipient(dir: &Path) {
-    let key_file = dir.join("intake.key");
-    let key_path = key_file.to_str().expect("temp paths are UTF-8");
-    let keygen = run_cli(dir, &["keygen", "--out", key_path]);
-    let public_key = keygen
-        .lines()
-        .find_map(|l| l.strip_prefix("public key "))
-        .expect("keygen prints the public key")
-        .trim()
-        .to_owned();
-    run_cli(
-        dir,
-        &[
-            "recipient",
-            "add",
-            "--unit",
-            "national",
-            "--public-key",
-            &public_key,
-        ],
-    );
+    common::register_recipient_cli(dir, &dir.join("intake.key"), "national");
 }
 
 /// One client thread: submit until `killed` is set. Any failure before the kill is a real

@@ -8,7 +8,8 @@ mod common;
 use std::net::SocketAddr;
 
 use common::{
-    ServiceProcess, TempDir, contains, draft, files_under, free_port, log_lines, run_cli,
+    ServiceProcess, TempDir, contains, draft, files_under, free_port, log_lines,
+    register_recipient_cli, run_cli,
 };
 use meldpunt::client::reporter::ReporterClient;
 
@@ -17,24 +18,7 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
     let dir = TempDir::new("privacy");
     eprintln!("dir {}", dir.path().display());
     let key_file = dir.path().join("intake.key");
-    let keygen = run_cli(dir.path(), &["keygen", "--out", key_file.to_str().unwrap()]);
-    let public_key = keygen
-        .lines()
-        .find_map(|l| l.strip_prefix("public key "))
-        .unwrap()
-        .trim()
-        .to_owned();
-    run_cli(
-        dir.path(),
-        &[
-            "recipient",
-            "add",
-            "--unit",
-            "national",
-            "--public-key",
-            &public_key,
-        ],
-    );
+    register_recipient_cli(dir.path(), &key_file, "national");
 
     // Serve on 127.0.0.7; the client connects from 127.0.0.1, so that address must not appear.
     let addr: SocketAddr = format!("127.0.0.7:{}", free_port("127.0.0.7"))

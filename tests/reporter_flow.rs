@@ -216,6 +216,33 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
     *report = meldpunt::crypto::Item::seal(&key, &view.case_id, report.id, ItemKind::Report, b"{}")
         .unwrap();
     assert!(check_case_against_statements(code, &forged, &statements, &key).is_err());
+    // A signed message hidden from the reporter.
+    let mut forged = view.clone();
+    forged.items.retain(|i| i.kind != ItemKind::Message);
+    assert!(check_case_against_statements(code, &forged, &statements, &key).is_err());
+    // The server wraps a key of its own to the reporter's public key: what it shows under that
+    // key cannot match the logged receipt's cmt, so the client refuses the case (and
+    // `send_message`, which goes through `case`, never encrypts a reply under that key).
+    let server_key = [7u8; 32];
+    let mut forged = view.clone();
+    let reporter_pk = code.derive_keys().reporter_pk;
+    forged.wraps = vec![
+        meldpunt::crypto::wrap::seal_case_key(
+            &reporter_pk,
+            "reporter",
+            &view.case_id,
+            meldpunt::crypto::wrap::WrapPurpose::Thread,
+            &server_key,
+        )
+        .unwrap(),
+    ];
+    for item in forged.items.iter_mut() {
+        *item = meldpunt::crypto::Item::seal(&server_key, &view.case_id, item.id, item.kind, b"{}")
+            .unwrap();
+    }
+    let swapped = reporter_thread_key(code, &forged.case_id, &forged.wraps).unwrap();
+    assert_eq!(*swapped, server_key, "the swapped wrap does open");
+    assert!(check_case_against_statements(code, &forged, &statements, &server_key).is_err());
     // Someone else's access code.
     let other = AccessCode::generate();
     assert!(check_case_against_statements(&other, &view, &statements, &key).is_err());

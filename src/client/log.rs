@@ -7,8 +7,6 @@
 //! which shares no code with the server's tree; a proof for other positions than the ones asked
 //! for is refused. Every failure is a [`LogCheckError`] that says what went wrong in a sentence.
 
-use std::time::Duration;
-
 use serde::de::DeserializeOwned;
 
 use super::ClientError;
@@ -86,11 +84,7 @@ fn transport(e: ureq::Error) -> ClientError {
 
 impl LogClient {
     pub fn new(base_url: &str) -> LogClient {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
+        let agent = super::http_agent();
         LogClient {
             base: base_url.trim_end_matches('/').to_owned(),
             agent,

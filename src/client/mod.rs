@@ -15,6 +15,16 @@ pub mod staff_session;
 
 use serde::{Deserialize, Serialize};
 
+/// The HTTP agent every client here uses: errors come back as responses (so `{"error":…}`
+/// bodies can be read), and nothing waits longer than a minute.
+pub(crate) fn http_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
 /// The plaintext of a message item: what the reporter or staff wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageContent {

@@ -1,8 +1,6 @@
 //! The reporter's client: make an access code, encrypt, solve the proof of work, submit,
 //! check the receipt; later read the case and send messages with the code.
 
-use std::time::Duration;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
@@ -167,26 +165,30 @@ pub fn seal_message(
     case_id: &[u8; 16],
     text: &str,
 ) -> Result<Item, ClientError> {
+    seal_text(thread_key, case_id, ItemKind::Message, text)
+}
+
+/// An item of `kind` holding `{"text": text}` (messages and notes), sealed under `key`.
+pub fn seal_text(
+    key: &[u8; 32],
+    case_id: &[u8; 16],
+    kind: ItemKind,
+    text: &str,
+) -> Result<Item, ClientError> {
     let plain = Zeroizing::new(
         serde_json::to_vec(&MessageContent {
             text: text.to_owned(),
         })
         .map_err(|e| ClientError::Protocol(e.to_string()))?,
     );
-    Item::seal(
-        thread_key,
-        case_id,
-        random_bytes::<16>(),
-        ItemKind::Message,
-        &plain,
-    )
-    .map_err(|e| ClientError::Crypto(e.to_string()))
+    Item::seal(key, case_id, random_bytes::<16>(), kind, &plain)
+        .map_err(|e| ClientError::Crypto(e.to_string()))
 }
 
 /// What the reporter can check beyond the signatures: the receipt is theirs (`sub` is the hash
 /// of their `rb`), it commits to the report they are shown (`cmt` over the report item and the
-/// `kc` of the thread key they opened), and every message they are shown has its own signed
-/// statement. A server cannot then show a report or message that it never signed for.
+/// `kc` of the thread key they opened), and the messages they are shown are exactly those with
+/// a signed message statement: a server can neither slip one in nor hide one.
 pub fn check_case_against_statements(
     code: &AccessCode,
     view: &CaseView,
@@ -215,10 +217,18 @@ pub fn check_case_against_statements(
         .iter()
         .filter_map(|s| s.item.as_deref())
         .collect();
-    for item in view.items.iter().filter(|i| i.kind == ItemKind::Message) {
-        if !signed.contains(crate::b64::encode(item.hash()).as_str()) {
-            return bad("a message has no signed statement");
-        }
+    let shown: std::collections::BTreeSet<String> = view
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Message)
+        .map(|i| crate::b64::encode(i.hash()))
+        .collect();
+    if shown.iter().any(|hash| !signed.contains(hash.as_str())) {
+        return bad("a message has no signed statement");
+    }
+    // And the other way round: a server must not hide a message it signed for.
+    if signed.iter().any(|hash| !shown.contains(*hash)) {
+        return bad("a signed message is missing from the case");
     }
     Ok(())
 }
@@ -239,11 +249,7 @@ pub fn reporter_thread_key(
 
 impl ReporterClient {
     pub fn new(base_url: &str) -> ReporterClient {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
+        let agent = super::http_agent();
         ReporterClient {
             base: base_url.trim_end_matches('/').to_owned(),
             agent,
@@ -377,10 +383,13 @@ impl ReporterClient {
     }
 
     /// Encrypts `text` to the case's thread key and sends it; returns the signed statement.
+    /// The key is used only after [`ReporterClient::case`] has verified it against the signed,
+    /// logged receipt (`cmt` commits to `kc` of the real thread key), so a server that wraps a
+    /// key of its own to the reporter's public key cannot read the reply.
     pub fn send_message(&self, code: &AccessCode, text: &str) -> Result<String, ClientError> {
-        let view = self.raw_case(code)?;
-        let key = reporter_thread_key(code, &view.case_id, &view.wraps)?;
-        let item = seal_message(&key, &view.case_id, text)?;
+        let opened = self.case(code)?;
+        let key = reporter_thread_key(code, &opened.view.case_id, &opened.view.wraps)?;
+        let item = seal_message(&key, &opened.view.case_id, text)?;
         self.post_item(code, &item)
     }
 

@@ -3,10 +3,10 @@
 
 use zeroize::Zeroizing;
 
-use super::reporter::seal_message;
+use super::reporter::{seal_message, seal_text};
 use super::staff_http::{OpenedStaffCase, StaffClient};
 use super::{ClientError, MessageContent};
-use crate::crypto::item::{Item, ItemKind};
+use crate::crypto::item::ItemKind;
 use crate::crypto::random_bytes;
 use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
 use crate::protocol::StatementResponse;
@@ -157,19 +157,4 @@ impl StaffClient {
         let item = seal_text(&key, &detail.case_id, ItemKind::Note, text)?;
         self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/notes"), &item)
     }
-}
-
-fn seal_text(
-    key: &[u8; 32],
-    case_id: &[u8; 16],
-    kind: ItemKind,
-    text: &str,
-) -> Result<Item, ClientError> {
-    let plain = Zeroizing::new(
-        serde_json::to_vec(&MessageContent {
-            text: text.to_owned(),
-        })
-        .map_err(|e| ClientError::Protocol(e.to_string()))?,
-    );
-    Item::seal(key, case_id, random_bytes::<16>(), kind, &plain).map_err(crypto)
 }

@@ -2,8 +2,6 @@
 //! reading; the case work that needs keys is in `staff_casework`. Used by tests and the CLI;
 //! the private key never leaves this struct.
 
-use std::time::Duration;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
@@ -50,11 +48,7 @@ fn crypto(e: crate::crypto::CryptoError) -> ClientError {
 
 impl StaffClient {
     pub fn new(base_url: &str) -> StaffClient {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
+        let agent = super::http_agent();
         StaffClient {
             base: base_url.trim_end_matches('/').to_owned(),
             agent,

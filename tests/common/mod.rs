@@ -248,6 +248,29 @@ pub fn run_cli(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Makes a recipient key pair with `meldpunt keygen` into `key_file` and registers it for `unit`
+/// with `meldpunt recipient add`, as an admin would (the service must not be running).
+pub fn register_recipient_cli(dir: &Path, key_file: &Path, unit: &str) {
+    let keygen = run_cli(dir, &["keygen", "--out", key_file.to_str().unwrap()]);
+    let public_key = keygen
+        .lines()
+        .find_map(|l| l.strip_prefix("public key "))
+        .expect("keygen prints the public key")
+        .trim()
+        .to_owned();
+    run_cli(
+        dir,
+        &[
+            "recipient",
+            "add",
+            "--unit",
+            unit,
+            "--public-key",
+            &public_key,
+        ],
+    );
+}
+
 /// Lines of a log file.
 pub fn log_lines(path: &Path) -> Vec<String> {
     BufReader::new(std::fs::File::open(path).unwrap())
