@@ -30,6 +30,8 @@ pub enum ApiError {
     DuplicateItem,
     #[error("this case has reached its limit of {0} messages")]
     CaseFull(u32),
+    #[error("this public key already belongs to someone; make a new key pair")]
+    KeyInUse,
     #[error("the access code was not recognised")]
     Unauthorized,
     #[error("the request body is larger than {0} bytes")]
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::DuplicateItem => "duplicate_item",
             ApiError::CaseFull(_) => "case_full",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::KeyInUse => "key_in_use",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::NotFound => "not_found",
@@ -129,6 +132,7 @@ impl ApiError {
             | ApiError::DuplicateItem
             | ApiError::CaseFull(_)
             | ApiError::NameTaken
+            | ApiError::KeyInUse
             | ApiError::InvalidState(_) => 409,
             ApiError::TooManyAttempts(_) => 429,
             ApiError::PayloadTooLarge(_) => 413,
@@ -153,6 +157,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::InviteUsed) => ApiError::InviteInvalid,
             StoreError::Conflict(Conflict::TotpReplayed) => ApiError::LoginFailed,
             StoreError::Conflict(Conflict::NoSuchUser) => ApiError::NotFound,
+            StoreError::Conflict(Conflict::KeyInUse) => ApiError::KeyInUse,
+            StoreError::Conflict(Conflict::CaseFull) => {
+                ApiError::CaseFull(crate::protocol::MAX_STATEMENTS_PER_CASE)
+            }
             StoreError::Locked { .. } | StoreError::Storage(_) => {
                 tracing::error!(error = %e, "storage failure");
                 ApiError::Unavailable

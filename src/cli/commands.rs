@@ -100,7 +100,17 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
             }
             let public_key = crate::b64::decode_array::<32>(&public_key)
                 .ok_or("the public key must be 32 bytes of b64u")?;
+            if hpke_suite::seal(&public_key, b"meldpunt key check", b"", b"").is_err() {
+                return Err("not a usable X25519 public key".into());
+            }
             let kid = hpke_suite::x25519_kid(&public_key);
+            let held_by_staff = crate::store::StaffStore::users(&store)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .any(|u| u.enrolled.as_ref().is_some_and(|e| e.kid == kid));
+            if held_by_staff {
+                return Err(format!("key {kid} already belongs to a staff member"));
+            }
             store
                 .put_recipient(&Recipient {
                     kid: kid.clone(),

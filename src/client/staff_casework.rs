@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use super::reporter::{seal_message, seal_text};
 use super::staff_http::{OpenedStaffCase, StaffClient};
 use super::{ClientError, MessageContent};
-use crate::crypto::item::ItemKind;
+use crate::crypto::item::{Item, ItemKind};
 use crate::crypto::random_bytes;
 use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
 use crate::protocol::StatementResponse;
@@ -19,6 +19,10 @@ fn crypto(e: crate::crypto::CryptoError) -> ClientError {
 }
 
 impl StaffClient {
+    /// Opens the caller's wrap of `purpose`. The thread key is accepted only if it is the key
+    /// the signed receipt commits to (`cmt` over `kc` of this key and the report), and the
+    /// internal key only if it opens the case's notes, so a server that wraps a key of its own
+    /// to us cannot read what we encrypt next.
     fn key_of(
         &self,
         detail: &CaseDetail,
@@ -33,7 +37,52 @@ impl StaffClient {
             .iter()
             .find(|w| w.purpose == purpose)
             .ok_or_else(|| ClientError::Crypto(format!("no {purpose:?} wrap for this key")))?;
-        open_case_key(sk, &detail.case_id, wrap).map_err(crypto)
+        let key = open_case_key(sk, &detail.case_id, wrap).map_err(crypto)?;
+        match purpose {
+            WrapPurpose::Thread => self.check_thread_key(detail, &key)?,
+            _ => {
+                let notes: Vec<_> = detail
+                    .items
+                    .iter()
+                    .filter(|i| i.kind == ItemKind::Note)
+                    .collect();
+                if notes.is_empty() || notes.iter().any(|n| n.open(&key, &detail.case_id).is_err())
+                {
+                    return Err(ClientError::Crypto(
+                        "the internal key does not open this case's notes".into(),
+                    ));
+                }
+            }
+        }
+        Ok(key)
+    }
+
+    fn check_thread_key(&self, detail: &CaseDetail, key: &[u8; 32]) -> Result<(), ClientError> {
+        let jwks: crate::receipts::Jwks = self.get("/.well-known/jwks.json")?;
+        let verifier = crate::receipts::jws::StatementVerifier::from_jwks(&jwks)
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
+        let receipt = detail
+            .statements
+            .first()
+            .ok_or_else(|| ClientError::BadReceipt("the case has no receipt".into()))?;
+        let payload = verifier
+            .verify(receipt)
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))?
+            .payload;
+        let reports: Vec<Item> = detail
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Report)
+            .cloned()
+            .collect();
+        let kc = crate::crypto::commit::key_commitment(key);
+        let cmt = crate::crypto::commit::submission_commitment(&detail.case_id, &kc, &reports);
+        if payload.cmt.as_deref() != Some(crate::b64::encode(cmt).as_str()) {
+            return Err(ClientError::BadReceipt(
+                "the thread key or report does not match the signed receipt".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Reads the case and decrypts what the caller's wraps open.
@@ -84,8 +133,14 @@ impl StaffClient {
                 Err(e) => return Err(e),
             };
             wraps.push(
-                seal_case_key(&to.public_key, &to.kid, &detail.case_id, purpose, &key)
-                    .map_err(crypto)?,
+                seal_case_key(
+                    &checked_key(&to.public_key, &to.kid)?,
+                    &to.kid,
+                    &detail.case_id,
+                    purpose,
+                    &key,
+                )
+                .map_err(crypto)?,
             );
         }
         let body = AssignRequest {
@@ -109,7 +164,7 @@ impl StaffClient {
             .iter()
             .map(|h| {
                 seal_case_key(
-                    &h.public_key,
+                    &checked_key(&h.public_key, &h.kid)?,
                     &h.kid,
                     &detail.case_id,
                     WrapPurpose::Internal,
@@ -157,4 +212,15 @@ impl StaffClient {
         let item = seal_text(&key, &detail.case_id, ItemKind::Note, text)?;
         self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/notes"), &item)
     }
+}
+
+/// `public_key`, if `kid` is its thumbprint: the server hands out keys and names, and a key
+/// under someone else's name would send a case key to the wrong person.
+fn checked_key(public_key: &[u8; 32], kid: &str) -> Result<[u8; 32], ClientError> {
+    if crate::crypto::hpke_suite::x25519_kid(public_key) != kid {
+        return Err(ClientError::Crypto(format!(
+            "the server gave a key that is not {kid}'s"
+        )));
+    }
+    Ok(*public_key)
 }

@@ -183,26 +183,35 @@ pub fn enrol_info(store: &SledStore, token: &str) -> Result<EnrolInfo, ApiError>
 
 pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolResponse, ApiError> {
     let store = app.store.as_ref();
-    let (hash, mut user) = open_invite(store, token)?;
+    let (hash, user) = open_invite(store, token)?;
+    if user.disabled {
+        return Err(ApiError::InviteInvalid);
+    }
     let step =
         totp::check(&user.totp_secret, &req.totp_code, time::now()).ok_or(ApiError::TotpInvalid)?;
-    if req.public_key == [0u8; 32] {
+    // A key every reporter's browser and every staff client can seal to: not zero, not of low
+    // order (those are refused by HPKE, and one such recipient would block a unit's reports).
+    if hpke_suite::seal(&req.public_key, b"meldpunt key check", b"", b"").is_err() {
         return Err(ApiError::InvalidRequest(
             "public_key: not a usable X25519 key".into(),
         ));
     }
     let kid = hpke_suite::x25519_kid(&req.public_key);
-    user.last_totp_step = step;
-    user.enrolled = Some(Enrolment {
-        auth_phc: password::hash(&req.auth_hash),
+    // Argon2id is deliberately slow: keep it off the threads that serve reporters.
+    let auth_hash = Zeroizing::new(req.auth_hash);
+    let auth_phc = actix_web::web::block(move || password::hash(&auth_hash))
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let enrolment = Enrolment {
+        auth_phc,
         public_key: req.public_key,
         kid: kid.clone(),
         wrapped_private_key: req.wrapped_private_key,
         hour: time::hour_floor(time::now()),
-    });
+    };
     let id = user_id_text(&user.user_id);
     let audit = AuditEntry::new(id.clone(), "user.enrolled", format!("kid {kid}"));
-    store.enrol(&hash, &user, audit)?;
+    store.enrol(&hash, &user.user_id, &enrolment, step, audit)?;
     store.sync().await?;
     Ok(EnrolResponse {
         user_id: id,
@@ -249,7 +258,11 @@ pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewS
         .as_ref()
         .and_then(|u| u.enrolled.as_ref())
         .map(|e| e.auth_phc.as_str());
-    let password_ok = password::verify(phc, &req.auth_hash);
+    // Argon2id is deliberately slow: keep it off the threads that serve reporters.
+    let (phc, auth_hash) = (phc.map(str::to_owned), Zeroizing::new(req.auth_hash));
+    let password_ok = actix_web::web::block(move || password::verify(phc.as_deref(), &auth_hash))
+        .await
+        .map_err(|_| ApiError::Internal)?;
     // The TOTP check runs for unknown names too (against a random secret), for equal timing.
     let secret = user
         .as_ref()

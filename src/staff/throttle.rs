@@ -51,14 +51,20 @@ impl Throttle {
     }
 
     /// `Err(seconds to wait)` if an attempt for `name` must wait.
+    /// Admits an attempt for `name`, or says how many seconds to wait. An admitted attempt
+    /// while a wait applies restarts the wait at once, so parallel attempts cannot all slip
+    /// through the same opening.
     pub fn check(&self, name: &str) -> Result<(), u64> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(f) = map.get(&key(name)) else {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(f) = map.get_mut(&key(name)) else {
             return Ok(());
         };
         let wait = self.wait_for(f.count);
         let elapsed = f.last.elapsed();
         if elapsed >= wait {
+            if !wait.is_zero() {
+                f.last = Instant::now();
+            }
             return Ok(());
         }
         let left = wait - elapsed;
@@ -88,6 +94,20 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_attempts_share_one_opening() {
+        let t = Throttle::new(Duration::from_millis(200));
+        for _ in 0..5 {
+            t.failure("x");
+        }
+        std::thread::sleep(Duration::from_millis(210));
+        assert!(t.check("x").is_ok(), "the wait is over: one attempt");
+        assert!(
+            t.check("x").is_err(),
+            "a second attempt at the same moment waits"
+        );
+    }
 
     #[test]
     fn waits_grow_and_cap_and_reset() {

@@ -54,6 +54,10 @@ pub enum Conflict {
     TotpReplayed,
     #[error("no such user")]
     NoSuchUser,
+    #[error("this public key already belongs to another staff member or recipient")]
+    KeyInUse,
+    #[error("the case has reached its limit of statements")]
+    CaseFull,
 }
 
 #[derive(Debug, thiserror::Error)]

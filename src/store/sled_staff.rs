@@ -13,11 +13,11 @@ use super::sled_store::{
     SledStore, TxError, append_log_leaf, id_key, item_key, seq_key, tx_result,
 };
 use super::staff::{
-    AuditBroken, AuditEntry, AuditHead, AuditRecord, CaseChange, CaseStaff, InviteRecord,
-    StaffStore, StoredAudit, StoredCaseStaff, StoredInvite, StoredUser, UserRecord, audit_hash,
-    verify_audit_chain,
+    AuditBroken, AuditEntry, AuditHead, AuditRecord, CaseChange, CaseStaff, Enrolment,
+    InviteRecord, StaffStore, StoredAudit, StoredCaseStaff, StoredInvite, StoredUser, UserRecord,
+    audit_hash, verify_audit_chain,
 };
-use super::{Conflict, Signer, StatementSlot, StoreError};
+use super::{Conflict, Signer, StatementSlot, Store, StoreError};
 use crate::crypto::CaseId;
 use crate::receipts::chain_hash;
 
@@ -153,11 +153,20 @@ impl StaffStore for SledStore {
     fn enrol(
         &self,
         token_hash: &[u8; 32],
-        user: &UserRecord,
+        user_id: &[u8; 16],
+        enrolment: &Enrolment,
+        step: u64,
         audit: AuditEntry,
     ) -> Result<(), StoreError> {
+        // Under the append lock no other enrolment or recipient change can slip in between this
+        // check and the write. Two holders of one key would share every wrap made to it.
         let _guard = self.lock();
-        let user_bytes = records::encode(&StoredUser::V1(user.clone()));
+        let taken = self.users()?.iter().any(|u| {
+            u.user_id != *user_id && u.enrolled.as_ref().is_some_and(|e| e.kid == enrolment.kid)
+        }) || self.recipients()?.iter().any(|r| r.kid == enrolment.kid);
+        if taken {
+            return Err(StoreError::Conflict(Conflict::KeyInUse));
+        }
         let trees = (
             &self.staff_users,
             &self.staff_invites,
@@ -168,7 +177,14 @@ impl StaffStore for SledStore {
             if invites.remove(token_hash)?.is_none() {
                 return abort(Conflict::InviteUsed);
             }
-            users.insert(&user.user_id, user_bytes.as_slice())?;
+            // The user as stored now: an admin may have disabled it since the invite was read.
+            let mut user = load_user_tx(users, user_id)?;
+            if user.enrolled.is_some() || user.disabled {
+                return abort(Conflict::InviteUsed);
+            }
+            user.enrolled = Some(enrolment.clone());
+            user.last_totp_step = user.last_totp_step.max(step);
+            users.insert(user_id, records::encode(&StoredUser::V1(user)))?;
             append_audit(audit_tree, meta, &audit)
         }))
     }
@@ -300,6 +316,9 @@ impl StaffStore for SledStore {
         let item_seq = record.statement_count;
         let statement = match sign {
             None => None,
+            Some(_) if record.statement_count >= crate::protocol::MAX_STATEMENTS_PER_CASE => {
+                return Err(StoreError::Conflict(Conflict::CaseFull));
+            }
             Some(sign) => {
                 let slot = StatementSlot {
                     seq: record.statement_count,

@@ -289,6 +289,10 @@ impl Store for SledStore {
         if self.item_ids.get(id_key(case_id, &item.id))?.is_some() {
             return Err(StoreError::Conflict(Conflict::DuplicateItem));
         }
+        // Checked again here, under the lock: concurrent posts must not overshoot the cap.
+        if record.statement_count >= crate::protocol::MAX_STATEMENTS_PER_CASE {
+            return Err(StoreError::Conflict(Conflict::CaseFull));
+        }
         let slot = StatementSlot {
             seq: record.statement_count,
             prev: Some(record.last_statement_hash.clone()),

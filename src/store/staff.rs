@@ -287,11 +287,15 @@ pub trait StaffStore {
         audit: AuditEntry,
     ) -> Result<(), StoreError>;
     fn invite(&self, token_hash: &[u8; 32]) -> Result<Option<InviteRecord>, StoreError>;
-    /// Spends the invite and stores the enrolled user; `Conflict::InviteUsed` if it is gone.
+    /// Spends the invite and adds `enrolment` (and the spent TOTP `step`) to the user as it is
+    /// stored now: `Conflict::InviteUsed` if the invite is gone or the user is already enrolled
+    /// or disabled, `Conflict::KeyInUse` if another user or a recipient holds the same key.
     fn enrol(
         &self,
         token_hash: &[u8; 32],
-        user: &UserRecord,
+        user_id: &[u8; 16],
+        enrolment: &Enrolment,
+        step: u64,
         audit: AuditEntry,
     ) -> Result<(), StoreError>;
     /// Records an accepted TOTP step; `Conflict::TotpReplayed` unless it is newer than the last.

@@ -1,11 +1,14 @@
 // A minimal in-memory stand-in for the meldpunt reporter API (PROTOCOL §7, §12), built from the
 // JS crypto and test signers, to test web/js/reporter.js's refusals without the Rust server
 // (tests/js_interop.rs covers the real one). Installs itself as globalThis.fetch.
-// `faults` lets a test break one thing: receiptCmt, receiptSub, proofPath, checkpointKey, itemDuplicate.
+// `faults` lets a test break one thing: receiptCmt, receiptSub, receiptRef, proofPath,
+// proofMissing, checkpointKey, itemDuplicate, messageHidden, wrapSwap, viewLies. The object is
+// read on every request, so a test may switch a fault on after an honest start.
 import { b64StdEncode, b64uDecode, b64uEncode, fromUtf8 } from '../../web/js/crypto/b64.js';
 import { keyCommitment, submissionCommitment } from '../../web/js/crypto/commit.js';
 import { chainHash } from '../../web/js/crypto/jws.js';
 import { itemHash } from '../../web/js/crypto/item.js';
+import { sealCaseKey } from '../../web/js/crypto/wrap.js';
 import { leafHash, nodeHash } from '../../web/js/crypto/merkle.js';
 import { ed25519Signer, noteSigner, signJws } from './sign-helpers.mjs';
 
@@ -43,9 +46,21 @@ export async function startMock(recipients, faults = {}) {
     return jws;
   }
 
+  // wrapSwap: the key of the server's choosing that it wraps to the reporter's public key.
+  const serverKey = crypto.getRandomValues(new Uint8Array(32));
+
   const mock = {
     jwks: { keys: [signer.jwk] },
     cases,
+    serverKey,
+    /** Appends a signed status statement to every case (as staff would). */
+    async setStatus(status, iat) {
+      for (const c of cases.values()) {
+        await append(c, 'meldpunt-statement+jws', {
+          iss: ISS, ref: c.ref, seq: c.statements.length, kind: 'status', status, iat, prev: await chainHash(c.statements.at(-1)),
+        });
+      }
+    },
     /** Signs a checkpoint of the current tree. */
     async issueCheckpoint() {
       const root = await mth(leaves);
@@ -66,13 +81,13 @@ export async function startMock(recipients, faults = {}) {
         const caseId = b64uDecode(r.case_id);
         const cmt = await submissionCommitment(caseId, b64uDecode(r.kc), r.items);
         if (faults.receiptCmt) cmt[0] ^= 1;
-        const c = { ref: 'MP-TEST-0001', case_id: r.case_id, theme: r.theme, unit: r.unit, wraps: r.wraps, items: r.items, statements: [] };
+        const c = { ref: 'MP-TEST-0001', case_id: r.case_id, reporter_pk: r.reporter_pk, theme: r.theme, unit: r.unit, wraps: r.wraps, items: r.items, statements: [] };
         const receipt = await append(c, 'meldpunt-receipt+jws', {
           iss: ISS, ref: c.ref, seq: 0, status: 'received', iat: 1700002800,
           sub: faults.receiptSub ? b64uEncode(new Uint8Array(32)) : r.binding, cmt: b64uEncode(cmt),
         });
         cases.set(r.verifier, c);
-        return json(201, { ref: c.ref, receipt });
+        return json(201, { ref: faults.receiptRef ? 'MP-TEST-9999' : c.ref, receipt });
       }
       if (pathname === '/api/v1/reporter/messages' && method === 'POST') {
         const c = await byToken();
@@ -91,7 +106,7 @@ export async function startMock(recipients, faults = {}) {
         const proofs = [];
         for (const jws of c.statements) {
           const index = JSON.parse(fromUtf8(b64uDecode(jws.split('.')[1]))).log;
-          if (!checkpoint || index >= checkpoint.size) {
+          if (!checkpoint || index >= checkpoint.size || (faults.proofMissing && index === 0)) {
             proofs.push(null);
             continue;
           }
@@ -100,10 +115,17 @@ export async function startMock(recipients, faults = {}) {
           proofs.push({ index, size: checkpoint.size, leaf_hash: b64uEncode(leaves[index]), path: path.map(b64uEncode) });
         }
         // itemDuplicate: the server shows the first message twice in place of the second.
-        const items = faults.itemDuplicate ? [c.items[0], c.items[1], c.items[1]] : c.items;
+        // messageHidden: the server leaves out the last message.
+        let items = c.items;
+        if (faults.itemDuplicate) items = [c.items[0], c.items[1], c.items[1]];
+        if (faults.messageHidden) items = c.items.slice(0, -1);
+        let wraps = c.wraps.filter((w) => w.to === 'reporter');
+        if (faults.wrapSwap) wraps = [await sealCaseKey(b64uDecode(c.reporter_pk, 32), 'reporter', b64uDecode(c.case_id, 16), 'thread', serverKey)];
+        // viewLies: unsigned fields that contradict the signed statements.
+        const lies = faults.viewLies;
         return json(200, {
-          ref: c.ref, case_id: c.case_id, theme: c.theme, unit: c.unit, status: 'received',
-          deadlines: { acknowledge_by: 1700607600 }, statements: c.statements, wraps: c.wraps.filter((w) => w.to === 'reporter'),
+          ref: lies ? 'MP-FAKE-0000' : c.ref, case_id: c.case_id, theme: c.theme, unit: c.unit, status: lies ? 'closed' : 'received',
+          deadlines: { acknowledge_by: lies ? 1 : 1700607600, ...(lies ? { feedback_by: 2 } : {}) }, statements: c.statements, wraps,
           items, ...(checkpoint ? { checkpoint: checkpoint.note } : {}), proofs,
         });
       }

@@ -1,13 +1,16 @@
 // web/js/reporter.js against an in-memory mock of the API (mock-server.mjs): the whole flow
 // works, and it refuses a receipt with another cmt or sub, a bad inclusion proof, a checkpoint
-// signed by another key, and a message without its signed statement. The real server is
+// signed by another key, a message without its signed statement or a signed message without
+// its item, a missing proof, a reporter wrap to a key of the server's choosing (also for
+// sending), a receipt for another ref or site; and what it shows comes from signed statements. The real server is
 // exercised by tests/js_interop.rs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { b64uEncode } from '../../web/js/crypto/b64.js';
 import { generateKeyPair } from '../../web/js/crypto/hpke.js';
+import { openItem } from '../../web/js/crypto/item.js';
 import { openCaseKey, x25519Kid } from '../../web/js/crypto/wrap.js';
-import { ReceiptError, ReporterClient, recipientsFor } from '../../web/js/reporter.js';
+import { ReceiptError, ReporterClient, addMonths, recipientsFor } from '../../web/js/reporter.js';
 import { startMock } from './mock-server.mjs';
 
 const realFetch = globalThis.fetch;
@@ -65,13 +68,22 @@ test('submit refuses a receipt signed by a key not in the JWKS', async () => {
   await assert.rejects(new ReporterClient('http://mock').submit(draft), (e) => e.code === 'unknown_key');
 });
 
-for (const [fault, name] of [['proofPath', 'LogError'], ['checkpointKey', 'NoteError'], ['itemDuplicate', 'ReceiptError']]) {
+for (const [fault, name] of [
+  ['proofPath', 'LogError'],
+  ['proofMissing', 'LogError'],
+  ['checkpointKey', 'NoteError'],
+  ['itemDuplicate', 'ReceiptError'],
+  ['messageHidden', 'ReceiptError'],
+  ['wrapSwap', 'ReceiptError'],
+]) {
   test(`readCase refuses: ${fault}`, async () => {
-    const mock = await startMock([], { [fault]: true });
+    const faults = {};
+    const mock = await startMock([], faults);
     const client = new ReporterClient('http://mock');
     const submitted = await client.submit(draft);
     await client.sendMessage(submitted.code, 'x');
     await client.sendMessage(submitted.code, 'y');
+    faults[fault] = true;
     await mock.issueCheckpoint();
     const rejected = client.readCase(submitted.code);
     if (name) await assert.rejects(rejected, (e) => e.name === name);
@@ -84,4 +96,70 @@ test('a wrong code is an unauthorized API error', async () => {
   const client = new ReporterClient('http://mock');
   await client.submit(draft);
   await assert.rejects(client.readCase(new Uint8Array(16)), (e) => e.name === 'ApiError' && e.status === 401);
+});
+
+test('a wrap to a key of the server\'s choosing: readCase refuses, sendMessage never uses it', async () => {
+  const national = await recipient('national');
+  const faults = {};
+  const mock = await startMock([national.view], faults);
+  const client = new ReporterClient('http://mock');
+  const submitted = await client.submit(draft);
+  const verified = await client.readCase(submitted.code);
+  faults.wrapSwap = true;
+  await assert.rejects(client.readCase(submitted.code), (e) => e instanceof ReceiptError && /commit/.test(e.message));
+  const stored = [...mock.cases.values()][0];
+  // Without a checked case, sendMessage reads and checks it first, and sends nothing.
+  await assert.rejects(client.sendMessage(submitted.code, 'geheim'), ReceiptError);
+  assert.equal(stored.items.length, 1);
+  // With the case checked before the swap, the message is sealed to the real thread key.
+  await client.sendMessage(submitted.code, 'geheim', verified);
+  assert.equal(stored.items.length, 2);
+  const caseId = Uint8Array.from(Buffer.from(stored.case_id, 'base64url'));
+  const realKey = await openCaseKey(national.pair.privateKey, caseId, stored.wraps[1]);
+  assert.equal(JSON.parse(new TextDecoder().decode(await openItem(realKey, caseId, stored.items[1]))).text, 'geheim');
+  await assert.rejects(openItem(mock.serverKey, caseId, stored.items[1]));
+  verified.wipe();
+  assert.ok(verified.threadKey.every((b) => b === 0), 'wipe() clears the thread key');
+});
+
+test('status, ref and deadlines come from the signed statements, not the view', async () => {
+  const faults = { viewLies: true };
+  const mock = await startMock([], faults);
+  const client = new ReporterClient('http://mock');
+  const submitted = await client.submit(draft);
+  let opened = await client.readCase(submitted.code);
+  assert.equal(opened.ref, 'MP-TEST-0001');
+  assert.equal(opened.status, 'received');
+  assert.deepEqual(opened.deadlines, { acknowledge_by: 1700002800 + 7 * 86400, feedback_by: null });
+  // 2023-11-30T14:00Z acknowledged: feedback by 2024-02-29T14:00Z (day clamped, leap year).
+  const ack = Date.UTC(2023, 10, 30, 14) / 1000;
+  await mock.setStatus('acknowledged', ack);
+  await mock.setStatus('investigating', ack + 86400);
+  opened = await client.readCase(submitted.code);
+  assert.equal(opened.status, 'investigating');
+  assert.equal(opened.deadlines.feedback_by, Date.UTC(2024, 1, 29, 14) / 1000);
+});
+
+test('addMonths follows src/time.rs add_months', () => {
+  const t = 1795874400; // 2026-11-28T14:00:00Z
+  assert.equal(addMonths(t, 3), Date.UTC(2027, 1, 28, 14) / 1000);
+  assert.equal(addMonths(Date.UTC(2024, 10, 30) / 1000, 3), Date.UTC(2025, 1, 28) / 1000);
+  assert.equal(addMonths(Date.UTC(2023, 10, 30) / 1000, 3), Date.UTC(2024, 1, 29) / 1000);
+  assert.equal(addMonths(Date.UTC(2025, 0, 31, 23, 59, 59) / 1000, 1), Date.UTC(2025, 1, 28, 23, 59, 59) / 1000);
+  assert.equal(addMonths(Date.UTC(2025, 9, 15, 7) / 1000, 3), Date.UTC(2026, 0, 15, 7) / 1000);
+});
+
+test('submit refuses a receipt for another ref than the answer', async () => {
+  await startMock([], { receiptRef: true });
+  await assert.rejects(new ReporterClient('http://mock').submit(draft), (e) => e instanceof ReceiptError && /ref/.test(e.message));
+});
+
+test('the receipt must name this site as iss when an origin is given', async () => {
+  await startMock([]);
+  const other = new ReporterClient('http://mock', { origin: 'https://elders.test' });
+  await assert.rejects(other.submit(draft), (e) => e instanceof ReceiptError && /iss/.test(e.message));
+  const same = new ReporterClient('http://mock', { origin: 'https://meldpunt.test' });
+  const submitted = await same.submit(draft);
+  assert.equal((await same.readCase(submitted.code)).ref, 'MP-TEST-0001');
+  await assert.rejects(other.readCase(submitted.code), ReceiptError);
 });
