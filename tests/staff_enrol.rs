@@ -8,7 +8,7 @@ mod common;
 use common::staff::{enrol, invite, service};
 use meldpunt::client::staff::StaffClient;
 use meldpunt::staff::roles::Role;
-use meldpunt::store::{StaffStore, Store as _};
+use meldpunt::store::StaffStore;
 
 #[test]
 fn a_key_that_is_already_held_is_refused() {
