@@ -81,7 +81,10 @@ export async function startMock(recipients, faults = {}) {
         const caseId = b64uDecode(r.case_id);
         const cmt = await submissionCommitment(caseId, b64uDecode(r.kc), r.items);
         if (faults.receiptCmt) cmt[0] ^= 1;
-        const c = { ref: 'MP-TEST-0001', case_id: r.case_id, reporter_pk: r.reporter_pk, theme: r.theme, unit: r.unit, wraps: r.wraps, items: r.items, statements: [] };
+        const c = {
+          ref: 'MP-TEST-0001', case_id: r.case_id, reporter_pk: r.reporter_pk, theme: r.theme, unit: r.unit,
+          wraps: r.wraps, items: r.items, statements: [],
+        };
         const receipt = await append(c, 'meldpunt-receipt+jws', {
           iss: ISS, ref: c.ref, seq: 0, status: 'received', iat: 1700002800,
           sub: faults.receiptSub ? b64uEncode(new Uint8Array(32)) : r.binding, cmt: b64uEncode(cmt),

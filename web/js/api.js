@@ -2,7 +2,8 @@
 //
 // Contract: `base` is the server origin ('' = the page's own origin; Node needs an absolute
 // URL). JSON calls send and accept application/json; any non-2xx answer throws ApiError with
-// the server's {"error":{"code","message"}}. No cookies or credentials are sent
+// the server's {"error":{"code","message"}}; a request that got no answer at all (fetch itself
+// failed: offline, connection reset, blocked) throws NetworkError. No cookies or credentials are sent
 // (credentials: 'omit'); the bearer token is only ever the b64u auth key derived from the code.
 
 export class ApiError extends Error {
@@ -11,6 +12,14 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+  }
+}
+
+/** The request got no HTTP answer (fetch rejected). */
+export class NetworkError extends Error {
+  constructor(cause) {
+    super(`network error: ${cause?.message ?? cause}`, { cause });
+    this.name = 'NetworkError';
   }
 }
 
@@ -33,16 +42,27 @@ export class Api {
     const headers = { Accept: accept };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`${this.base}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit',
-      cache: 'no-store',
-      redirect: 'error',
-    });
+    let response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'omit',
+        cache: 'no-store',
+        redirect: 'error',
+      });
+    } catch (e) {
+      throw new NetworkError(e);
+    }
     if (!response.ok) throw await failure(response);
-    return accept === 'application/json' ? response.json() : response.text();
+    try {
+      return await (accept === 'application/json' ? response.json() : response.text());
+    } catch (e) {
+      // A body cut off on the way is a network failure; a body that is not JSON is not.
+      if (e instanceof SyntaxError) throw e;
+      throw new NetworkError(e);
+    }
   }
 
   getJson(path, token) {

@@ -1,7 +1,8 @@
 // Checks a case's statements against the transparency log (DESIGN §6, PROTOCOL §12): the
 // checkpoint in the case view must carry a valid C2SP signed-note signature by the log's note
 // key, and every non-null entry of `proofs` must prove that statement's JWS is the leaf at its
-// `log` index in that checkpoint's tree.
+// `log` index in that checkpoint's tree. A statement whose `log` index is below the
+// checkpoint's size must have a proof: the server may not leave one out.
 //
 // Contract: verifyCaseLog(view, payloads, noteKeyText) returns {checkpoint, included} where
 // `included[i]` is true (proven) or null (newer than the checkpoint, or no checkpoint yet);
@@ -33,11 +34,15 @@ export async function verifyCaseLog(view, payloads, noteKeyText) {
   const checkpoint = await openSignedCheckpoint(view.checkpoint, verifier);
   if (checkpoint.origin !== verifier.name) throw new LogError('checkpoint from another log');
   if (proofs.length > view.statements.length) throw new LogError('more proofs than statements');
-  for (const [i, proof] of proofs.entries()) {
-    if (!proof) continue;
+  for (const [i, payload] of payloads.entries()) {
+    const proof = proofs[i];
+    if (!proof) {
+      if (payload.log < checkpoint.size) throw new LogError(`statement ${i}: no proof, although the checkpoint covers it`);
+      continue;
+    }
     const leaf = await leafHash(view.statements[i]);
     if (!equal(leaf, b64uDecode(proof.leaf_hash, 32))) throw new LogError(`statement ${i}: leaf hash differs`);
-    if (proof.index !== payloads[i].log) throw new LogError(`statement ${i}: not at its signed log index`);
+    if (proof.index !== payload.log) throw new LogError(`statement ${i}: not at its signed log index`);
     if (proof.size !== checkpoint.size) throw new LogError(`statement ${i}: proof is not for the checkpoint`);
     const path = proof.path.map((h) => b64uDecode(h, 32));
     if (!(await verifyInclusion(leaf, proof.index, proof.size, path, checkpoint.root))) {

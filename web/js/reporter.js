@@ -72,13 +72,66 @@ export async function prepareSubmission(config, draft, code, pow) {
   return { request, threadKey, cmt };
 }
 
-/** Verifies a receipt: signature by a JWKS key, our cmt, our binding as sub. Returns the payload. */
-export async function checkReceipt(receipt, jwks, prepared) {
+/**
+ * Verifies a receipt: signature by a JWKS key, our cmt, our binding as sub, and (when given)
+ * the `ref` the server answered with and the `origin` the page was served from as iss.
+ * Returns the payload.
+ */
+export async function checkReceipt(receipt, jwks, prepared, { ref, origin } = {}) {
   const payloads = await checkChain([receipt], await importJwks(jwks));
   const payload = payloads[0];
   if (payload.cmt !== prepared.cmt) throw new ReceiptError('cmt differs from ours');
   if (payload.sub !== prepared.request.binding) throw new ReceiptError('sub differs from our binding');
+  if (ref !== undefined && payload.ref !== ref) throw new ReceiptError('ref differs from the answer');
+  if (origin && payload.iss !== origin) throw new ReceiptError('iss is not this site');
   return payload;
+}
+
+const DAY = 86400;
+
+/** Days since 1970-01-01 for a proleptic Gregorian date (src/time.rs days_from_civil). */
+function daysFromCivil(y, m, d) {
+  return Math.floor(Date.UTC(y, m - 1, d) / 1000 / DAY);
+}
+
+/**
+ * `secs` (unix seconds) plus `months` calendar months, the day clamped to the new month's
+ * length, the time of day kept: the rule of src/time.rs add_months.
+ */
+export function addMonths(secs, months) {
+  const days = Math.floor(secs / DAY);
+  const rest = secs - days * DAY;
+  const date = new Date(days * DAY * 1000);
+  const total = date.getUTCFullYear() * 12 + date.getUTCMonth() + months;
+  const ny = Math.floor(total / 12);
+  const nm = total - ny * 12 + 1;
+  const length = new Date(Date.UTC(ny, nm, 0)).getUTCDate();
+  return daysFromCivil(ny, nm, Math.min(date.getUTCDate(), length)) * DAY + rest;
+}
+
+/**
+ * What the reporter is shown about the case, taken only from signed statements: the ref and
+ * the receipt's hour, the status of the last status statement ("received" from the receipt
+ * when there is none), the acknowledge deadline (receipt iat + 7 days) and the feedback
+ * deadline (the acknowledging statement's iat + 3 calendar months, null before that).
+ */
+export function signedCaseFacts(statements) {
+  const receipt = statements[0];
+  let status = receipt.status;
+  let acknowledged = null;
+  for (const s of statements.slice(1)) {
+    if (s.kind !== 'status') continue;
+    status = s.status;
+    if (s.status === 'acknowledged') acknowledged = s.iat;
+  }
+  return {
+    ref: receipt.ref,
+    status,
+    deadlines: {
+      acknowledge_by: receipt.iat + 7 * DAY,
+      feedback_by: acknowledged === null ? null : addMonths(acknowledged, 3),
+    },
+  };
 }
 
 function codeBytes(code) {
@@ -86,9 +139,13 @@ function codeBytes(code) {
 }
 
 export class ReporterClient {
-  /** `base`: the server origin, '' for the page's own. */
-  constructor(base = '') {
+  /**
+   * `base`: the server origin, '' for the page's own. `origin`: the iss every receipt must
+   * carry (the page's location.origin by default; undefined in Node, where it is not checked).
+   */
+  constructor(base = '', { origin = globalThis.location?.origin } = {}) {
     this.api = new Api(base);
+    this.origin = origin;
   }
 
   getConfig() {
@@ -113,8 +170,9 @@ export class ReporterClient {
 
   /** Posts a prepared submission and checks its receipt; returns {ref, receipt, payload}. */
   async submitPrepared(prepared) {
+    const jwks = await this.getJwks();
     const response = await this.api.postJson('/api/v1/reports', prepared.request);
-    const payload = await checkReceipt(response.receipt, await this.getJwks(), prepared);
+    const payload = await checkReceipt(response.receipt, jwks, prepared, { ref: response.ref, origin: this.origin });
     return { ref: response.ref, receipt: response.receipt, payload };
   }
 
@@ -157,34 +215,47 @@ export class ReporterClient {
   }
 
   /**
-   * Reads and checks the case: the statement chain against the JWKS, the receipt's sub and cmt
-   * against our code and the report, every inclusion proof against the signed checkpoint
-   * (note key from the server unless `logKey` pins one), then decrypts the items.
-   * Returns {view, statements, report, messages: [{from, text, seq, iat}], log}.
+   * Reads and checks the case: the statement chain against the JWKS, the receipt's sub, iss and
+   * cmt against our code, this site and the report (cmt commits to the case id, the thread key
+   * via kc and the report item, so the key opened from the wrap is checked before any use),
+   * every inclusion proof against the signed checkpoint (note key from the server unless
+   * `logKey` pins one), every signed message statement having its item, then decrypts.
+   * Returns {view, statements, report, messages: [{from, text, seq, iat}], log, ref, status,
+   * deadlines, caseId, threadKey, wipe()}: ref, status and deadlines come from the signed
+   * statements only (signedCaseFacts); caseId and threadKey are the verified ones for
+   * sendMessage, and wipe() clears the key when the case is closed.
    */
   async readCase(code, { logKey } = {}) {
     const bytes = codeBytes(code);
     const view = await this.rawCase(bytes);
     const statements = await checkChain(view.statements, await importJwks(await this.getJwks()));
     const log = await verifyCaseLog(view, statements, logKey ?? (view.checkpoint ? await this.api.getText('/api/v1/log/key') : null));
-    const caseId = b64uDecode(view.case_id, 16);
-    const key = await this.threadKey(bytes, view);
+    const receipt = statements[0];
+    if (this.origin && receipt.iss !== this.origin) throw new ReceiptError('the receipt is not from this site');
     const keys = await deriveReporterKeys(bytes);
     const binding = b64uEncode(keys.binding);
     wipeReporterKeys(keys);
-    if (statements[0].sub !== binding) throw new ReceiptError('the receipt is not bound to this access code');
+    if (receipt.sub !== binding) throw new ReceiptError('the receipt is not bound to this access code');
+    const caseId = b64uDecode(view.case_id, 16);
+    const reports = view.items.filter((item) => item.kind === 'report');
+    if (reports.length !== 1) throw new ReceiptError('the case does not have exactly one report');
+    const key = await this.threadKey(bytes, view);
+    let keep = false;
     try {
+      // Before the key is used: the receipt's cmt must commit to this case id, this key (kc)
+      // and the report item, so a wrap of a key of the server's choosing is refused here.
+      const cmt = b64uEncode(await submissionCommitment(caseId, await keyCommitment(key), reports));
+      if (cmt !== receipt.cmt) throw new ReceiptError('the receipt does not commit to this key and report');
       let report = null;
       const messages = [];
       for (const item of view.items) {
+        if (item.kind !== 'report' && item.kind !== 'message') continue;
         const plaintext = await openItem(key, caseId, item);
         const content = JSON.parse(fromUtf8(plaintext));
         wipe(plaintext);
         if (item.kind === 'report') {
-          const cmt = b64uEncode(await submissionCommitment(caseId, await keyCommitment(key), [item]));
-          if (cmt !== statements[0].cmt) throw new ReceiptError('the receipt does not commit to this report');
           report = content;
-        } else if (item.kind === 'message') {
+        } else {
           const hash = b64uEncode(await itemHash(item));
           // Each message must have its own signed statement, so the server can neither insert
           // a message nor show one twice.
@@ -195,26 +266,48 @@ export class ReporterClient {
           messages.push({ from: statement.from, text: content.text, seq: statement.seq, iat: statement.iat });
         }
       }
-      if (report === null) throw new ReceiptError('the case has no report');
+      // And every signed message must be there, so the server cannot hide one.
+      for (const s of statements) {
+        if (s.kind === 'message' && !messages.some((m) => m.seq === s.seq)) {
+          throw new ReceiptError(`the message of statement ${s.seq} is missing`);
+        }
+      }
       messages.sort((a, b) => a.seq - b.seq);
-      return { view, statements, report, messages, log };
+      keep = true;
+      return {
+        view,
+        statements,
+        report,
+        messages,
+        log,
+        ...signedCaseFacts(statements),
+        caseId,
+        threadKey: key,
+        wipe() {
+          wipe(key);
+        },
+      };
     } finally {
-      wipe(key);
+      if (!keep) wipe(key);
     }
   }
 
-  /** Encrypts {"text": text} to the case's thread key and sends it; returns the statement JWS. */
-  async sendMessage(code, text) {
+  /**
+   * Encrypts {"text": text} to the case's thread key and sends it; returns the statement JWS.
+   * `verified` is a result of readCase for this code: its checked thread key and case id are
+   * used, never a wrap fetched afresh. Without it, the case is read and checked first.
+   */
+  async sendMessage(code, text, verified) {
     const bytes = codeBytes(code);
-    const view = await this.rawCase(bytes);
-    const key = await this.threadKey(bytes, view);
+    const opened = verified ?? (await this.readCase(bytes));
     const plaintext = utf8(JSON.stringify({ text }));
     try {
-      const item = await sealItem(key, b64uDecode(view.case_id, 16), randomBytes(16), 'message', plaintext);
+      const item = await sealItem(opened.threadKey, opened.caseId, randomBytes(16), 'message', plaintext);
       const response = await this.api.postJson('/api/v1/reporter/messages', item, await this.token(bytes));
       return response.statement;
     } finally {
-      wipe(key, plaintext);
+      wipe(plaintext);
+      if (!verified) opened.wipe();
     }
   }
 }

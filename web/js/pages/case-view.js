@@ -6,7 +6,9 @@
 // HTML from the server or the decrypted content is ever parsed), and replaces what an earlier
 // call rendered. Every statement in `result.statements` has passed the signature and chain
 // check before this is called; `result.log.included[i]` is true when statement i's inclusion
-// in the signed checkpoint was verified, null when no checkpoint covers it yet.
+// in the signed checkpoint was verified, null when no checkpoint covers it yet. The ref,
+// status and deadlines shown are those readCase took from the signed statements
+// (`result.ref`, `result.status`, `result.deadlines`), never the view's unsigned fields.
 
 const $ = (id) => document.getElementById(id);
 
@@ -89,20 +91,21 @@ function renderReport(result, { config, label, t }) {
 export function renderCase(result, ctx) {
   const { config, label, t, formatDate } = ctx;
   const view = result.view;
-  $('case-ref').textContent = view.ref;
-  $('case-status').textContent = t(`status.statuses.${view.status}`);
+  const { status, deadlines: due } = result;
+  $('case-ref').textContent = result.ref;
+  $('case-status').textContent = t(`status.statuses.${status}`);
   $('case-theme').textContent = choiceLabel(config?.themes, view.theme, label);
   $('case-unit').textContent = choiceLabel(config?.units, view.unit, label);
-  $('status-explain').textContent = t(`status.explain.${view.status}`);
+  $('status-explain').textContent = t(`status.explain.${status}`);
   const deadlines = $('deadlines');
-  const ackKey = view.status === 'received' ? 'status.deadline_ack' : 'status.deadline_ack_done';
-  deadlines.replaceChildren(el('li', '', t(ackKey, { date: formatDate(view.deadlines.acknowledge_by) })));
+  const ackKey = status === 'received' ? 'status.deadline_ack' : 'status.deadline_ack_done';
+  deadlines.replaceChildren(el('li', '', t(ackKey, { date: formatDate(due.acknowledge_by) })));
   deadlines.append(
     el(
       'li',
       '',
-      view.deadlines.feedback_by
-        ? t('status.deadline_feedback', { date: formatDate(view.deadlines.feedback_by) })
+      due.feedback_by
+        ? t('status.deadline_feedback', { date: formatDate(due.feedback_by) })
         : t('status.deadline_feedback_later'),
     ),
   );

@@ -4,8 +4,9 @@
 // wraps cleanly on a phone. `receiptDownload({ref, receipt, payload, origin})` returns
 // {command, save}: the `meldpunt verify` command line to show, and a function that downloads
 // the receipt as a small .txt file (JSON that `meldpunt verify` reads directly, with plain
-// explanations beside the JWS) through a Blob object URL. The file holds nothing secret: not
-// the access code, only the signed receipt.
+// explanations beside the JWS) through a Blob object URL, named ontvangstbewijs.txt (receipt.txt
+// in English) without the ref, as the name stays in the download history. The file holds
+// nothing secret: not the access code, only the signed receipt.
 
 import { currentLanguage, t } from '../i18n.js';
 
@@ -22,13 +23,14 @@ export function renderCode(el, text) {
   );
 }
 
-function fileName(ref) {
-  return `${currentLanguage() === 'en' ? 'receipt' : 'ontvangstbewijs'}-${ref}.txt`;
+// A neutral name, without the case's ref, as it stays in the browser's download history.
+function fileName() {
+  return currentLanguage() === 'en' ? 'receipt.txt' : 'ontvangstbewijs.txt';
 }
 
 /** The verify command and a download action for one receipt. */
 export function receiptDownload({ ref, receipt, payload, origin }) {
-  const name = fileName(ref);
+  const name = fileName();
   const command = `meldpunt verify ${name} --server ${origin}`;
   const received = new Date(payload.iat * 1000).toISOString().replace(':00.000Z', ' UTC');
   const body = {

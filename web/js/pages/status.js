@@ -5,10 +5,12 @@
 // the report, and the timeline of signed statements.
 //
 // Contract: the typed code stays in this page's memory only (never in a URL, storage or cookie)
-// and is forgotten by "Close" and when the page is left. Nothing unverified is shown as
-// verified: if any check fails, the case is not shown and the reporter is told.
+// and is forgotten — with the checked thread key, the reply draft and everything shown — by
+// "Close" and when the page is left (pagehide). Nothing unverified is shown as verified: if
+// any check fails, the case is not shown and the reporter is told. Replies are encrypted with
+// the thread key and case id that readCase checked, never with a wrap fetched afresh.
 
-import { ApiError } from '../api.js';
+import { ApiError, NetworkError } from '../api.js';
 import { checkAccessCode } from '../crypto/access-code.js';
 import { ReporterClient } from '../reporter.js';
 import { label, t } from '../i18n.js';
@@ -19,6 +21,8 @@ import { receiptDownload } from './receipt.js';
 const client = new ReporterClient('');
 let code = null;
 let config = null;
+let opened = null; // the checked case (readCase), holding the verified thread key
+let sending = false;
 
 const $ = (id) => document.getElementById(id);
 
@@ -40,10 +44,12 @@ function codeError(message) {
 
 async function load() {
   const result = await client.readCase(code);
+  opened?.wipe();
+  opened = result;
   if (!config) config = await client.getConfig().catch(() => null);
   renderCase(result, { config, label, t, formatDate });
   const download = receiptDownload({
-    ref: result.view.ref,
+    ref: result.ref,
     receipt: result.view.statements[0],
     payload: result.statements[0],
     origin: location.origin,
@@ -80,7 +86,7 @@ async function onOpen(event) {
     code = null;
     $('login-status').textContent = '';
     if (e instanceof ApiError && e.status === 401) codeError(t('status.err_unknown'));
-    else if (e instanceof ApiError || e instanceof TypeError) codeError(t('status.err_network'));
+    else if (e instanceof ApiError || e instanceof NetworkError) codeError(t('status.err_network'));
     else codeError(t('status.err_verify'));
     $('code').focus();
   } finally {
@@ -90,6 +96,7 @@ async function onOpen(event) {
 
 async function onReply(event) {
   event.preventDefault();
+  if (sending || !opened) return;
   const textarea = $('reply');
   const text = textarea.value.trim();
   const error = $('reply-error');
@@ -104,27 +111,42 @@ async function onReply(event) {
     textarea.focus();
     return;
   }
-  $('send-reply').disabled = true;
+  // aria-disabled, not disabled: the button keeps the focus while the message is sent.
+  sending = true;
+  const button = $('send-reply');
+  button.setAttribute('aria-disabled', 'true');
   $('reply-status').textContent = t('status.sending');
   try {
-    await client.sendMessage(code, text);
+    await client.sendMessage(code, text, opened);
     textarea.value = '';
     await load();
     $('reply-status').textContent = t('status.sent');
   } catch {
     $('reply-status').textContent = t('status.reply_failed');
   } finally {
-    $('send-reply').disabled = false;
+    sending = false;
+    button.removeAttribute('aria-disabled');
   }
 }
 
-function forget() {
+/** Forgets the code, the checked thread key, the draft and everything the case view showed. */
+function forget({ focus = true } = {}) {
   code = null;
-  $('messages').replaceChildren();
-  $('report-fields').replaceChildren();
-  $('timeline').replaceChildren();
+  opened?.wipe();
+  opened = null;
+  $('reply').value = '';
+  $('reply').removeAttribute('aria-invalid');
+  $('reply').setAttribute('aria-describedby', 'reply-help');
+  $('reply-error').textContent = '';
+  $('reply-error').hidden = true;
+  $('reply-status').textContent = '';
+  $('download-receipt').onclick = null;
+  for (const id of ['case-ref', 'case-status', 'case-theme', 'case-unit', 'status-explain', 'log-summary']) {
+    $(id).textContent = '';
+  }
+  for (const id of ['deadlines', 'messages', 'report-fields', 'timeline']) $(id).replaceChildren();
   showCase(false);
-  focusOn($('login-h'));
+  if (focus) focusOn($('login-h'));
 }
 
 async function main() {
@@ -132,10 +154,8 @@ async function main() {
   // the address); the forms only become visible in boot().
   $('code-form').addEventListener('submit', onOpen);
   $('reply-form').addEventListener('submit', onReply);
-  $('close-case').addEventListener('click', forget);
-  addEventListener('pagehide', () => {
-    code = null;
-  });
+  $('close-case').addEventListener('click', () => forget());
+  addEventListener('pagehide', () => forget({ focus: false }));
   if (!(await boot({ needsCrypto: true }))) return;
   document.title = t('titles.status');
 }
