@@ -28,7 +28,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Case(CaseCommand::Open { key, jwks, export }) => {
             open(&key, jwks.as_deref(), export.as_deref())
         }
-        Command::Case(cmd) => staff_client_commands::case(cli.session.as_deref(), cmd),
+        Command::Case(CaseCommand::Online(cmd)) => {
+            staff_client_commands::case(cli.session.as_deref(), cmd)
+        }
         Command::Log(LogCommand::Checkpoint) => log_commands::log_checkpoint(settings()?),
         Command::User(cmd) => staff_commands::user(&settings()?, cmd),
         Command::Audit(cmd) => staff_commands::audit(&settings()?, cmd),

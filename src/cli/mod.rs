@@ -162,6 +162,30 @@ pub enum RecipientCommand {
 
 #[derive(Subcommand)]
 pub enum CaseCommand {
+    #[command(flatten)]
+    Online(OnlineCaseCommand),
+    /// Print a case's ciphertext bundle (metadata, wraps, items, statements) as JSON.
+    Export {
+        /// The case reference, e.g. MP-7K3Q-9XM2.
+        #[arg(long = "ref", value_name = "REF")]
+        case_ref: String,
+    },
+    /// Decrypt a case export with a recipient key file, offline; prints the plaintext JSON.
+    Open {
+        /// The recipient's key pair file (from `meldpunt keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// A JWKS file (from /.well-known/jwks.json) to verify the receipt and its cmt.
+        #[arg(long, value_name = "FILE")]
+        jwks: Option<PathBuf>,
+        /// The export file; standard input when absent.
+        export: Option<PathBuf>,
+    },
+}
+
+/// The `case` commands that work through a staff session on a running service.
+#[derive(Subcommand)]
+pub enum OnlineCaseCommand {
     /// List the cases you may see (staff session).
     List {
         #[arg(long)]
@@ -231,23 +255,6 @@ pub enum CaseCommand {
         text: String,
         #[command(flatten)]
         password: PasswordArgs,
-    },
-    /// Print a case's ciphertext bundle (metadata, wraps, items, statements) as JSON.
-    Export {
-        /// The case reference, e.g. MP-7K3Q-9XM2.
-        #[arg(long = "ref", value_name = "REF")]
-        case_ref: String,
-    },
-    /// Decrypt a case export with a recipient key file, offline; prints the plaintext JSON.
-    Open {
-        /// The recipient's key pair file (from `meldpunt keygen`).
-        #[arg(long, value_name = "FILE")]
-        key: PathBuf,
-        /// A JWKS file (from /.well-known/jwks.json) to verify the receipt and its cmt.
-        #[arg(long, value_name = "FILE")]
-        jwks: Option<PathBuf>,
-        /// The export file; standard input when absent.
-        export: Option<PathBuf>,
     },
 }
 

@@ -10,7 +10,7 @@ use std::process::{Command as Process, Stdio};
 
 use zeroize::Zeroizing;
 
-use super::{CaseCommand, PasswordArgs, StaffCommand};
+use super::{OnlineCaseCommand, PasswordArgs, StaffCommand};
 use crate::client::staff::StaffClient;
 use crate::client::staff_session::{SavedSession, default_path};
 use crate::receipts::Status;
@@ -186,11 +186,11 @@ fn hour(secs: u64) -> String {
     )
 }
 
-pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
+pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String> {
     let saved = SavedSession::load(&session_path(session)).map_err(|e| e.to_string())?;
     let fail = |e: crate::client::ClientError| e.to_string();
     match cmd {
-        CaseCommand::List {
+        OnlineCaseCommand::List {
             status,
             theme,
             unit,
@@ -221,7 +221,7 @@ pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
                 );
             }
         }
-        CaseCommand::Show { case_ref, password } => {
+        OnlineCaseCommand::Show { case_ref, password } => {
             let opened = unlocked(&saved, &password)?
                 .open_case(&case_ref)
                 .map_err(fail)?;
@@ -240,7 +240,7 @@ pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
                 serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())?
             );
         }
-        CaseCommand::Assign {
+        OnlineCaseCommand::Assign {
             case_ref,
             to,
             password,
@@ -255,7 +255,7 @@ pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
             client.assign(&case_ref, &target).map_err(fail)?;
             println!("{case_ref} assigned to {to}");
         }
-        CaseCommand::Triage {
+        OnlineCaseCommand::Triage {
             case_ref,
             outcome,
             reason,
@@ -266,7 +266,7 @@ pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
             client.triage(&case_ref, outcome, &reason).map_err(fail)?;
             println!("{case_ref} triaged");
         }
-        CaseCommand::Status {
+        OnlineCaseCommand::Status {
             case_ref,
             status,
             outcome,
@@ -280,7 +280,7 @@ pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
                 .map_err(fail)?;
             println!("{statement}");
         }
-        CaseCommand::Reply {
+        OnlineCaseCommand::Reply {
             case_ref,
             text,
             password,
@@ -290,7 +290,7 @@ pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
                 .map_err(fail)?;
             println!("{statement}");
         }
-        CaseCommand::Note {
+        OnlineCaseCommand::Note {
             case_ref,
             text,
             password,
@@ -299,9 +299,6 @@ pub fn case(session: Option<&Path>, cmd: CaseCommand) -> Result<(), String> {
                 .note(&case_ref, &text)
                 .map_err(fail)?;
             println!("note stored");
-        }
-        CaseCommand::Export { .. } | CaseCommand::Open { .. } => {
-            unreachable!("offline commands are dispatched in commands.rs")
         }
     }
     Ok(())
