@@ -29,8 +29,9 @@ use crate::staff::roles::{Outcome, Role};
 /// Length of a wrapped staff private key: 32 bytes plus the AES-GCM tag.
 pub const WRAPPED_KEY_CT_LEN: usize = 48;
 
-/// A staff user as stored; `enrolled` is absent until the invite was used.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A staff user as stored; `enrolled` is absent until the invite was used. `Debug` leaves out
+/// the TOTP secret and the enrolment (password hash), so a stray `{:?}` cannot log them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     #[serde(with = "serde_b64::fixed")]
     pub user_id: [u8; 16],
@@ -47,6 +48,18 @@ pub struct UserRecord {
     /// The newest TOTP time step accepted; a step is accepted once, and never an older one.
     pub last_totp_step: u64,
     pub enrolled: Option<Enrolment>,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("name", &self.name)
+            .field("roles", &self.roles)
+            .field("unit", &self.unit)
+            .field("disabled", &self.disabled)
+            .field("enrolled", &self.enrolled.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserRecord {
@@ -326,4 +339,29 @@ pub trait StaffStore {
         change: CaseChange,
         sign: Option<Signer<'_>>,
     ) -> Result<Option<String>, StoreError>;
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let user = UserRecord {
+            user_id: [1; 16],
+            name: "ilse".into(),
+            roles: vec![Role::Intake],
+            unit: Some("amsterdam".into()),
+            kdf_salt: [2; 16],
+            kdf_iterations: 1000,
+            totp_secret: [0xAB; 20],
+            invited_hour: 0,
+            disabled: false,
+            last_totp_step: 0,
+            enrolled: None,
+        };
+        let shown = format!("{user:?}");
+        assert!(shown.contains("ilse"));
+        assert!(!shown.contains("171") && !shown.contains("totp"), "{shown}");
+    }
 }
