@@ -16,9 +16,8 @@ use crate::domain::{self, NATIONAL_UNIT};
 use crate::error::ApiError;
 use crate::log::service as log_service;
 use crate::protocol::{
-    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, MAX_ITEM_CT_LEN,
-    MAX_STATEMENTS_PER_CASE, MAX_WRAPS, PowConfig, REPORTER, RecipientView, StatementResponse,
-    SubmitRequest, SubmitResponse,
+    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, MAX_ITEM_CT_LEN, MAX_WRAPS,
+    PowConfig, REPORTER, RecipientView, StatementResponse, SubmitRequest, SubmitResponse,
 };
 use crate::receipts::jws::{TYP_RECEIPT, TYP_STATEMENT, sign_statement};
 use crate::receipts::{Party, StatementPayload, Status};
@@ -309,9 +308,6 @@ pub async fn post_message(
         ));
     }
     check_item_size(&item)?;
-    if case.statement_count >= MAX_STATEMENTS_PER_CASE {
-        return Err(ApiError::CaseFull(MAX_STATEMENTS_PER_CASE));
-    }
     let sign = message_signer(app, &case.case_ref, Party::Reporter, item.hash());
     let statement = app.store().append_item(&case.case_id, item, &sign)?;
     app.store().sync().await?;

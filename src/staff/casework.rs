@@ -27,7 +27,7 @@ use crate::crypto::item::{Item, ItemKind};
 use crate::crypto::wrap::{Wrap, WrapPurpose};
 use crate::domain::NATIONAL_UNIT;
 use crate::error::ApiError;
-use crate::protocol::{MAX_STATEMENTS_PER_CASE, REPORTER, StatementResponse};
+use crate::protocol::{REPORTER, StatementResponse};
 use crate::receipts::jws::{TYP_STATEMENT, sign_statement};
 use crate::receipts::{Party, StatementPayload, Status};
 use crate::reporting::check_item_size;
@@ -234,9 +234,6 @@ pub async fn set_status(
                 "outcome: required for closed, and only for closed".into(),
             ));
         }
-        if case.statement_count >= MAX_STATEMENTS_PER_CASE {
-            return Err(ApiError::CaseFull(MAX_STATEMENTS_PER_CASE));
-        }
         let hour = time::hour_floor(time::now());
         let acknowledged = (req.status == Status::Acknowledged).then_some(hour);
         let outcome = req.outcome.map(|o| o.name().to_owned());
@@ -287,9 +284,6 @@ pub async fn post_message(
         require(access.works_on())?;
         check_item(&item, ItemKind::Message)?;
         let case = &access.case;
-        if case.statement_count >= MAX_STATEMENTS_PER_CASE {
-            return Err(ApiError::CaseFull(MAX_STATEMENTS_PER_CASE));
-        }
         let item_hash = item.hash();
         let sign = crate::reporting::message_signer(app, case_ref, Party::Staff, item_hash);
         let detail = format!("item {}", crate::b64::encode(item_hash));
