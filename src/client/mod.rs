@@ -25,6 +25,23 @@ pub(crate) fn http_agent() -> ureq::Agent {
         .into()
 }
 
+/// Whether a receipt's `cmt` commits to `kc` and the report among `items` (a submission
+/// carries exactly the report; later items are not part of the receipt).
+pub(crate) fn receipt_commits_to(
+    receipt: &crate::receipts::StatementPayload,
+    case_id: &[u8; 16],
+    kc: &[u8; 32],
+    items: &[crate::crypto::item::Item],
+) -> bool {
+    let reports: Vec<_> = items
+        .iter()
+        .filter(|i| i.kind == crate::crypto::item::ItemKind::Report)
+        .cloned()
+        .collect();
+    let cmt = crate::crypto::commit::submission_commitment(case_id, kc, &reports);
+    receipt.cmt.as_deref() == Some(crate::b64::encode(cmt).as_str())
+}
+
 /// The plaintext of a message item: what the reporter or staff wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageContent {

@@ -136,15 +136,7 @@ pub fn open_export(
             .verify(receipt)
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?
             .payload;
-        // The receipt commits to the items that came with the submission: the report.
-        let submitted: Vec<_> = export
-            .items
-            .iter()
-            .filter(|i| i.kind == ItemKind::Report)
-            .cloned()
-            .collect();
-        let cmt = commit::submission_commitment(&export.case_id, &export.kc, &submitted);
-        if payload.cmt.as_deref() != Some(crate::b64::encode(cmt).as_str()) {
+        if !super::receipt_commits_to(&payload, &export.case_id, &export.kc, &export.items) {
             return Err(ClientError::BadReceipt(
                 "the receipt's cmt does not match the exported report".into(),
             ));

@@ -202,15 +202,8 @@ pub fn check_case_against_statements(
     if receipt.sub.as_deref() != Some(crate::b64::encode(code.derive_keys().binding()).as_str()) {
         return bad("the receipt's sub is not this access code's binding");
     }
-    let reports: Vec<Item> = view
-        .items
-        .iter()
-        .filter(|i| i.kind == ItemKind::Report)
-        .cloned()
-        .collect();
     let kc = commit::key_commitment(thread_key);
-    let cmt = commit::submission_commitment(&view.case_id, &kc, &reports);
-    if receipt.cmt.as_deref() != Some(crate::b64::encode(cmt).as_str()) {
+    if !super::receipt_commits_to(receipt, &view.case_id, &kc, &view.items) {
         return bad("the receipt's cmt does not commit to the report shown");
     }
     let signed: std::collections::BTreeSet<&str> = statements

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use super::reporter::{seal_message, seal_text};
 use super::staff_http::{OpenedStaffCase, StaffClient};
 use super::{ClientError, MessageContent};
-use crate::crypto::item::{Item, ItemKind};
+use crate::crypto::item::ItemKind;
 use crate::crypto::random_bytes;
 use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
 use crate::protocol::StatementResponse;
@@ -69,15 +69,8 @@ impl StaffClient {
             .verify(receipt)
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?
             .payload;
-        let reports: Vec<Item> = detail
-            .items
-            .iter()
-            .filter(|i| i.kind == ItemKind::Report)
-            .cloned()
-            .collect();
         let kc = crate::crypto::commit::key_commitment(key);
-        let cmt = crate::crypto::commit::submission_commitment(&detail.case_id, &kc, &reports);
-        if payload.cmt.as_deref() != Some(crate::b64::encode(cmt).as_str()) {
+        if !super::receipt_commits_to(&payload, &detail.case_id, &kc, &detail.items) {
             return Err(ClientError::BadReceipt(
                 "the thread key or report does not match the signed receipt".into(),
             ));
