@@ -93,20 +93,7 @@ fn read_u64(bytes: &[u8]) -> Result<u64, StoreError> {
 impl SledStore {
     /// Opens (creating if needed) the database folder.
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            // The flusher thread syncs on demand; the background flush only bounds how much
-            // unacknowledged work a crash can lose.
-            .flush_every_ms(Some(1000))
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                    StoreError::Locked {
-                        path: path.display().to_string(),
-                    }
-                }
-                other => StoreError::from(other),
-            })?;
+        let db = open_db(path)?;
         let commit = Arc::new(
             GroupCommit::start(db.clone()).map_err(|e| StoreError::Storage(e.to_string()))?,
         );
@@ -169,6 +156,37 @@ impl SledStore {
         match index.get(key)? {
             None => Ok(None),
             Some(case_id) => self.load_case(&case_id),
+        }
+    }
+}
+
+/// How long `open` keeps trying while the folder's lock is held. sled releases the lock only
+/// when its last background task for a dropped database ends, a few milliseconds after the
+/// drop (longer on a busy machine), so a command that follows a stopped server, or a reopen in
+/// the same process, would otherwise fail for no lasting reason. A running server holds the
+/// lock for good, and is reported after this grace.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            // The flusher thread syncs on demand; the background flush only bounds how much
+            // unacknowledged work a crash can lose.
+            .flush_every_ms(Some(1000))
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
+                if started.elapsed() >= LOCK_GRACE {
+                    return Err(StoreError::Locked {
+                        path: path.display().to_string(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(other) => return Err(StoreError::from(other)),
         }
     }
 }
