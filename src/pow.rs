@@ -8,9 +8,11 @@
 //! with at least `bits` zero bits.
 //!
 //! [`PowIssuer::check`] verifies tag (constant time), expiry, nonce range and work, in that
-//! order. It does NOT make a challenge single-use: the caller must record the returned raw
-//! challenge as spent atomically with the submission it pays for (the store does this) and may
-//! forget it after [`PowIssuer::expiry_of`].
+//! order. It does NOT make a challenge single-use: the caller must record the challenge's
+//! [`SpentToken`] atomically with the write it pays for (the store does this) and may forget it
+//! once the token's hour has passed. The token, not the challenge, is what is stored: the raw
+//! challenge carries its expiry to the second, and it would be written next to the case it
+//! paid for (DESIGN G2: nothing dates a reporter's action finer than the hour).
 //!
 //! Difficulty follows the global submission rate, with no per-client state: `base_bits` plus one
 //! bit per doubling of submissions over [`RATE_FREE`] in the last [`RATE_WINDOW_SECS`], at most
@@ -63,6 +65,34 @@ pub enum PowError {
     NonceRange,
     #[error("proof-of-work solution has too few leading zero bits")]
     Insufficient,
+}
+
+/// What the store keeps of a spent challenge: `u64be(hour) || SHA-256("meldpunt pow spent v1"
+/// || challenge)[0..16]`, where `hour` is the challenge's expiry rounded *up* to a whole hour,
+/// so the challenge has expired once that hour has come. Keys sort by hour, so forgetting is a
+/// range scan. See [`spent_token`].
+pub type SpentToken = [u8; 24];
+
+const SPENT_CONTEXT: &[u8] = b"meldpunt pow spent v1";
+
+/// The [`SpentToken`] of a raw challenge.
+pub fn spent_token(challenge: &[u8; CHALLENGE_LEN]) -> SpentToken {
+    let expiry = PowIssuer::expiry_of(challenge);
+    let hour = expiry.div_ceil(crate::time::HOUR) * crate::time::HOUR;
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(SPENT_CONTEXT);
+    ctx.update(challenge);
+    let mut token = [0u8; 24];
+    token[..8].copy_from_slice(&hour.to_be_bytes());
+    token[8..].copy_from_slice(&ctx.finish().as_ref()[..16]);
+    token
+}
+
+/// The hour after which a spent token may be forgotten.
+pub fn spent_token_hour(token: &SpentToken) -> u64 {
+    let mut hour = [0u8; 8];
+    hour.copy_from_slice(&token[..8]);
+    u64::from_be_bytes(hour)
 }
 
 /// The body of `GET /api/v1/pow`.
@@ -406,6 +436,26 @@ mod tests {
         }
         assert_eq!(pow.recent().len(), RECENT_CAP);
         assert_eq!(pow.current_bits(NOW), 1 + MAX_EXTRA_BITS);
+    }
+
+    #[test]
+    fn spent_tokens_keep_the_hour_only() {
+        let pow = issuer(1);
+        let r = raw(&pow.issue(NOW));
+        let token = spent_token(&r);
+        let expiry = PowIssuer::expiry_of(&r);
+        let hour = spent_token_hour(&token);
+        assert_eq!(hour % crate::time::HOUR, 0);
+        assert!(hour >= expiry && hour < expiry + crate::time::HOUR);
+        // Neither the challenge nor its expiry to the second is in the token.
+        let window = |needle: &[u8]| token.windows(needle.len()).any(|w| w == needle);
+        assert!(!window(&expiry.to_be_bytes()) && !window(&r[..16]));
+        assert_eq!(token, spent_token(&r), "stable");
+        assert_ne!(
+            token,
+            spent_token(&raw(&pow.issue(NOW))),
+            "one per challenge"
+        );
     }
 
     #[test]

@@ -183,8 +183,7 @@ pub async fn submit(app: &App, req: SubmitRequest) -> Result<SubmitResponse, Api
         let new = NewCase {
             record,
             items: req.items.clone(),
-            pow_challenge: challenge,
-            pow_expiry: crate::pow::PowIssuer::expiry_of(&challenge),
+            pow_spent: crate::pow::spent_token(&challenge),
         };
         let sign = |slot: &StatementSlot| {
             let payload = StatementPayload::receipt(

@@ -139,3 +139,66 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
         );
     }
 }
+
+/// Every 8-byte big- or little-endian integer and every run of 10 decimal digits in `bytes`
+/// that lies within `window` of `now` but is not a whole hour: a time to the second.
+fn times_to_the_second(bytes: &[u8], now: u64, window: u64) -> Vec<u64> {
+    let near = |t: u64| t.abs_diff(now) <= window && t % 3600 != 0;
+    let mut found: Vec<u64> = bytes
+        .windows(8)
+        .flat_map(|w| {
+            let w: [u8; 8] = w.try_into().unwrap();
+            [u64::from_be_bytes(w), u64::from_le_bytes(w)]
+        })
+        .filter(|&t| near(t))
+        .collect();
+    let text = String::from_utf8_lossy(bytes);
+    for run in text.split(|c: char| !c.is_ascii_digit()) {
+        if run.len() == 10
+            && let Ok(t) = run.parse::<u64>()
+            && near(t)
+        {
+            found.push(t);
+        }
+    }
+    found
+}
+
+/// Hardening finding 1, the store's side: a spent proof-of-work challenge carries its expiry to
+/// the second and used to be written in the same transaction as the case. After a submission
+/// and a message through the real binary, no file of the database holds a time (as binary or
+/// decimal) within hours of now that is not a whole hour.
+#[test]
+fn nothing_stored_dates_a_report_finer_than_the_hour() {
+    let dir = TempDir::new("hours");
+    register_recipient_cli(dir.path(), &dir.path().join("intake.key"), "national");
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port("127.0.0.1"))
+        .parse()
+        .unwrap();
+    let log = dir.path().join("service.log");
+    let service = ServiceProcess::spawn(dir.path(), addr, &log, &[]);
+    let client = ReporterClient::new(&service.url());
+    let submitted = client.submit(&draft("amsterdam", "een melding")).unwrap();
+    client
+        .send_message(&submitted.access_code, "bericht")
+        .unwrap();
+    service.terminate();
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let files = files_under(&dir.path().join("data"));
+    assert!(files.iter().map(|(_, b)| b.len()).sum::<usize>() > 0);
+    for (path, bytes) in &files {
+        let found = times_to_the_second(bytes, now, 6 * 3600);
+        assert!(found.is_empty(), "{} holds times {found:?}", path.display());
+    }
+    // The scan itself finds what it looks for.
+    let probe = [b"x".as_slice(), &(now | 1).to_be_bytes(), b"y"].concat();
+    assert_eq!(times_to_the_second(&probe, now, 60), vec![now | 1]);
+    assert_eq!(
+        times_to_the_second(format!("\"e\":{}", now | 1).as_bytes(), now, 60),
+        vec![now | 1]
+    );
+}

@@ -211,11 +211,60 @@ fn leaf_hashes_match_the_statements_and_checkpoints_are_consistent() {
     ));
 }
 
+/// Finding 1 of the hardening issue: a poller that could ask for proofs and hashes at the live
+/// tree size would see each leaf appear, to the second. Only the newest checkpoint's size is
+/// served; a statement newer than it is pending, for the public and for `verify`.
+#[test]
+fn proofs_and_leaf_hashes_stop_at_the_newest_checkpoint() {
+    let svc = TestService::start(0);
+    let base = svc.url();
+    let (status, _, body) = get(&format!("{base}/api/v1/log/leaf-hashes?start=0&end=1"));
+    assert_eq!(
+        status, 400,
+        "nothing is published before a checkpoint: {body}"
+    );
+    submit(&svc, "a");
+    submit(&svc, "b");
+    assert_eq!(issue_for_app(&svc.app).unwrap().checkpoint.size, 2);
+    submit(&svc, "c");
+    assert_eq!(
+        svc.app.store.log_size().unwrap(),
+        3,
+        "the live tree is ahead"
+    );
+    for path in [
+        "/api/v1/log/proof/inclusion?index=2&size=3",
+        "/api/v1/log/proof/inclusion?index=0&size=3",
+        "/api/v1/log/proof/consistency?from=2&to=3",
+        "/api/v1/log/leaf-hashes?start=2&end=3",
+        "/api/v1/log/leaf-hashes?start=0&end=3",
+    ] {
+        let (status, _, body) = get(&format!("{base}{path}"));
+        assert_eq!(status, 400, "{path}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["code"], "invalid_range", "{path}: {body}");
+    }
+    for path in [
+        "/api/v1/log/proof/inclusion?index=1&size=2",
+        "/api/v1/log/proof/consistency?from=1&to=2",
+        "/api/v1/log/leaf-hashes?start=0&end=2",
+    ] {
+        assert_eq!(get(&format!("{base}{path}")).0, 200, "{path}");
+    }
+    // Once the next checkpoint covers the third leaf, it is served.
+    assert_eq!(issue_for_app(&svc.app).unwrap().checkpoint.size, 3);
+    assert_eq!(
+        get(&format!("{base}/api/v1/log/leaf-hashes?start=2&end=3")).0,
+        200
+    );
+}
+
 #[test]
 fn bad_query_parameters_are_json_errors() {
     let svc = TestService::start(0);
     submit(&svc, "a");
     submit(&svc, "b");
+    issue_for_app(&svc.app).unwrap();
     let base = svc.url();
     let cases = [
         ("/api/v1/log/proof/inclusion", "invalid_request"),

@@ -4,9 +4,10 @@
 //! Contract: only checkpoints, the verifier key, proofs and leaf hashes leave, never statement
 //! contents. Query parameters are decimal `u64`s without sign; a missing, repeated, unknown or
 //! malformed parameter is `invalid_request` (400), a position or range the log does not have is
-//! `invalid_range` (400), both as the JSON of `http::error`. Proofs may be asked for any size up
-//! to the current tree size (not only checkpointed sizes); a page of leaf hashes holds at most
-//! [`MAX_LEAF_HASHES`].
+//! `invalid_range` (400), both as the JSON of `http::error`. Proofs and leaf hashes are served
+//! only up to the newest published checkpoint's size (`service::published_size`), so the log
+//! never dates a statement more finely than the checkpoint schedule; a page of leaf hashes holds
+//! at most [`MAX_LEAF_HASHES`].
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -44,12 +45,16 @@ fn query<const N: usize>(req: &HttpRequest, names: [&str; N]) -> Result<[u64; N]
     Ok(out)
 }
 
-fn log_size(app: &App) -> Result<u64, ApiError> {
-    Ok(app.store.log_size()?)
+/// How far the public may look: the newest published checkpoint's size.
+fn published_size(app: &App) -> Result<u64, ApiError> {
+    Ok(service::published_size(app.store(), &app.log_signer)?)
 }
 
 fn beyond(name: &str, value: u64, size: u64) -> ApiError {
-    ApiError::InvalidRange(format!("{name} {value} is beyond the log's {size} leaves"))
+    ApiError::InvalidRange(format!(
+        "{name} {value} is beyond the newest checkpoint's {size} leaves; \
+         newer entries are served once a checkpoint covers them"
+    ))
 }
 
 /// `GET /api/v1/log/checkpoint`: the newest signed checkpoint, as issued.
@@ -74,7 +79,7 @@ pub async fn key(app: web::Data<App>) -> HttpResponse {
         .body(format!("{}\n", app.log_signer.verifier_key()))
 }
 
-/// `GET /api/v1/log/proof/inclusion?index=I&size=N`, `I < N <=` the current size.
+/// `GET /api/v1/log/proof/inclusion?index=I&size=N`, `I < N <=` the published size.
 #[utoipa::path(get, path = "/api/v1/log/proof/inclusion", tag = "log",
     params(("index" = u64, Query, description = "leaf index"), ("size" = u64, Query, description = "tree size")),
     responses(
@@ -82,7 +87,7 @@ pub async fn key(app: web::Data<App>) -> HttpResponse {
         (status = 400, description = "Bad or out-of-range parameters", body = ErrorBody)))]
 pub async fn inclusion(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let [index, size] = query(&req, ["index", "size"])?;
-    let current = log_size(&app)?;
+    let current = published_size(&app)?;
     if size > current {
         return Err(beyond("size", size, current));
     }
@@ -94,7 +99,7 @@ pub async fn inclusion(app: web::Data<App>, req: HttpRequest) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(service::inclusion(&app.store, index, size)?))
 }
 
-/// `GET /api/v1/log/proof/consistency?from=M&to=N`, `M <= N <=` the current size.
+/// `GET /api/v1/log/proof/consistency?from=M&to=N`, `M <= N <=` the published size.
 #[utoipa::path(get, path = "/api/v1/log/proof/consistency", tag = "log",
     params(("from" = u64, Query, description = "older size"), ("to" = u64, Query, description = "newer size")),
     responses(
@@ -102,7 +107,7 @@ pub async fn inclusion(app: web::Data<App>, req: HttpRequest) -> Result<HttpResp
         (status = 400, description = "Bad or out-of-range parameters", body = ErrorBody)))]
 pub async fn consistency(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let [from, to] = query(&req, ["from", "to"])?;
-    let current = log_size(&app)?;
+    let current = published_size(&app)?;
     if to > current {
         return Err(beyond("to", to, current));
     }
@@ -114,7 +119,7 @@ pub async fn consistency(app: web::Data<App>, req: HttpRequest) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(service::consistency(&app.store, from, to)?))
 }
 
-/// `GET /api/v1/log/leaf-hashes?start=S&end=E`, `S < E <=` the current size, at most
+/// `GET /api/v1/log/leaf-hashes?start=S&end=E`, `S < E <=` the published size, at most
 /// [`MAX_LEAF_HASHES`] at a time.
 #[utoipa::path(get, path = "/api/v1/log/leaf-hashes", tag = "log",
     params(("start" = u64, Query, description = "first index"), ("end" = u64, Query, description = "one past the last index")),
@@ -123,7 +128,7 @@ pub async fn consistency(app: web::Data<App>, req: HttpRequest) -> Result<HttpRe
         (status = 400, description = "Bad or out-of-range parameters", body = ErrorBody)))]
 pub async fn leaf_hashes(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let [start, end] = query(&req, ["start", "end"])?;
-    let current = log_size(&app)?;
+    let current = published_size(&app)?;
     if end > current {
         return Err(beyond("end", end, current));
     }

@@ -16,8 +16,10 @@
 //! - Extension lines: one line is reserved for the audit-chain head (DESIGN §6). Until the
 //!   staff issue provides it, [`checkpoint_extensions`] returns no line; that function is the
 //!   one seam to fill, and [`issue_checkpoint`] takes the lines as an argument.
-//! - Proofs may be asked for any size up to the current tree size, not only for checkpointed
-//!   sizes: they reveal only hashes, and a verifier checks them against a signed checkpoint.
+//! - Proofs and leaf hashes are served only up to the size of the newest published checkpoint
+//!   ([`published_size`]), never up to the live tree: a poller who could watch the live tree
+//!   grow would learn when each leaf (and so each report) arrived, to the second, while the
+//!   checkpoint schedule only reveals the hour (DESIGN §11).
 //! - Nothing here reads statement contents; only leaf hashes and tree hashes leave.
 
 use std::path::Path;
@@ -154,6 +156,12 @@ pub fn latest_checkpoint(
     }
 }
 
+/// The number of leaves the public may see proofs and hashes for: the size of the newest
+/// published checkpoint, 0 before the first.
+pub fn published_size(store: &dyn Store, signer: &NoteSigner) -> Result<u64, LogServiceError> {
+    Ok(latest_checkpoint(store, signer)?.map_or(0, |(_, checkpoint)| checkpoint.size))
+}
+
 /// Signs and stores a checkpoint of the tree as it is now, unless the newest one already
 /// describes it (see the module doc). The caller makes it durable with [`Store::sync`].
 pub fn issue_checkpoint(
@@ -239,7 +247,7 @@ pub async fn checkpoint_schedule(app: Arc<App>) {
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves (`index < size <=` the
-/// current size; the caller checks).
+/// published size; the caller checks).
 pub fn inclusion(
     store: &SledStore,
     index: u64,
@@ -254,7 +262,7 @@ pub fn inclusion(
     })
 }
 
-/// The consistency proof from `from` to `to` leaves (`from <= to <=` the current size).
+/// The consistency proof from `from` to `to` leaves (`from <= to <=` the published size; the caller checks).
 pub fn consistency(
     store: &SledStore,
     from: u64,
@@ -267,7 +275,7 @@ pub fn consistency(
     })
 }
 
-/// The leaf hashes of `[start, end)`, read in one scan (`end <=` the current size).
+/// The leaf hashes of `[start, end)`, read in one scan (`end <=` the published size; the caller checks).
 pub fn leaf_hashes(
     store: &SledStore,
     start: u64,

@@ -86,9 +86,9 @@ pub struct NewCase {
     /// `statement_count` and `last_statement_hash` are filled in by the store.
     pub record: CaseRecord,
     pub items: Vec<Item>,
-    /// The raw proof-of-work challenge, spent atomically with the case.
-    pub pow_challenge: [u8; 40],
-    pub pow_expiry: u64,
+    /// The proof-of-work challenge's spent token (`pow::spent_token`), recorded atomically with
+    /// the case; a token already recorded aborts with [`Conflict::PowReplayed`].
+    pub pow_spent: crate::pow::SpentToken,
 }
 
 /// Makes the signed statement for a slot; called once, under the append lock.
@@ -119,7 +119,8 @@ pub trait Store: Send + Sync + 'static {
     fn recipients(&self) -> Result<Vec<Recipient>, StoreError>;
     fn put_recipient(&self, recipient: &Recipient) -> Result<(), StoreError>;
     fn remove_recipient(&self, kid: &str) -> Result<bool, StoreError>;
-    /// Forgets spent challenges that expired before `now`; they can no longer be replayed.
+    /// Forgets spent-challenge tokens whose hour has come by `now` (their challenges have
+    /// expired, so they can no longer be replayed).
     fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError>;
     /// The newest signed transparency-log checkpoint, if one was issued (DESIGN §5).
     fn latest_checkpoint(&self) -> Result<Option<String>, StoreError>;

@@ -4,8 +4,9 @@
 //! Keys: `cases` case_id → case; `case_refs` ref → case_id; `verifiers` verifier → case_id;
 //! `items` case_id‖u32be(seq)‖item_id → item (seq = the statement that brought it, so a scan
 //! yields arrival order); `item_ids` case_id‖item_id → u32be(seq); `statements`
-//! case_id‖u32be(seq) → JWS; `recipients` kid → recipient; `pow_spent` challenge → u64be
-//! expiry; `meta` `log_size` → u64be; `log_nodes` see `crate::log::tree`; `checkpoints`
+//! case_id‖u32be(seq) → JWS; `recipients` kid → recipient; `pow_spent` spent token
+//! (`pow::SpentToken`: u64be(hour) ‖ 16 hash bytes, never the challenge, which carries its expiry
+//! to the second) → empty; `meta` `log_size` → u64be; `log_nodes` see `crate::log::tree`; `checkpoints`
 //! `latest` → signed note and `s`‖u64be(size) → signed note (the history). The staff trees
 //! (`staff_users`, `staff_names`, `staff_invites`, `case_staff`, `audit`) are described in
 //! `sled_staff`.
@@ -97,7 +98,7 @@ impl SledStore {
         let commit = Arc::new(
             GroupCommit::start(db.clone()).map_err(|e| StoreError::Storage(e.to_string()))?,
         );
-        Ok(SledStore {
+        let store = SledStore {
             cases: db.open_tree("cases")?,
             case_refs: db.open_tree("case_refs")?,
             verifiers: db.open_tree("verifiers")?,
@@ -117,7 +118,22 @@ impl SledStore {
             append_lock: Mutex::new(()),
             commit,
             db,
-        })
+        };
+        store.migrate_spent_challenges()?;
+        Ok(store)
+    }
+
+    /// Databases written before spent tokens kept raw challenges (with their expiry to the
+    /// second) as keys; replace each by its token, so no exact time stays next to a case.
+    fn migrate_spent_challenges(&self) -> Result<(), StoreError> {
+        for entry in self.pow_spent.iter() {
+            let (key, _) = entry?;
+            if let Ok(raw) = <[u8; crate::pow::CHALLENGE_LEN]>::try_from(key.as_ref()) {
+                self.pow_spent.insert(crate::pow::spent_token(&raw), &[])?;
+                self.pow_spent.remove(key)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn flush_stats(&self) -> &FlushStats {
@@ -265,7 +281,7 @@ impl Store for SledStore {
         );
         let result = trees.transaction(
             |(cases, refs, verifiers, items, item_ids, statements, spent, meta, nodes)| {
-                if spent.get(&new.pow_challenge[..])?.is_some() {
+                if spent.get(new.pow_spent)?.is_some() {
                     return abort(Conflict::PowReplayed);
                 }
                 if cases.get(case_id)?.is_some() {
@@ -277,7 +293,7 @@ impl Store for SledStore {
                 if refs.get(record.case_ref.as_bytes())?.is_some() {
                     return abort(Conflict::RefTaken);
                 }
-                spent.insert(&new.pow_challenge[..], &new.pow_expiry.to_be_bytes())?;
+                spent.insert(&new.pow_spent, &[])?;
                 cases.insert(&case_id, case_bytes.as_slice())?;
                 refs.insert(record.case_ref.as_bytes(), &case_id)?;
                 verifiers.insert(&record.verifier, &case_id)?;
@@ -400,13 +416,14 @@ impl Store for SledStore {
     }
 
     fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError> {
+        // Tokens sort by their hour: every token of an hour up to `now` comes before `now + 1`.
         let mut forgotten = 0;
-        for entry in self.pow_spent.iter() {
-            let (key, expiry) = entry?;
-            if read_u64(&expiry)? < now {
-                self.pow_spent.remove(key)?;
-                forgotten += 1;
-            }
+        for entry in self
+            .pow_spent
+            .range(..&now.saturating_add(1).to_be_bytes()[..])
+        {
+            self.pow_spent.remove(entry?.0)?;
+            forgotten += 1;
         }
         Ok(forgotten)
     }
