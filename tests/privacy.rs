@@ -143,7 +143,7 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
 /// Every 8-byte big- or little-endian integer and every run of 10 decimal digits in `bytes`
 /// that lies within `window` of `now` but is not a whole hour: a time to the second.
 fn times_to_the_second(bytes: &[u8], now: u64, window: u64) -> Vec<u64> {
-    let near = |t: u64| t.abs_diff(now) <= window && t % 3600 != 0;
+    let near = |t: u64| t.abs_diff(now) <= window && !t.is_multiple_of(3600);
     let mut found: Vec<u64> = bytes
         .windows(8)
         .flat_map(|w| {
