@@ -286,3 +286,90 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
     );
     assert_eq!(status, 403, "only auditors read the audit chain");
 }
+
+/// Hardening finding 8: triage used to refuse unless a disabled intake user also got the
+/// internal key. Wraps go only to active holders; a disabled user gets nothing new, and a wrap
+/// made for them anyway is refused.
+#[test]
+fn a_disabled_holder_receives_no_new_key() {
+    let svc = service();
+    let ilse = enrol(&svc, "Ilse Intake", &[Role::Intake], Some("amsterdam"));
+    let anna = enrol(&svc, "Anna Intake", &[Role::Intake], Some("amsterdam"));
+    let submitted = svc
+        .client()
+        .submit(&draft("amsterdam", "Er wordt gediscrimineerd."))
+        .unwrap();
+    let case_ref = submitted.case_ref.clone();
+    let anna_id = meldpunt::staff::accounts::parse_user_id(anna.user_id()).unwrap();
+    meldpunt::staff::accounts::set_disabled(
+        Some(&svc.app.staff.sessions),
+        &svc.app.store,
+        &anna_id,
+        true,
+        "cli",
+    )
+    .unwrap();
+
+    let client = login(&svc, &ilse);
+    let detail = client.case(&case_ref).unwrap();
+    let holders: Vec<&str> = detail.holders.iter().map(|h| h.kid.as_str()).collect();
+    assert!(holders.contains(&ilse.kid()), "{holders:?}");
+    assert!(
+        !holders.contains(&anna.kid()),
+        "a disabled user is no holder"
+    );
+
+    // A triage whose internal key also goes to the disabled user is refused.
+    let internal = [5u8; 32];
+    let wrap = |pk: &[u8; 32], kid: &str| {
+        seal_case_key(pk, kid, &detail.case_id, WrapPurpose::Internal, &internal).unwrap()
+    };
+    let note = meldpunt::crypto::Item::seal(
+        &internal,
+        &detail.case_id,
+        [3; 16],
+        meldpunt::crypto::ItemKind::Note,
+        b"{\"text\":\"x\"}",
+    )
+    .unwrap();
+    let (status, body, _) = common::staff::raw(
+        &svc.url(),
+        "POST",
+        &format!("/api/v1/staff/cases/{case_ref}/triage"),
+        client.cookie(),
+        client.csrf_token(),
+        Some(serde_json::json!({
+            "outcome": "referred",
+            "wraps": [wrap(&ilse.enrolled.public_key, ilse.kid()),
+                      wrap(&anna.enrolled.public_key, anna.kid())],
+            "note": note,
+        })),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("wraps_mismatch")),
+        "{body}"
+    );
+
+    // The client's own triage succeeds and the disabled user's wraps stay as they were.
+    client
+        .triage(&case_ref, Outcome::Referred, "Doorverwezen.")
+        .unwrap();
+    let case = svc.app.store().case_by_ref(&case_ref).unwrap().unwrap();
+    let anna_wraps: Vec<WrapPurpose> = case
+        .wraps
+        .iter()
+        .filter(|w| w.to == anna.kid())
+        .map(|w| w.purpose)
+        .collect();
+    assert_eq!(
+        anna_wraps,
+        vec![WrapPurpose::Thread],
+        "nothing new for Anna"
+    );
+    assert!(
+        case.wraps
+            .iter()
+            .any(|w| w.to == ilse.kid() && w.purpose == WrapPurpose::Internal)
+    );
+}

@@ -231,7 +231,9 @@ pub fn list(app: &App, user: &UserRecord, filter: &CaseFilter) -> Result<CaseLis
     })
 }
 
-/// Public keys of every staff key holding a thread wrap of the case.
+/// Public keys of the *active* holders of a thread wrap of the case: enabled, enrolled staff
+/// and recipients still registered by hand. A disabled user keeps the wraps they had but
+/// receives nothing new, so triage wraps the internal key to exactly these.
 pub fn thread_holders(app: &App, case: &CaseRecord) -> Result<Vec<Holder>, ApiError> {
     let kids: BTreeSet<&str> = case
         .wraps
@@ -246,7 +248,7 @@ pub fn thread_holders(app: &App, case: &CaseRecord) -> Result<Vec<Holder>, ApiEr
         .map(|r| (r.kid, r.public_key))
         .collect();
     for user in app.store.users()? {
-        if let Some(e) = user.enrolled {
+        if let (true, Some(e)) = (user.active(), user.enrolled) {
             keys.insert(e.kid, e.public_key);
         }
     }

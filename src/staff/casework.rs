@@ -10,9 +10,10 @@
 //! - Assignment: by an intake holder, to an enabled investigator of the case's unit or
 //!   `national`; wraps = exactly a thread wrap to the target's kid, plus an internal wrap to it
 //!   if the case has an internal key.
-//! - Triage (once per case): by an intake holder; the internal wraps go to exactly the staff
-//!   keys that hold a thread wrap at that moment (intake recipients and assigned
-//!   investigators); the reason is a note item under the internal key.
+//! - Triage (once per case): by an intake holder; the internal wraps go to exactly the active
+//!   staff keys that hold a thread wrap at that moment (`cases::thread_holders`: enabled intake
+//!   recipients, recipients still registered by hand, assigned investigators; never a disabled
+//!   user); the reason is a note item under the internal key.
 //! - Status: by an intake holder or an assigned investigator, along received → acknowledged →
 //!   investigating | referred | handled_in_line → closed (closed carries an outcome).
 
@@ -27,7 +28,7 @@ use crate::crypto::item::{Item, ItemKind};
 use crate::crypto::wrap::{Wrap, WrapPurpose};
 use crate::domain::NATIONAL_UNIT;
 use crate::error::ApiError;
-use crate::protocol::{REPORTER, StatementResponse};
+use crate::protocol::StatementResponse;
 use crate::receipts::jws::{TYP_STATEMENT, sign_statement};
 use crate::receipts::{Party, StatementPayload, Status};
 use crate::reporting::check_item_size;
@@ -165,12 +166,9 @@ pub async fn triage(
             return Err(ApiError::InvalidState("the case is already triaged".into()));
         }
         check_item(&req.note, ItemKind::Note)?;
-        let expected: BTreeSet<(String, u8)> = access
-            .case
-            .wraps
-            .iter()
-            .filter(|w| w.purpose == WrapPurpose::Thread && w.to != REPORTER)
-            .map(|w| (w.to.clone(), WrapPurpose::Internal.as_byte()))
+        let expected: BTreeSet<(String, u8)> = super::cases::thread_holders(app, &access.case)?
+            .into_iter()
+            .map(|h| (h.kid, WrapPurpose::Internal.as_byte()))
             .collect();
         check_wraps(&req.wraps, &expected)?;
         let mut staff = access.staff.clone();
