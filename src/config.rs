@@ -34,9 +34,18 @@ pub struct Settings {
     pub staff_cookie_secure: bool,
     /// Idle time after which a staff session ends (30 minutes; tests shorten it).
     pub staff_session_idle_secs: u64,
+    /// Time after sign-in at which a staff session ends however busy it is (12 hours; tests
+    /// shorten it). Also the cookie's `Max-Age`.
+    pub staff_session_max_secs: u64,
     /// The unit of the sign-in throttle's delays, in milliseconds (1000: delays of 2^(n-5)
     /// seconds; tests shorten it). Not in the file or the environment.
     pub staff_throttle_unit_ms: u64,
+    /// How many Argon2id computations (19 MiB each) may run at once; sign-ins beyond it get
+    /// 503 `busy`. The number of cores, at most 4. Not in the file or the environment.
+    pub staff_argon2_concurrency: usize,
+    /// The name of the first admin, invited by the first `serve` on an empty user table. Choose
+    /// one strangers cannot guess: a known name is what a password-guessing stranger aims at.
+    pub first_admin_name: String,
 }
 
 /// PBKDF2 iterations for staff passwords when nothing is configured (DESIGN §3.7).
@@ -59,6 +68,7 @@ struct FileSettings {
     relations: Option<Vec<Choice>>,
     staff_kdf_iterations: Option<u32>,
     staff_cookie_secure: Option<bool>,
+    first_admin_name: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +108,12 @@ impl Settings {
             staff_kdf_iterations: DEFAULT_STAFF_KDF_ITERATIONS,
             staff_cookie_secure: true,
             staff_session_idle_secs: 30 * 60,
+            staff_session_max_secs: 12 * 3600,
             staff_throttle_unit_ms: 1000,
+            staff_argon2_concurrency: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, 4),
+            first_admin_name: "admin".to_owned(),
         }
     }
 
@@ -172,6 +187,9 @@ impl Settings {
         } else if let Some(flag) = from_file.staff_cookie_secure {
             s.staff_cookie_secure = flag;
         }
+        if let Some(name) = env("MELDPUNT_FIRST_ADMIN_NAME").or(from_file.first_admin_name) {
+            s.first_admin_name = name;
+        }
         if let Some(list) = from_file.themes {
             s.themes = list;
         }
@@ -205,6 +223,9 @@ impl Settings {
                 "staff_cookie_secure",
                 "may be false only for a plain-HTTP public_url (localhost testing)",
             ));
+        }
+        if self.first_admin_name.trim().is_empty() {
+            return Err(invalid("first_admin_name", "must not be empty"));
         }
         if self.checkpoint_secs == 0 {
             return Err(invalid("checkpoint_secs", "must be at least 1"));

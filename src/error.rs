@@ -49,6 +49,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("the service cannot store this right now; try again later")]
     Unavailable,
+    /// All sign-in computations are taken; the client should try again in a second.
+    #[error("the service is busy; try again in a moment")]
+    Busy,
     /// Staff sign-in failed; the same answer for every reason (unknown name, wrong password,
     /// wrong or replayed TOTP code, disabled account).
     #[error("sign-in failed")]
@@ -99,6 +102,7 @@ impl ApiError {
             ApiError::NoCheckpoint => "no_checkpoint",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Unavailable => "unavailable",
+            ApiError::Busy => "busy",
             ApiError::Internal => "internal",
             ApiError::LoginFailed => "login_failed",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
@@ -138,7 +142,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::Internal => 500,
-            ApiError::Unavailable => 503,
+            ApiError::Unavailable | ApiError::Busy => 503,
         }
     }
 }

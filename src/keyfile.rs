@@ -51,6 +51,34 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Makes `dir` and everything under it private: folders 0700, files 0600. For folders made
+/// before the process set its umask (`main`), or by a tool that ignores it. Symbolic links are
+/// left alone.
+pub fn restrict_tree(dir: &Path) -> io::Result<()> {
+    ensure_private_dir(dir)?;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in fs::read_dir(&folder).map_err(|e| at(&folder, e))? {
+            let entry = entry.map_err(|e| at(&folder, e))?;
+            let path = entry.path();
+            let meta = fs::symlink_metadata(&path).map_err(|e| at(&path, e))?;
+            let private = if meta.is_dir() {
+                stack.push(path.clone());
+                0o700
+            } else if meta.is_file() {
+                0o600
+            } else {
+                continue;
+            };
+            if meta.permissions().mode() & 0o077 != 0 {
+                fs::set_permissions(&path, fs::Permissions::from_mode(private))
+                    .map_err(|e| at(&path, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Makes a rename or creation inside `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)

@@ -7,6 +7,9 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
+    // Everything this process creates (the database, key files, session and state files) is
+    // for its owner only: files 0600, folders 0700, whatever the caller's umask.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     // No timestamps: the service logs nothing that could date a reporter's visit, and an
     // operator's journal adds its own times to the lines that are safe to date.
     tracing_subscriber::fmt()

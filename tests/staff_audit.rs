@@ -104,9 +104,14 @@ fn audit_verify_detects_any_changed_record() {
     assert!(!verify(dir.path()).0);
 }
 
+/// Hardening finding 9: the first admin's link used to go to standard output (and so to the
+/// journal). It goes to a 0600 file in the keys folder; the output says only where. The data
+/// folder that holds TOTP seeds and wrapped keys is private too (0700, files 0600), and the
+/// first admin's name is the operator's choice.
 #[test]
-fn the_first_start_prints_an_invite_for_the_first_admin() {
-    use std::io::{BufRead, BufReader};
+fn the_first_start_writes_the_first_admin_link_to_a_private_file() {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
     use std::process::Stdio;
 
     let dir = TempDir::new("first-admin");
@@ -118,29 +123,58 @@ fn the_first_start_prints_an_invite_for_the_first_admin() {
         .env("MELDPUNT_DATA", dir.path().join("data"))
         .env("MELDPUNT_KEYS", dir.path().join("keys"))
         .env("MELDPUNT_PUBLIC_URL", common::PUBLIC_URL)
+        .env("MELDPUNT_FIRST_ADMIN_NAME", "Hanna Beheer")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let link = BufReader::new(stdout)
-        .lines()
-        .map(|l| l.unwrap())
-        .find_map(|l| {
-            l.split_whitespace()
-                .find(|w| w.contains("/staff/enrol#"))
-                .map(str::to_owned)
-        });
+    assert!(common::wait_for(([127, 0, 0, 1], port).into()));
+    meldpunt::client::reporter::ReporterClient::new(&format!("http://127.0.0.1:{port}"))
+        .config()
+        .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    let link = link.expect("serve printed no enrolment link");
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let file = dir.path().join("keys").join("first-admin-link.txt");
+    assert!(stdout.contains(&file.display().to_string()), "{stdout}");
+    for output in [&stdout, &stderr] {
+        assert!(
+            !output.contains("/staff/enrol#"),
+            "the link leaked: {output}"
+        );
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/staff/enrol#"))
+        .expect("the file holds the link");
     assert!(
         link.starts_with("https://meldpunt.test/staff/enrol#"),
         "{link}"
     );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&dir.path().join("data")), 0o700);
+    let data_files = common::files_under(&dir.path().join("data"));
+    assert!(!data_files.is_empty());
+    for (path, _) in &data_files {
+        assert_eq!(mode(path), 0o600, "{}", path.display());
+    }
     let listed = run_cli(dir.path(), &["user", "list"]);
     assert!(
-        listed.starts_with("admin\tadmin\t-\t-\tInvited"),
+        listed.starts_with("Hanna Beheer\tadmin\t-\t-\tInvited"),
         "{listed}"
     );
 }

@@ -79,7 +79,7 @@ fn intake_and_investigator_work_a_case_from_the_terminal() {
             "--name",
             "ilse",
             "--totp",
-            &intake.code(1),
+            &intake.code(0),
             "--password-stdin",
         ],
         "wrong password\n",
@@ -268,4 +268,75 @@ fn enrol_from_the_terminal_then_sign_in() {
         success && stdout.contains("signed in as nora (auditor)"),
         "{stderr}"
     );
+}
+
+/// Hardening finding 9: the staff CLI sent the password-derived `auth_hash`, the cookie and
+/// case content over any URL. Plain `http://` is refused except to this machine, and the device
+/// token of a sign-in is kept (0600) beside the session so the next sign-in is the owner's.
+#[test]
+fn the_staff_cli_refuses_plain_http_and_keeps_its_device_token() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = TempDir::new("staff-cli-http");
+    let session = dir.path().join("s.json");
+    for link in [
+        "http://meldpunt.example/staff/enrol#AAAA",
+        "http://10.1.2.3:8080/staff/enrol#AAAA",
+    ] {
+        let (success, _, stderr) = cli(
+            &session,
+            &["staff", "enrol", "--link", link, "--password-stdin"],
+            "correct horse battery staple\n000000\n",
+        );
+        assert!(!success && stderr.contains("https://"), "{link}: {stderr}");
+    }
+    let (success, _, stderr) = cli(
+        &session,
+        &[
+            "staff",
+            "login",
+            "--server",
+            "http://meldpunt.example",
+            "--name",
+            "x",
+            "--totp",
+            "000000",
+            "--password-stdin",
+        ],
+        "pw\n",
+    );
+    assert!(!success && stderr.contains("https://"), "{stderr}");
+    assert!(!session.exists());
+
+    // Loopback http works, and the device token outlives the session.
+    let svc = service();
+    let user = enrol(&svc, "otto", &[Role::Auditor], None);
+    let (success, _, stderr) = cli(
+        &session,
+        &[
+            "staff",
+            "login",
+            "--server",
+            &svc.url(),
+            "--name",
+            "otto",
+            "--totp",
+            &user.code(1),
+            "--password-stdin",
+        ],
+        &format!("{}\n", user.password),
+    );
+    assert!(success, "{stderr}");
+    let devices = dir.path().join("staff-devices.json");
+    let mode = std::fs::metadata(&devices).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&devices).unwrap()).unwrap();
+    let token = kept[format!("{} otto", svc.url())].as_str().unwrap();
+    let user_id = meldpunt::b64::decode_array::<16>(user.user_id()).unwrap();
+    assert!(
+        meldpunt::staff::device::check(&svc.app.staff.prelogin_secret, &user_id, token).is_some()
+    );
+    assert!(ok(&session, &user, &["staff", "logout"]).contains("signed out"));
+    assert!(devices.exists(), "kept after logout");
 }

@@ -368,3 +368,66 @@ fn the_log_survives_sigkill_with_every_acknowledged_statement() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not signed by this note key"));
 }
+
+/// Hardening finding 9: `monitor` ignored the audit-chain head in the checkpoint's extension
+/// line, so a server could roll the staff audit chain back (at the same log size, or while the
+/// log grew) unnoticed. The head may only grow.
+#[test]
+fn monitor_refuses_an_audit_chain_that_goes_back() {
+    use meldpunt::store::staff::{AuditEntry, StaffStore};
+
+    let svc = TestService::start(0);
+    let work = TempDir::new("monitor-audit");
+    let state = work.path().join("state");
+    for i in 0..3 {
+        svc.app
+            .store
+            .audit(AuditEntry::new("cli", "test.action", format!("n {i}")))
+            .unwrap();
+    }
+    grow(&svc, 1);
+    let (code, out) = monitor(&svc.url(), &state, &[]);
+    assert_eq!(code, 0, "{out}");
+    let head = svc.app.store.audit_head().unwrap().unwrap();
+    assert_eq!(head.seq, 2);
+    // Growing is fine, with or without new statements.
+    svc.app
+        .store
+        .audit(AuditEntry::new("cli", "test.action", "n 3"))
+        .unwrap();
+    issue_for_app(&svc.app).unwrap();
+    let (code, out) = monitor(&svc.url(), &state, &[]);
+    assert_eq!(code, 0, "{out}");
+
+    // Checkpoints of the same tree, validly signed, whose audit line goes back.
+    let newest = LogClient::new(&svc.url())
+        .verified_checkpoint(&parse_key(&LogClient::new(&svc.url()).key().unwrap()).unwrap())
+        .unwrap()
+        .1;
+    let signer = meldpunt::log::service::load_note_signer(
+        &svc.dir.path().join("keys"),
+        &svc.app.settings.public_url,
+    )
+    .unwrap();
+    let other_hash = meldpunt::b64::encode([9u8; 32]);
+    let current = svc.app.store.audit_head().unwrap().unwrap();
+    for (what, extensions) in [
+        ("an older head", vec![format!("audit 1 {}", head.hash)]),
+        (
+            "the same seq with another hash",
+            vec![format!("audit {} {other_hash}", current.seq)],
+        ),
+        ("no audit line", vec![]),
+    ] {
+        let forged = meldpunt::log::checkpoint::Checkpoint {
+            extensions,
+            ..newest.clone()
+        };
+        let url = canned_server("/api/v1/log/checkpoint", forged.sign(&signer).unwrap());
+        let dir = work.path().join(what.replace(' ', "-"));
+        copy_state(&state, &dir);
+        let (code, out) = monitor(&url, &dir, &[]);
+        assert_eq!(code, 1, "{what}: {out}");
+        assert!(out.contains("audit chain went back"), "{what}: {out}");
+    }
+}

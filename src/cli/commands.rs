@@ -63,7 +63,7 @@ fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let (bind, data, keys) = (settings.bind, settings.data.clone(), settings.keys.clone());
     let app = Arc::new(App::open(settings).map_err(|e| e.to_string())?);
-    staff_commands::print_first_admin_link(&app)?;
+    staff_commands::write_first_admin_link(&app)?;
     tracing::info!(
         "meldpunt listening on http://{bind}; data in {}, keys in {}",
         data.display(),

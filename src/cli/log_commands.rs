@@ -7,12 +7,13 @@
 //! good but no checkpoint covers the entry yet; 2 stays clap's code for a usage error).
 //! `monitor` keeps its state in DIR: `log-key` (the note verifier key, pinned on first use
 //! unless `--log-key` gives it) and `checkpoint` (the last checkpoint that proved consistent),
-//! each replaced atomically; a FAIL never changes DIR.
+//! each replaced atomically; a FAIL never changes DIR. Besides consistency, `monitor` checks
+//! that the audit-chain head in the checkpoint's extension line only grows (`check_audit_head`).
 
 use std::path::Path;
 
 use crate::app::App;
-use crate::client::log::{LogCheckError, LogClient, open_checkpoint, parse_key};
+use crate::client::log::{LogCheckError, LogClient, check_audit_head, open_checkpoint, parse_key};
 use crate::config::Settings;
 use crate::keyfile::{ensure_private_dir, replace_private_file};
 use crate::log::NoteVerifier;
@@ -238,6 +239,7 @@ fn check_log(server: &str, state: &Path, log_key: Option<&str>) -> Result<Verdic
             client
                 .prove_consistency(&old, &checkpoint)
                 .map_err(|e| e.to_string())?;
+            check_audit_head(&old, &checkpoint).map_err(|e| e.to_string())?;
             if old.size == checkpoint.size {
                 format!(
                     "{} unchanged at {} entries",

@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand};
                   a MELDPUNT_* environment variable, which wins: MELDPUNT_BIND, MELDPUNT_DATA, \
                   MELDPUNT_KEYS, MELDPUNT_PUBLIC_URL, MELDPUNT_POW_BITS, \
                   MELDPUNT_CHECKPOINT_SECS, MELDPUNT_STAFF_KDF_ITERATIONS, \
-                  MELDPUNT_STAFF_COOKIE_SECURE."
+                  MELDPUNT_STAFF_COOKIE_SECURE, MELDPUNT_FIRST_ADMIN_NAME."
 )]
 pub struct Cli {
     /// Settings file (TOML); environment variables override it.

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::{OnlineCaseCommand, PasswordArgs, StaffCommand};
 use crate::client::staff::StaffClient;
-use crate::client::staff_session::{SavedSession, default_path};
+use crate::client::staff_session::{DeviceTokens, SavedSession, check_server_url, default_path};
 use crate::receipts::Status;
 use crate::staff::roles::Outcome;
 
@@ -68,7 +68,7 @@ fn parse_word<T: serde::de::DeserializeOwned>(what: &str, word: &str) -> Result<
 pub fn staff(session: Option<&Path>, cmd: StaffCommand) -> Result<(), String> {
     let path = session_path(session);
     match cmd {
-        StaffCommand::Enrol { link, password } => enrol(&link, &password)?,
+        StaffCommand::Enrol { link, password } => enrol(&link, &password, &path)?,
         StaffCommand::Login {
             server,
             name,
@@ -80,9 +80,15 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand) -> Result<(), String> {
                 Some(code) => Zeroizing::new(code),
                 None => read_line("TOTP code: ", false)?,
             };
+            check_server_url(&server).map_err(|e| e.to_string())?;
+            let mut devices = DeviceTokens::beside(&path);
             let mut client = StaffClient::new(&server);
+            client.device_token = devices.get(&server, &name);
             let login = client
                 .login(&name, &password, &code)
+                .map_err(|e| e.to_string())?;
+            devices
+                .put(&server, &name, &login.device_token)
                 .map_err(|e| e.to_string())?;
             let saved = SavedSession::of(&server, &client, &login)
                 .ok_or("the server set no session cookie")?;
@@ -117,13 +123,14 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand) -> Result<(), String> {
 }
 
 /// `meldpunt staff enrol`: the link is `<server>/staff/enrol#<token>`.
-fn enrol(link: &str, password: &PasswordArgs) -> Result<(), String> {
+fn enrol(link: &str, password: &PasswordArgs, session_path: &Path) -> Result<(), String> {
     let (page, token) = link
         .split_once('#')
         .ok_or("the link must end in #TOKEN, as the admin received it")?;
     let server = page
         .strip_suffix("/staff/enrol")
         .ok_or("the link must look like https://…/staff/enrol#TOKEN")?;
+    check_server_url(server).map_err(|e| e.to_string())?;
     let client = StaffClient::new(server);
     let info = client.enrol_info(token).map_err(|e| e.to_string())?;
     let unit = info.unit.as_deref().unwrap_or("-");
@@ -148,6 +155,9 @@ fn enrol(link: &str, password: &PasswordArgs) -> Result<(), String> {
     let code = read_line("Current code from the app: ", false)?;
     let enrolled = client
         .enrol_with_code(token, &info, &chosen, None, &code)
+        .map_err(|e| e.to_string())?;
+    DeviceTokens::beside(session_path)
+        .put(server, &info.name, &enrolled.response.device_token)
         .map_err(|e| e.to_string())?;
     println!(
         "enrolled {} (key {}); sign in with: meldpunt staff login --server {server} --name {:?}",

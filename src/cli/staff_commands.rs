@@ -1,5 +1,8 @@
 //! `meldpunt user …`, `meldpunt audit verify`, and the first admin's invite at `serve`.
-//! Invite links are printed to standard output, never to the log.
+//! Invite links that a person asks for (`user invite`) are printed to standard output, never to
+//! the log. The first admin's link, which `serve` makes unasked, goes to a 0600 file in the keys
+//! folder ([`FIRST_ADMIN_LINK_FILE`]): a service's standard output usually ends up in a journal
+//! that more people can read than should enrol as admin.
 
 use super::commands::{flush, open_store};
 use super::{AuditCommand, UserCommand};
@@ -15,14 +18,30 @@ fn print_invite(answer: &crate::staff::api::InviteResponse) {
     println!("enrolment link (one use, valid 72 hours): {}", answer.link);
 }
 
-/// On the first start (no users at all), prints an invite link for a first admin.
-pub fn print_first_admin_link(app: &App) -> Result<(), String> {
+/// Where `serve` writes the first admin's enrolment link, in the keys folder.
+pub const FIRST_ADMIN_LINK_FILE: &str = "first-admin-link.txt";
+
+/// On the first start (no users at all), invites a first admin and writes the link to
+/// [`FIRST_ADMIN_LINK_FILE`]; prints only where it is.
+pub fn write_first_admin_link(app: &App) -> Result<(), String> {
     let invite =
         accounts::first_admin_invite(&app.store, &app.settings).map_err(|e| e.to_string())?;
     if let Some(answer) = invite {
+        let path = app.settings.keys.join(FIRST_ADMIN_LINK_FILE);
+        let text = format!(
+            "The first admin of meldpunt, {:?}, enrols with this link (one use, valid 72 \
+             hours). Delete this file once it is used.\n{}\n",
+            answer.name, answer.link
+        );
+        crate::keyfile::replace_private_file(&path, &[text.as_bytes()])
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         flush(&app.store)?;
-        println!("No staff users yet. The first admin enrols with this link:");
-        print_invite(&answer);
+        println!(
+            "No staff users yet. The enrolment link for the first admin {:?} is in {} \
+             (mode 0600, one use, valid 72 hours); give it to that person only.",
+            answer.name,
+            path.display()
+        );
     }
     Ok(())
 }

@@ -46,6 +46,13 @@ pub enum LogCheckError {
     Fork { old: u64, new: u64 },
     #[error("the server answered for other positions than asked: {0}")]
     Mismatch(&'static str),
+    #[error("the checkpoint's audit line: {0}")]
+    AuditLine(String),
+    #[error(
+        "the staff audit chain went back: its head was {old} and is now {new} (records were \
+         removed or rewritten)"
+    )]
+    AuditRewound { old: String, new: String },
 }
 
 impl LogCheckError {
@@ -70,6 +77,33 @@ pub fn open_checkpoint(note: &str, key: &NoteVerifier) -> Result<Checkpoint, Log
         });
     }
     Ok(checkpoint)
+}
+
+/// Checks that the audit-chain head in `new`'s extension line extends the one in `old`'s: it
+/// may only grow (a higher `seq`), or stay exactly the same; it never disappears, goes back, or
+/// changes its hash at the same `seq` (DESIGN §6, §11). Growth itself cannot be checked from
+/// outside (the records are not public); an auditor with access runs `meldpunt audit verify`.
+pub fn check_audit_head(old: &Checkpoint, new: &Checkpoint) -> Result<(), LogCheckError> {
+    let head = |c: &Checkpoint| {
+        crate::staff::audit::head_in_extensions(&c.extensions).map_err(LogCheckError::AuditLine)
+    };
+    let show = |h: &Option<crate::staff::api::AuditHead>| match h {
+        Some(h) => format!("record {} ({})", h.seq, h.hash),
+        None => "absent".to_owned(),
+    };
+    let (before, after) = (head(old)?, head(new)?);
+    let rewound = match (&before, &after) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(b), Some(a)) => a.seq < b.seq || (a.seq == b.seq && a.hash != b.hash),
+    };
+    if rewound {
+        return Err(LogCheckError::AuditRewound {
+            old: show(&before),
+            new: show(&after),
+        });
+    }
+    Ok(())
 }
 
 /// An HTTP client of one server's log endpoints.

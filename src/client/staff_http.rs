@@ -40,6 +40,9 @@ pub struct StaffClient {
     csrf: Option<String>,
     pub(super) private_key: Option<Zeroizing<[u8; 32]>>,
     pub user: Option<UserView>,
+    /// This device's token for the account (`staff::device`): sent at sign-in so strangers'
+    /// failed guesses at the name do not slow us down; replaced by the server's answer.
+    pub device_token: Option<String>,
 }
 
 fn crypto(e: crate::crypto::CryptoError) -> ClientError {
@@ -56,6 +59,7 @@ impl StaffClient {
             csrf: None,
             private_key: None,
             user: None,
+            device_token: None,
         }
     }
 
@@ -195,6 +199,7 @@ impl StaffClient {
             name: name.to_owned(),
             auth_hash: *secrets.auth_hash,
             totp_code: totp_code.to_owned(),
+            device_token: self.device_token.clone(),
         };
         let mut response = self
             .agent
@@ -224,6 +229,7 @@ impl StaffClient {
         self.csrf = Some(answer.csrf_token.clone());
         self.private_key = Some(sk);
         self.user = Some(answer.user.clone());
+        self.device_token = Some(answer.device_token.clone());
         Ok(answer)
     }
 

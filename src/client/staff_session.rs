@@ -6,6 +6,7 @@
 //! The file is created with mode 0600 and replaced atomically; it is worth no more than the
 //! session it names, which the server ends after 30 idle minutes or at `staff logout`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -64,8 +65,10 @@ impl SavedSession {
                 path.display()
             ))
         })?);
-        serde_json::from_str(&text)
-            .map_err(|e| ClientError::Protocol(format!("{}: {e}", path.display())))
+        let saved: SavedSession = serde_json::from_str(&text)
+            .map_err(|e| ClientError::Protocol(format!("{}: {e}", path.display())))?;
+        check_server_url(&saved.server)?;
+        Ok(saved)
     }
 
     /// A client for this session, without its private key.
@@ -76,5 +79,106 @@ impl SavedSession {
             &self.csrf_token,
             self.user.clone(),
         )
+    }
+}
+
+/// The device tokens this machine holds (`staff::device`), one per server and user name, in
+/// `staff-devices.json` beside the session file (mode 0600). Unlike the session they outlive
+/// `staff logout`: they are what tells this machine's sign-ins from a stranger's guesses. A
+/// token is no credential, so losing or leaking the file costs no more than that distinction.
+pub struct DeviceTokens {
+    path: PathBuf,
+    tokens: BTreeMap<String, String>,
+}
+
+impl DeviceTokens {
+    /// The tokens kept beside `session_path` (none yet if the file is missing or unreadable).
+    pub fn beside(session_path: &Path) -> DeviceTokens {
+        let path = session_path.with_file_name("staff-devices.json");
+        let tokens = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        DeviceTokens { path, tokens }
+    }
+
+    fn key(server: &str, name: &str) -> String {
+        format!("{} {}", server.trim_end_matches('/'), name.to_lowercase())
+    }
+
+    pub fn get(&self, server: &str, name: &str) -> Option<String> {
+        self.tokens.get(&Self::key(server, name)).cloned()
+    }
+
+    /// Records `token` for the account and writes the file.
+    pub fn put(&mut self, server: &str, name: &str, token: &str) -> Result<(), ClientError> {
+        self.tokens
+            .insert(Self::key(server, name), token.to_owned());
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::keyfile::ensure_private_dir(dir)?;
+        }
+        let text = serde_json::to_string_pretty(&self.tokens)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        crate::keyfile::replace_private_file(&self.path, &[text.as_bytes(), b"\n"])?;
+        Ok(())
+    }
+}
+
+/// Refuses a staff server URL that would send the password-derived `auth_hash`, the session
+/// cookie and case content in the clear: only `https://`, or `http://` to this machine
+/// (`localhost`, `127.0.0.0/8`, `[::1]`) for local testing.
+pub fn check_server_url(url: &str) -> Result<(), ClientError> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(ClientError::Protocol(format!(
+            "{url}: the server URL must start with https://"
+        )));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(ClientError::Protocol(format!(
+            "{url}: plain http:// would send your sign-in and case content unencrypted; \
+             use https:// (http:// is accepted only for this machine, e.g. http://127.0.0.1)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http() {
+        for ok in [
+            "https://meldpunt.example",
+            "http://127.0.0.1:8080",
+            "http://127.0.0.7",
+            "http://localhost:1/x",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_server_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://meldpunt.example",
+            "http://10.0.0.1",
+            "http://127.0.0.1.example.com",
+            "http://localhost.example",
+            "ftp://x",
+            "meldpunt.example",
+        ] {
+            assert!(check_server_url(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -41,9 +41,12 @@ impl ResponseError for ApiError {
                 HeaderValue::from_static("Bearer realm=\"meldpunt\""),
             );
         }
-        if let ApiError::TooManyAttempts(secs) = self
-            && let Ok(value) = HeaderValue::from_str(&secs.to_string())
-        {
+        let retry_after = match self {
+            ApiError::TooManyAttempts(secs) => Some(*secs),
+            ApiError::Busy => Some(1),
+            _ => None,
+        };
+        if let Some(value) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response

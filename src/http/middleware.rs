@@ -16,8 +16,14 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      font-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// HSTS for a service whose public URL is `https://`: two years, so a reporter who once reached
+/// the service over TLS is never downgraded to plain HTTP by someone on the network. Not for
+/// subdomains, which the service does not own.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000";
+
+/// The headers of every answer; `https` adds HSTS (only a TLS-served origin may send it).
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("Cache-Control", "no-store"))
         .add(("Referrer-Policy", "no-referrer"))
@@ -28,7 +34,12 @@ pub fn security_headers() -> DefaultHeaders {
         .add((
             "Permissions-Policy",
             "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-        ))
+        ));
+    if https {
+        headers.add(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
+    } else {
+        headers
+    }
 }
 
 /// Request counts per (method, route pattern, status) since the last summary.

@@ -128,6 +128,10 @@ async fn count_access(
     Ok(res)
 }
 
+fn app_is_https(app: &App) -> bool {
+    app.settings.public_url.starts_with("https://")
+}
+
 /// Builds the server on an already bound listener (so tests can bind port 0).
 pub fn build_server(
     app: Arc<App>,
@@ -138,12 +142,13 @@ pub fn build_server(
     let data = web::Data::from(app);
     // Hash the embedded web app once, before the first request.
     webapp::bundle();
+    let https = app_is_https(&data);
     let server = HttpServer::new(move || {
         ActixApp::new()
             .app_data(data.clone())
             .app_data(counts.clone())
             .wrap(from_fn(count_access))
-            .wrap(security_headers())
+            .wrap(security_headers(https))
             .configure(routes)
             .default_service(web::to(webapp::static_or_not_found))
     })

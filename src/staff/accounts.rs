@@ -5,9 +5,14 @@
 //!   its token (32 random bytes) is stored only as SHA-256, works once, for 72 hours.
 //! - Enrolment stores Argon2id(auth_hash), the public key and the wrapped private key, after a
 //!   correct TOTP code (whose step then counts as used).
-//! - Sign-in fails with one answer (`login_failed`) for every reason, runs one Argon2id
-//!   computation and one TOTP check whether or not the name exists, and is throttled per name
-//!   (`throttle`). Pre-login of an unknown name gives a stable fake salt.
+//! - Sign-in fails with one answer (`login_failed`) for every reason. The TOTP code is checked
+//!   first, the same way whether or not the name exists; only a right, unused code leads to the
+//!   Argon2id check of the password (under a permit, `password::Argon2Permits`), and that code
+//!   is then spent whatever the password, so one code buys one password guess. Attempts are
+//!   throttled (`throttle`) per name, or per device for a client that shows the device token
+//!   of an earlier sign-in (`device`), so strangers who guess at a name never slow its owner.
+//! - Pre-login of an unknown name gives a stable fake salt and an iteration count drawn from
+//!   the real users' counts, so neither tells names apart.
 //! - Every change is validated first and audited in its own transaction; answers come after
 //!   `sync`.
 
@@ -19,7 +24,7 @@ use super::api::{
 };
 use super::roles::Role;
 use super::session::NewSession;
-use super::{password, totp};
+use super::{device, password, totp};
 use crate::app::App;
 use crate::config::Settings;
 use crate::crypto::{hpke_suite, random_bytes, sha256};
@@ -199,9 +204,11 @@ pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolRes
     let kid = hpke_suite::x25519_kid(&req.public_key);
     // Argon2id is deliberately slow: keep it off the threads that serve reporters.
     let auth_hash = Zeroizing::new(req.auth_hash);
-    let auth_phc = actix_web::web::block(move || password::hash(&auth_hash))
-        .await
-        .map_err(|_| ApiError::Internal)?;
+    let auth_phc = app
+        .staff
+        .argon2
+        .run(move || password::hash(&auth_hash))
+        .await?;
     let enrolment = Enrolment {
         auth_phc,
         public_key: req.public_key,
@@ -217,20 +224,34 @@ pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolRes
         user_id: id,
         name: user.name,
         kid,
+        device_token: device::issue(&app.staff.prelogin_secret, &user.user_id),
     })
 }
 
 /// The KDF parameters for `name`: the user's own, or a stable fake for an unknown name.
+///
+/// A fake's iteration count is the count of a real user, picked by a keyed hash of the name
+/// from all users in invitation order; so when the setting changes, unknown names show the old
+/// and new counts in the same proportion as real ones (the setting alone would give unknown
+/// names away as soon as real users kept an older count). Only the first invite fixes a count
+/// for unknown names; before any, the setting is used.
 pub fn prelogin(app: &App, name: &str) -> Result<KdfParams, ApiError> {
-    Ok(match app.store.user_by_name(name)? {
-        Some(user) => KdfParams {
+    if let Some(user) = app.store.user_by_name(name)? {
+        return Ok(KdfParams {
             salt: user.kdf_salt,
             iterations: user.kdf_iterations,
-        },
-        None => KdfParams {
-            salt: password::fake_salt(&app.staff.prelogin_secret, name),
-            iterations: app.settings.staff_kdf_iterations,
-        },
+        });
+    }
+    let mut users = app.store.users()?;
+    users.sort_by_key(|u| (u.invited_hour, u.user_id));
+    let pick = password::fake_pick(&app.staff.prelogin_secret, name);
+    let iterations = match users.len() {
+        0 => app.settings.staff_kdf_iterations,
+        n => users[((u128::from(pick) * n as u128) >> 64) as usize].kdf_iterations,
+    };
+    Ok(KdfParams {
+        salt: password::fake_salt(&app.staff.prelogin_secret, name),
+        iterations,
     })
 }
 
@@ -246,54 +267,108 @@ pub fn user_view(user: &UserRecord) -> Option<UserView> {
     })
 }
 
+/// The throttle bucket of a sign-in attempt: the device's own when the request shows a device
+/// token of this account, else the name's (shared with every stranger guessing at it).
+fn bucket(app: &App, user: Option<&UserRecord>, req: &LoginRequest) -> ([u8; 32], bool) {
+    let device = match (user, &req.device_token) {
+        (Some(u), Some(token)) => device::check(&app.staff.prelogin_secret, &u.user_id, token),
+        _ => None,
+    };
+    match device {
+        Some(id) => (sha256(&[b"device ".as_slice(), &id].concat()), true),
+        None => (
+            sha256(&[b"name ".as_slice(), req.name.to_lowercase().as_bytes()].concat()),
+            false,
+        ),
+    }
+}
+
+/// Marks a user's password check as running; the mark goes when this is dropped.
+struct Checking<'a> {
+    app: &'a App,
+    user_id: [u8; 16],
+}
+
+impl Drop for Checking<'_> {
+    fn drop(&mut self) {
+        let mut set = self
+            .app
+            .staff
+            .checking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        set.remove(&self.user_id);
+    }
+}
+
+fn start_checking(app: &App, user_id: [u8; 16]) -> Option<Checking<'_>> {
+    let mut set = app.staff.checking.lock().unwrap_or_else(|p| p.into_inner());
+    set.insert(user_id).then_some(Checking { app, user_id })
+}
+
 /// Signs in; on success returns the answer and the new session's tokens.
 pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewSession), ApiError> {
     let throttle = &app.staff.throttle;
-    throttle
-        .check(&req.name)
-        .map_err(ApiError::TooManyAttempts)?;
     let user = app.store.user_by_name(&req.name)?;
-    let now = time::now();
-    let phc = user
-        .as_ref()
-        .and_then(|u| u.enrolled.as_ref())
-        .map(|e| e.auth_phc.as_str());
-    // Argon2id is deliberately slow: keep it off the threads that serve reporters.
-    let (phc, auth_hash) = (phc.map(str::to_owned), Zeroizing::new(req.auth_hash));
-    let password_ok = actix_web::web::block(move || password::verify(phc.as_deref(), &auth_hash))
-        .await
-        .map_err(|_| ApiError::Internal)?;
-    // The TOTP check runs for unknown names too (against a random secret), for equal timing.
-    let secret = user
+    let (key, known_device) = bucket(app, user.as_ref(), req);
+    if !known_device {
+        throttle.take_global().map_err(ApiError::TooManyAttempts)?;
+    }
+    let attempt = throttle.admit(key).map_err(ApiError::TooManyAttempts)?;
+    // The second factor first: it is cheap, and only its holder gets past it, so strangers'
+    // guesses never reach Argon2id. Unknown, unenrolled and disabled users are checked against
+    // a random secret, which takes the same time and always fails.
+    let active = user.filter(UserRecord::active);
+    let secret = active
         .as_ref()
         .map(|u| Zeroizing::new(u.totp_secret))
         .unwrap_or_else(|| Zeroizing::new(random_bytes::<20>()));
-    let step = totp::check(&secret, &req.totp_code, now);
-    let accepted = match (&user, step) {
-        (Some(u), Some(step)) if password_ok && u.active() => Some((u, step)),
-        _ => None,
-    };
-    let Some((user, step)) = accepted else {
-        throttle.failure(&req.name);
+    let step = totp::check(&secret, &req.totp_code, time::now());
+    let (Some(user), Some(step)) = (active, step) else {
         return Err(ApiError::LoginFailed);
     };
-    let id = user_id_text(&user.user_id);
-    let audit = AuditEntry::new(id, "staff.login", "");
-    if let Err(e) = app.store.record_login(&user.user_id, step, audit) {
-        throttle.failure(&req.name);
-        return Err(e.into());
+    if step <= user.last_totp_step {
+        return Err(ApiError::LoginFailed);
     }
-    app.store().sync().await?;
-    throttle.success(&req.name);
-    let session = app.staff.sessions.create(user.user_id);
-    let (Some(view), Some(e)) = (user_view(user), user.enrolled.as_ref()) else {
+    let Some(_checking) = start_checking(app, user.user_id) else {
+        return Err(ApiError::LoginFailed);
+    };
+    let Some(e) = user.enrolled.as_ref() else {
         return Err(ApiError::Internal);
+    };
+    let (phc, auth_hash) = (e.auth_phc.clone(), Zeroizing::new(req.auth_hash));
+    let password_ok = app
+        .staff
+        .argon2
+        .run(move || password::verify(&phc, &auth_hash))
+        .await?;
+    // The code is spent either way: a wrong password needs the next code to try again.
+    let id = user_id_text(&user.user_id);
+    let audit = if password_ok {
+        AuditEntry::new(id, "staff.login", "")
+    } else {
+        AuditEntry::new(id, "staff.login_failed", "password")
+    };
+    app.store.record_login(&user.user_id, step, audit)?;
+    app.store().sync().await?;
+    if !password_ok {
+        return Err(ApiError::LoginFailed);
+    }
+    throttle.success(attempt);
+    let session = app.staff.sessions.create(user.user_id);
+    let Some(view) = user_view(&user) else {
+        return Err(ApiError::Internal);
+    };
+    let device_token = match &req.device_token {
+        Some(token) if known_device => token.clone(),
+        _ => device::issue(&app.staff.prelogin_secret, &user.user_id),
     };
     Ok((
         LoginResponse {
             user: view,
             wrapped_private_key: e.wrapped_private_key.clone(),
             csrf_token: crate::b64::encode(session.csrf.as_ref()),
+            device_token,
         },
         session,
     ))
@@ -352,7 +427,7 @@ pub fn first_admin_invite(
         return Ok(None);
     }
     let req = InviteRequest {
-        name: "admin".into(),
+        name: settings.first_admin_name.clone(),
         roles: vec![Role::Admin],
         unit: None,
     };

@@ -56,6 +56,8 @@ pub struct EnrolResponse {
     pub user_id: String,
     pub name: String,
     pub kid: String,
+    /// This device's token for later sign-ins (`staff::device`); keep it.
+    pub device_token: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -77,6 +79,10 @@ pub struct LoginRequest {
     #[schema(value_type = String)]
     pub auth_hash: [u8; 32],
     pub totp_code: String,
+    /// The token a former enrolment or sign-in gave this device, if it has one: attempts that
+    /// show it are throttled apart from strangers' guesses at the same name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// A signed-in user as the user sees themselves.
@@ -98,6 +104,8 @@ pub struct LoginResponse {
     pub user: UserView,
     pub wrapped_private_key: WrappedKey,
     pub csrf_token: String,
+    /// The device token to show at the next sign-in (the one sent, if it was valid).
+    pub device_token: String,
 }
 
 /// `POST /api/v1/staff/users` (admin).

@@ -33,6 +33,29 @@ pub fn extension_line(head: Option<&AuditHead>) -> Option<String> {
     head.map(|h| format!("audit {} {}", h.seq, h.hash))
 }
 
+/// The audit head a checkpoint's extension lines carry: `Ok(None)` without an audit line,
+/// `Err` for a malformed line or more than one.
+pub fn head_in_extensions(lines: &[String]) -> Result<Option<AuditHead>, String> {
+    let mut found = None;
+    for line in lines.iter().filter(|l| l.starts_with("audit ")) {
+        let mut words = line.split(' ').skip(1);
+        let head = match (words.next(), words.next(), words.next()) {
+            (Some(seq), Some(hash), None) if crate::b64::decode_array::<32>(hash).is_some() => {
+                seq.parse::<u64>().ok().map(|seq| AuditHead {
+                    seq,
+                    hash: hash.to_owned(),
+                })
+            }
+            _ => None,
+        };
+        let head = head.ok_or_else(|| format!("malformed audit line {line:?}"))?;
+        if found.replace(head).is_some() {
+            return Err("more than one audit line".into());
+        }
+    }
+    Ok(found)
+}
+
 /// Recomputes the whole chain; `Ok(head)` if intact.
 pub fn verify(store: &SledStore) -> Result<Result<Option<AuditHead>, AuditBroken>, ApiError> {
     Ok(store.verify_audit()?)

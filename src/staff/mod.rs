@@ -12,18 +12,21 @@ pub mod api;
 pub mod audit;
 pub mod cases;
 pub mod casework;
+pub mod device;
 pub mod password;
 pub mod roles;
 pub mod session;
 pub mod throttle;
 pub mod totp;
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use crate::config::Settings;
+use password::Argon2Permits;
 use session::Sessions;
 use throttle::Throttle;
 
@@ -34,8 +37,14 @@ pub const PRELOGIN_KEY_FILE: &str = "staff-prelogin.key";
 pub struct StaffState {
     pub sessions: Sessions,
     pub throttle: Throttle,
-    /// Keys the fake salts of unknown names (`password::fake_salt`).
+    /// Keys the fake salts of unknown names (`password::fake_salt`) and device tokens
+    /// (`device`).
     pub prelogin_secret: Zeroizing<[u8; 32]>,
+    /// Bounds the Argon2id computations running at once (sign-in, enrolment).
+    pub argon2: Argon2Permits,
+    /// Users whose password is being checked right now: one check per user at a time, so one
+    /// TOTP code buys one password guess even when attempts arrive in parallel.
+    pub checking: Mutex<HashSet<[u8; 16]>>,
     /// Serialises validated staff changes to cases, so a check and its write see one state.
     pub case_lock: Mutex<()>,
 }
@@ -43,9 +52,14 @@ pub struct StaffState {
 impl StaffState {
     pub fn new(settings: &Settings, prelogin_secret: Zeroizing<[u8; 32]>) -> StaffState {
         StaffState {
-            sessions: Sessions::new(Duration::from_secs(settings.staff_session_idle_secs)),
+            sessions: Sessions::new(
+                Duration::from_secs(settings.staff_session_idle_secs),
+                Duration::from_secs(settings.staff_session_max_secs),
+            ),
             throttle: Throttle::new(Duration::from_millis(settings.staff_throttle_unit_ms)),
             prelogin_secret,
+            argon2: Argon2Permits::new(settings.staff_argon2_concurrency),
+            checking: Mutex::new(HashSet::new()),
             case_lock: Mutex::new(()),
         }
     }

@@ -3,11 +3,11 @@
 //! parameters of the `argon2` crate); and the fake KDF salt that pre-login gives for unknown
 //! names, so names cannot be enumerated.
 //!
-//! Contract: [`verify`] runs one Argon2id computation whether or not the user exists (callers
-//! pass `None` for an unknown user and the comparison runs against a fixed dummy hash), so a
-//! wrong name and a wrong password take the same time class.
-
-use std::sync::OnceLock;
+//! Contract: Argon2id runs only for an enrolled, enabled user whose TOTP code was right
+//! (`accounts::login` checks the cheap second factor first), never for a made-up name, so a
+//! flood of guesses costs no memory; a wrong name and a wrong code take the same time class.
+//! Callers hold an [`Argon2Permits`] permit while it runs, which bounds the memory of
+//! concurrent computations (about 19 MiB each).
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use ring::hmac;
@@ -26,18 +26,33 @@ pub fn hash(auth_hash: &[u8; 32]) -> String {
         .to_string()
 }
 
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash(&random_bytes::<32>()))
+/// Whether `auth_hash` matches the PHC string `phc`.
+pub fn verify(phc: &str, auth_hash: &[u8; 32]) -> bool {
+    Argon2::default().verify_password(auth_hash, phc).is_ok()
 }
 
-/// Whether `auth_hash` matches `phc`; `None` (unknown user) is checked against a dummy hash
-/// and always fails.
-pub fn verify(phc: Option<&str>, auth_hash: &[u8; 32]) -> bool {
-    let known = phc.is_some();
-    let target = phc.unwrap_or_else(|| dummy_hash());
-    let ok = Argon2::default().verify_password(auth_hash, target).is_ok();
-    ok && known
+/// The Argon2id computations that may run at once. A caller that finds none free is told to
+/// come back (503 `busy`) rather than queued, so a flood cannot pile up memory or threads.
+pub struct Argon2Permits(tokio::sync::Semaphore);
+
+impl Argon2Permits {
+    pub fn new(concurrent: usize) -> Argon2Permits {
+        Argon2Permits(tokio::sync::Semaphore::new(concurrent.max(1)))
+    }
+
+    /// Runs `hash_work` on the blocking pool under a permit, or fails at once with `Busy`.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        hash_work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::ApiError> {
+        let _permit = self
+            .0
+            .try_acquire()
+            .map_err(|_| crate::error::ApiError::Busy)?;
+        actix_web::web::block(hash_work)
+            .await
+            .map_err(|_| crate::error::ApiError::Internal)
+    }
 }
 
 /// The stable fake salt of an unknown name: HMAC-SHA256(secret, "meldpunt prelogin v1" ||
@@ -52,6 +67,18 @@ pub fn fake_salt(secret: &[u8; 32], name: &str) -> [u8; 16] {
     out
 }
 
+/// A stable number in `[0, 2^64)` for an unknown name, keyed like the fake salt but under its
+/// own context: which real user's iteration count the name's fake answer borrows.
+pub fn fake_pick(secret: &[u8; 32], name: &str) -> u64 {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let mut msg = Zeroizing::new(b"meldpunt prelogin iterations v1".to_vec());
+    msg.extend_from_slice(name.to_lowercase().as_bytes());
+    let tag = hmac::sign(&key, &msg);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&tag.as_ref()[..8]);
+    u64::from_be_bytes(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,11 +88,28 @@ mod tests {
         let auth = random_bytes::<32>();
         let phc = hash(&auth);
         assert!(phc.starts_with("$argon2id$"));
-        assert!(verify(Some(&phc), &auth));
+        assert!(verify(&phc, &auth));
         let mut wrong = auth;
         wrong[0] ^= 1;
-        assert!(!verify(Some(&phc), &wrong));
-        assert!(!verify(None, &auth));
+        assert!(!verify(&phc, &wrong));
+    }
+
+    #[test]
+    fn permits_fail_fast_when_all_are_taken() {
+        actix_web::rt::System::new().block_on(async {
+            let permits = std::sync::Arc::new(Argon2Permits::new(1));
+            let (release, held) = std::sync::mpsc::channel::<()>();
+            let busy = permits.clone();
+            let first =
+                actix_web::rt::spawn(async move { busy.run(move || held.recv().unwrap()).await });
+            // Let the first take its permit and block on the pool.
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+            let second = permits.run(|| ()).await;
+            assert!(matches!(second, Err(crate::error::ApiError::Busy)));
+            release.send(()).unwrap();
+            first.await.unwrap().unwrap();
+            assert!(permits.run(|| ()).await.is_ok(), "free again");
+        });
     }
 
     #[test]

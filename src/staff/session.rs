@@ -1,8 +1,9 @@
 //! Staff sessions, held in memory only (a restart signs everyone out).
 //!
 //! Contract: a session is found by SHA-256 of its cookie token, never by the token itself; it
-//! ends after `idle` without use (30 minutes by default), at logout, and at once for every
-//! session of a user who is disabled. Each session has its own CSRF token, compared in
+//! ends after `idle` without use (30 minutes by default), `max` after sign-in however busy it
+//! was (12 hours by default, so a stolen cookie is worth a working day at most), at logout, and
+//! at once for every session of a user who is disabled. Each session has its own CSRF token, compared in
 //! constant time by the HTTP extractor (`http::staff::StaffSession`).
 
 use std::collections::HashMap;
@@ -16,7 +17,14 @@ use crate::crypto::{ct_eq, random_bytes, sha256};
 struct Entry {
     user_id: [u8; 16],
     csrf: Zeroizing<[u8; 32]>,
+    created: Instant,
     last: Instant,
+}
+
+impl Entry {
+    fn live(&self, idle: Duration, max: Duration) -> bool {
+        self.last.elapsed() < idle && self.created.elapsed() < max
+    }
 }
 
 /// What a new session hands to the client (cookie token and CSRF token).
@@ -41,13 +49,15 @@ impl Live {
 
 pub struct Sessions {
     idle: Duration,
+    max: Duration,
     map: Mutex<HashMap<[u8; 32], Entry>>,
 }
 
 impl Sessions {
-    pub fn new(idle: Duration) -> Sessions {
+    pub fn new(idle: Duration, max: Duration) -> Sessions {
         Sessions {
             idle,
+            max,
             map: Mutex::new(HashMap::new()),
         }
     }
@@ -60,25 +70,28 @@ impl Sessions {
         let token = Zeroizing::new(random_bytes::<32>());
         let csrf = Zeroizing::new(random_bytes::<32>());
         let mut map = self.map();
-        let idle = self.idle;
-        map.retain(|_, e| e.last.elapsed() < idle);
+        let (idle, max) = (self.idle, self.max);
+        map.retain(|_, e| e.live(idle, max));
+        let now = Instant::now();
         map.insert(
             sha256(token.as_ref()),
             Entry {
                 user_id,
                 csrf: csrf.clone(),
-                last: Instant::now(),
+                created: now,
+                last: now,
             },
         );
         NewSession { token, csrf }
     }
 
-    /// The live session for `token`, refreshed; `None` if unknown or idle too long.
+    /// The live session for `token`, refreshed; `None` if unknown, idle too long or past its
+    /// absolute lifetime.
     pub fn touch(&self, token: &[u8]) -> Option<Live> {
         let key = sha256(token);
         let mut map = self.map();
         let entry = map.get_mut(&key)?;
-        if entry.last.elapsed() >= self.idle {
+        if !entry.live(self.idle, self.max) {
             map.remove(&key);
             return None;
         }
@@ -105,7 +118,7 @@ mod tests {
 
     #[test]
     fn sessions_expire_and_end() {
-        let s = Sessions::new(Duration::from_millis(50));
+        let s = Sessions::new(Duration::from_millis(50), Duration::from_secs(60));
         let new = s.create([1; 16]);
         let live = s.touch(new.token.as_ref()).unwrap();
         assert_eq!(live.user_id, [1; 16]);
@@ -117,5 +130,20 @@ mod tests {
         let other = s.create([2; 16]);
         s.end_all(&[2; 16]);
         assert!(s.touch(other.token.as_ref()).is_none());
+    }
+
+    #[test]
+    fn sessions_end_at_their_absolute_lifetime_however_busy() {
+        let s = Sessions::new(Duration::from_secs(60), Duration::from_millis(120));
+        let new = s.create([1; 16]);
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(30));
+            assert!(s.touch(new.token.as_ref()).is_some());
+        }
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(
+            s.touch(new.token.as_ref()).is_none(),
+            "used all along, but too old"
+        );
     }
 }

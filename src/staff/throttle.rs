@@ -1,93 +1,126 @@
-//! Slowing down password guessing without locking anyone out for good.
+//! Slowing down guessing at sign-in without letting a stranger lock anyone out.
 //!
-//! Contract: failures are counted per user name (SHA-256 of the lowercase name, known or not),
-//! in memory. After 5 consecutive failures each further attempt must wait
-//! `min(2^(n-5), 900)` units after the last failure (`n` failures so far; a unit is one second,
-//! `Settings::staff_throttle_unit_ms` in tests); earlier attempts get `Retry-After`. A success
-//! resets the count. Nothing is permanent: the wait never exceeds 15 minutes.
+//! Contract:
+//! - Attempts are counted per *bucket*, in memory. An attempt is counted the moment it is
+//!   admitted, before it is checked, and a success empties its bucket; so parallel attempts
+//!   cannot slip through one opening, and nothing needs to be recorded after a failure.
+//! - In a bucket holding `n` attempts, the first [`FREE_ATTEMPTS`] pass at once; after that
+//!   each attempt must wait `min(2^(n-5), 900)` units after the previous one (a unit is one
+//!   second, `Settings::staff_throttle_unit_ms` in tests), or gets `Err(seconds to wait)`.
+//!   Nothing is permanent: the wait never exceeds 15 minutes.
+//! - Which bucket an attempt falls in is the caller's choice (`accounts::login`): an attempt
+//!   from a *known device* (one that signed in to this account before and shows its device
+//!   token) has a bucket of its own, so strangers who guess at a name fill the name's bucket
+//!   and never the real user's. Attempts without a device token also draw on one global
+//!   budget ([`GLOBAL_BURST`], refilled at [`GLOBAL_PER_SEC`]), which bounds guessing across
+//!   all names together and the memory of this table.
+//! - The table holds at most [`MAX_BUCKETS`]; buckets whose wait has run out for good are
+//!   forgotten first, and when none can be, a new bucket is refused (the attempt waits).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::crypto::sha256;
-
-/// Failures allowed before any wait.
-pub const FREE_FAILURES: u32 = 5;
+/// Attempts a bucket allows before any wait.
+pub const FREE_ATTEMPTS: u32 = 5;
 /// The longest wait, in units (15 minutes of seconds).
 pub const MAX_WAIT_UNITS: u64 = 900;
-/// Entries kept before old ones are pruned.
-const MAX_ENTRIES: usize = 100_000;
+/// Buckets kept at most.
+const MAX_BUCKETS: usize = 100_000;
+/// Attempts without a device token the whole service admits at once…
+pub const GLOBAL_BURST: f64 = 100.0;
+/// …and per second after that.
+pub const GLOBAL_PER_SEC: f64 = 10.0;
 
-struct Failures {
-    count: u32,
+struct Bucket {
+    attempts: u32,
     last: Instant,
+}
+
+/// A token bucket: the global budget of attempts without a device token.
+struct Budget {
+    tokens: f64,
+    at: Instant,
 }
 
 pub struct Throttle {
     unit: Duration,
-    failures: Mutex<HashMap<[u8; 32], Failures>>,
+    buckets: Mutex<HashMap<[u8; 32], Bucket>>,
+    global: Mutex<Budget>,
 }
 
-fn key(name: &str) -> [u8; 32] {
-    sha256(name.to_lowercase().as_bytes())
+/// An admitted attempt; report a success with [`Throttle::success`].
+#[must_use]
+pub struct Admitted {
+    key: [u8; 32],
 }
 
 impl Throttle {
     pub fn new(unit: Duration) -> Throttle {
         Throttle {
             unit,
-            failures: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
+            global: Mutex::new(Budget {
+                tokens: GLOBAL_BURST,
+                at: Instant::now(),
+            }),
         }
     }
 
-    fn wait_for(&self, count: u32) -> Duration {
-        if count < FREE_FAILURES {
+    fn wait_for(&self, attempts: u32) -> Duration {
+        if attempts < FREE_ATTEMPTS {
             return Duration::ZERO;
         }
-        let exponent = (count - FREE_FAILURES).min(20);
+        let exponent = (attempts - FREE_ATTEMPTS).min(20);
         let units = (1u64 << exponent).min(MAX_WAIT_UNITS);
         self.unit.saturating_mul(units as u32)
     }
 
-    /// `Err(seconds to wait)` if an attempt for `name` must wait.
-    /// Admits an attempt for `name`, or says how many seconds to wait. An admitted attempt
-    /// while a wait applies restarts the wait at once, so parallel attempts cannot all slip
-    /// through the same opening.
-    pub fn check(&self, name: &str) -> Result<(), u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(f) = map.get_mut(&key(name)) else {
-            return Ok(());
-        };
-        let wait = self.wait_for(f.count);
-        let elapsed = f.last.elapsed();
-        if elapsed >= wait {
-            if !wait.is_zero() {
-                f.last = Instant::now();
-            }
-            return Ok(());
+    /// Takes one attempt from the global budget, or says how many seconds to wait.
+    pub fn take_global(&self) -> Result<(), u64> {
+        let mut budget = self.global.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let refill = now.duration_since(budget.at).as_secs_f64() * GLOBAL_PER_SEC;
+        budget.tokens = (budget.tokens + refill).min(GLOBAL_BURST);
+        budget.at = now;
+        if budget.tokens < 1.0 {
+            return Err(((1.0 - budget.tokens) / GLOBAL_PER_SEC).ceil().max(1.0) as u64);
         }
-        let left = wait - elapsed;
-        Err(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+        budget.tokens -= 1.0;
+        Ok(())
     }
 
-    pub fn failure(&self, name: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_ENTRIES {
+    /// Admits an attempt into bucket `key` (counting it now), or says how many seconds to
+    /// wait.
+    pub fn admit(&self, key: [u8; 32]) -> Result<Admitted, u64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if !buckets.contains_key(&key) && buckets.len() >= MAX_BUCKETS {
             let longest = self.unit.saturating_mul(MAX_WAIT_UNITS as u32);
-            map.retain(|_, f| f.last.elapsed() < longest);
+            buckets.retain(|_, b| b.last.elapsed() < longest);
+            if buckets.len() >= MAX_BUCKETS {
+                return Err(MAX_WAIT_UNITS);
+            }
         }
-        let entry = map.entry(key(name)).or_insert(Failures {
-            count: 0,
-            last: Instant::now(),
+        let now = Instant::now();
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            attempts: 0,
+            last: now,
         });
-        entry.count = entry.count.saturating_add(1);
-        entry.last = Instant::now();
+        let wait = self.wait_for(bucket.attempts);
+        let elapsed = now.duration_since(bucket.last);
+        if elapsed < wait {
+            let left = wait - elapsed;
+            return Err(left.as_secs() + u64::from(left.subsec_nanos() > 0));
+        }
+        bucket.attempts = bucket.attempts.saturating_add(1);
+        bucket.last = now;
+        Ok(Admitted { key })
     }
 
-    pub fn success(&self, name: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&key(name));
+    /// The attempt succeeded: its bucket starts again from nothing.
+    pub fn success(&self, attempt: Admitted) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        buckets.remove(&attempt.key);
     }
 }
 
@@ -99,30 +132,46 @@ mod tests {
     fn parallel_attempts_share_one_opening() {
         let t = Throttle::new(Duration::from_millis(200));
         for _ in 0..5 {
-            t.failure("x");
+            assert!(t.admit([1; 32]).is_ok());
         }
+        // Counted on admission: the sixth waits although none of the five has failed yet.
+        assert!(t.admit([1; 32]).is_err());
         std::thread::sleep(Duration::from_millis(210));
-        assert!(t.check("x").is_ok(), "the wait is over: one attempt");
+        assert!(t.admit([1; 32]).is_ok(), "the wait is over: one attempt");
         assert!(
-            t.check("x").is_err(),
+            t.admit([1; 32]).is_err(),
             "a second attempt at the same moment waits"
         );
     }
 
     #[test]
-    fn waits_grow_and_cap_and_reset() {
+    fn waits_grow_cap_and_reset_per_bucket() {
         let t = Throttle::new(Duration::from_secs(1));
         assert_eq!(t.wait_for(4), Duration::ZERO);
         assert_eq!(t.wait_for(5), Duration::from_secs(1));
         assert_eq!(t.wait_for(8), Duration::from_secs(8));
         assert_eq!(t.wait_for(40), Duration::from_secs(900));
+        let mut last = None;
         for _ in 0..5 {
-            assert!(t.check("Anna").is_ok());
-            t.failure("anna");
+            last = Some(t.admit([2; 32]).unwrap());
         }
-        assert_eq!(t.check("ANNA"), Err(1));
-        assert!(t.check("bert").is_ok());
-        t.success("anna");
-        assert!(t.check("anna").is_ok());
+        assert_eq!(t.admit([2; 32]).err(), Some(1));
+        assert!(t.admit([3; 32]).is_ok(), "another bucket is not affected");
+        t.success(last.unwrap());
+        assert!(t.admit([2; 32]).is_ok(), "a success empties the bucket");
+    }
+
+    #[test]
+    fn the_global_budget_runs_out_and_refills() {
+        let t = Throttle::new(Duration::from_secs(1));
+        for _ in 0..GLOBAL_BURST as usize {
+            assert!(t.take_global().is_ok());
+        }
+        assert_eq!(t.take_global(), Err(1));
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(
+            t.take_global().is_ok(),
+            "refilled at {GLOBAL_PER_SEC} per second"
+        );
     }
 }

@@ -92,8 +92,10 @@ fn read_u64(bytes: &[u8]) -> Result<u64, StoreError> {
 }
 
 impl SledStore {
-    /// Opens (creating if needed) the database folder.
+    /// Opens (creating if needed) the database folder, which holds TOTP seeds and wrapped keys:
+    /// it is made private (0700, files 0600) before sled touches it.
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        crate::keyfile::restrict_tree(path).map_err(|e| StoreError::Storage(e.to_string()))?;
         let db = open_db(path)?;
         let commit = Arc::new(
             GroupCommit::start(db.clone()).map_err(|e| StoreError::Storage(e.to_string()))?,

@@ -161,6 +161,18 @@ pub fn free_port(ip: &str) -> u16 {
         .port()
 }
 
+/// Waits up to 30 s until something listens at `addr`; whether it did.
+pub fn wait_for(addr: SocketAddr) -> bool {
+    let started = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        if started.elapsed() > Duration::from_secs(30) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
 /// `meldpunt serve` as a child process, its stderr going to `log`.
 pub struct ServiceProcess {
     pub child: Child,
@@ -188,14 +200,11 @@ impl ServiceProcess {
             cmd.env(k, v);
         }
         let child = cmd.spawn().unwrap();
-        let started = Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
+        if !wait_for(addr) {
+            panic!(
                 "the service did not start; log:\n{}",
                 std::fs::read_to_string(log).unwrap_or_default()
             );
-            std::thread::sleep(Duration::from_millis(20));
         }
         ServiceProcess { child, addr }
     }

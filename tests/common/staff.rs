@@ -17,7 +17,9 @@ pub struct StaffUser {
     pub name: String,
     pub password: String,
     pub enrolled: Enrolled,
-    /// When the enrolment's TOTP code was made (its step is spent).
+    /// The time of the enrolment's TOTP code, one step before enrolment (so its step is spent
+    /// and the current and next steps are left for sign-ins: each code works once, and a
+    /// sign-in spends its code even when the password is wrong).
     pub enrolled_at: u64,
 }
 
@@ -64,7 +66,7 @@ pub fn enrol(svc: &TestService, name: &str, roles: &[Role], unit: Option<&str>) 
         "pw-{name}-{}",
         meldpunt::b64::encode(meldpunt::crypto::random_bytes::<6>())
     );
-    let enrolled_at = time::now();
+    let enrolled_at = time::now() - totp::STEP_SECS;
     let enrolled = StaffClient::new(&svc.url())
         .enrol(&token, &password, None, enrolled_at)
         .unwrap();
@@ -76,9 +78,11 @@ pub fn enrol(svc: &TestService, name: &str, roles: &[Role], unit: Option<&str>) 
     }
 }
 
-/// Signs `user` in with the next step's code (the current one was spent at enrolment).
+/// Signs `user` in with the next step's code, from the device the user enrolled on (its
+/// device token).
 pub fn login(svc: &TestService, user: &StaffUser) -> StaffClient {
     let mut client = StaffClient::new(&svc.url());
+    client.device_token = Some(user.enrolled.response.device_token.clone());
     client
         .login(&user.name, &user.password, &user.code(1))
         .unwrap();

@@ -24,10 +24,16 @@ use crate::staff::roles::Role;
 use crate::store::StaffStore;
 use crate::store::staff::UserRecord;
 
-/// The session cookie's name.
-pub const COOKIE_NAME: &str = "meldpunt_staff";
-/// The cookie's path: it is sent to the staff API only.
-pub const COOKIE_PATH: &str = "/api/v1/staff";
+/// The session cookie's name. The `__Host-` prefix makes browsers refuse the cookie unless it
+/// is `Secure`, has `Path=/` and no `Domain`, so no other host (a sibling subdomain) and no
+/// plain-HTTP answer can set or shadow it.
+pub const COOKIE_NAME: &str = "__Host-meldpunt_staff";
+/// The name on plain-HTTP localhost testing (`staff_cookie_secure = false`), where a
+/// `__Host-` cookie could not be set.
+pub const INSECURE_COOKIE_NAME: &str = "meldpunt_staff";
+/// The insecure cookie's path: it is sent to the staff API only. (A `__Host-` cookie must have
+/// `Path=/`; reporter pages never read it, and the reporter's API calls send no cookies.)
+pub const INSECURE_COOKIE_PATH: &str = "/api/v1/staff";
 /// The CSRF header.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 /// Largest body of a sign-in or user route.
@@ -78,33 +84,43 @@ pub fn staff_route_table() -> Vec<RouteSpec> {
     ]
 }
 
+fn cookie_name(app: &App) -> &'static str {
+    if app.settings.staff_cookie_secure {
+        COOKIE_NAME
+    } else {
+        INSECURE_COOKIE_NAME
+    }
+}
+
 /// The value of the session cookie in the request, if any.
-fn session_token(req: &HttpRequest) -> Option<Zeroizing<[u8; 32]>> {
+fn session_token(app: &App, req: &HttpRequest) -> Option<Zeroizing<[u8; 32]>> {
+    let wanted = cookie_name(app);
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == wanted)
         .and_then(|(_, value)| crate::b64::decode_array::<32>(value))
         .map(Zeroizing::new)
 }
 
-/// `Set-Cookie` for a new session (or, with `None`, one that clears it).
+/// `Set-Cookie` for a new session (or, with `None`, one that clears it). The cookie lives as
+/// long as the session's absolute lifetime; the server ends it earlier when idle.
 pub fn session_cookie(app: &App, token: Option<&[u8; 32]>) -> String {
-    let secure = if app.settings.staff_cookie_secure {
-        "; Secure"
+    let attributes = if app.settings.staff_cookie_secure {
+        "HttpOnly; Secure; SameSite=Strict; Path=/".to_owned()
     } else {
-        ""
+        format!("HttpOnly; SameSite=Strict; Path={INSECURE_COOKIE_PATH}")
     };
+    let name = cookie_name(app);
     match token {
         Some(token) => format!(
-            "{COOKIE_NAME}={}; HttpOnly{secure}; SameSite=Strict; Path={COOKIE_PATH}",
-            crate::b64::encode(token)
+            "{name}={}; {attributes}; Max-Age={}",
+            crate::b64::encode(token),
+            app.settings.staff_session_max_secs
         ),
-        None => format!(
-            "{COOKIE_NAME}=; HttpOnly{secure}; SameSite=Strict; Path={COOKIE_PATH}; Max-Age=0"
-        ),
+        None => format!("{name}=; {attributes}; Max-Age=0"),
     }
 }
 
@@ -136,7 +152,7 @@ impl StaffSession {
 
 fn extract(req: &HttpRequest) -> Result<StaffSession, ApiError> {
     let app = req.app_data::<web::Data<App>>().ok_or(ApiError::Internal)?;
-    let token = session_token(req).ok_or(ApiError::SessionRequired)?;
+    let token = session_token(app, req).ok_or(ApiError::SessionRequired)?;
     let live = app
         .staff
         .sessions
