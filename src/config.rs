@@ -24,6 +24,11 @@ pub struct Settings {
     pub public_url: String,
     pub pow_bits: u8,
     pub checkpoint_secs: u64,
+    /// Most client connections open at once (lowered to what the file-descriptor limit allows;
+    /// `http::limits`).
+    pub max_connections: usize,
+    /// Longest time a request body may take to arrive once the handler reads it.
+    pub body_timeout_secs: u64,
     pub themes: Vec<Choice>,
     pub units: Vec<Choice>,
     pub relations: Vec<Choice>,
@@ -63,6 +68,8 @@ struct FileSettings {
     public_url: Option<String>,
     pow_bits: Option<u8>,
     checkpoint_secs: Option<u64>,
+    max_connections: Option<usize>,
+    body_timeout_secs: Option<u64>,
     themes: Option<Vec<Choice>>,
     units: Option<Vec<Choice>>,
     relations: Option<Vec<Choice>>,
@@ -102,6 +109,8 @@ impl Settings {
             public_url: format!("http://{bind}"),
             pow_bits: DEFAULT_POW_BITS,
             checkpoint_secs: 3600,
+            max_connections: 1024,
+            body_timeout_secs: 30,
             themes: domain::default_themes(),
             units: domain::default_units(),
             relations: domain::default_relations(),
@@ -166,6 +175,20 @@ impl Settings {
         } else if let Some(secs) = from_file.checkpoint_secs {
             s.checkpoint_secs = secs;
         }
+        if let Some(n) = env("MELDPUNT_MAX_CONNECTIONS") {
+            s.max_connections = n
+                .parse()
+                .map_err(|_| invalid("max_connections", format!("{n:?} is not a number")))?;
+        } else if let Some(n) = from_file.max_connections {
+            s.max_connections = n;
+        }
+        if let Some(n) = env("MELDPUNT_BODY_TIMEOUT_SECS") {
+            s.body_timeout_secs = n
+                .parse()
+                .map_err(|_| invalid("body_timeout_secs", format!("{n:?} is not a number")))?;
+        } else if let Some(n) = from_file.body_timeout_secs {
+            s.body_timeout_secs = n;
+        }
         if let Some(n) = env("MELDPUNT_STAFF_KDF_ITERATIONS") {
             s.staff_kdf_iterations = n
                 .parse()
@@ -226,6 +249,12 @@ impl Settings {
         }
         if self.first_admin_name.trim().is_empty() {
             return Err(invalid("first_admin_name", "must not be empty"));
+        }
+        if self.max_connections == 0 {
+            return Err(invalid("max_connections", "must be at least 1"));
+        }
+        if self.body_timeout_secs == 0 {
+            return Err(invalid("body_timeout_secs", "must be at least 1"));
         }
         if self.checkpoint_secs == 0 {
             return Err(invalid("checkpoint_secs", "must be at least 1"));

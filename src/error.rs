@@ -38,6 +38,9 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("the body must be sent as application/json")]
     UnsupportedMediaType,
+    /// The body did not arrive in time (`http::limits`).
+    #[error("the request body took too long to arrive")]
+    BodyTimeout,
     #[error("no such resource")]
     NotFound,
     /// A query parameter names a position the log does not have (or a range it cannot serve).
@@ -97,6 +100,7 @@ impl ApiError {
             ApiError::KeyInUse => "key_in_use",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::BodyTimeout => "request_timeout",
             ApiError::NotFound => "not_found",
             ApiError::InvalidRange(_) => "invalid_range",
             ApiError::NoCheckpoint => "no_checkpoint",
@@ -140,6 +144,7 @@ impl ApiError {
             | ApiError::InvalidState(_) => 409,
             ApiError::TooManyAttempts(_) => 429,
             ApiError::PayloadTooLarge(_) => 413,
+            ApiError::BodyTimeout => 408,
             ApiError::UnsupportedMediaType => 415,
             ApiError::Internal => 500,
             ApiError::Unavailable | ApiError::Busy => 503,

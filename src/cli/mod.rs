@@ -23,7 +23,8 @@ use clap::{Parser, Subcommand};
                   Every setting has a default, a key in the optional TOML file (--config) and \
                   a MELDPUNT_* environment variable, which wins: MELDPUNT_BIND, MELDPUNT_DATA, \
                   MELDPUNT_KEYS, MELDPUNT_PUBLIC_URL, MELDPUNT_POW_BITS, \
-                  MELDPUNT_CHECKPOINT_SECS, MELDPUNT_STAFF_KDF_ITERATIONS, \
+                  MELDPUNT_CHECKPOINT_SECS, MELDPUNT_MAX_CONNECTIONS, MELDPUNT_BODY_TIMEOUT_SECS, \
+                  MELDPUNT_STAFF_KDF_ITERATIONS, \
                   MELDPUNT_STAFF_COOKIE_SECURE, MELDPUNT_FIRST_ADMIN_NAME."
 )]
 pub struct Cli {

@@ -41,6 +41,12 @@ impl ResponseError for ApiError {
                 HeaderValue::from_static("Bearer realm=\"meldpunt\""),
             );
         }
+        if matches!(self, ApiError::BodyTimeout) {
+            // The rest of a trickled body must not keep the connection: close it.
+            response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
         let retry_after = match self {
             ApiError::TooManyAttempts(secs) => Some(*secs),
             ApiError::Busy => Some(1),

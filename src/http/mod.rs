@@ -6,6 +6,7 @@
 //! [`route_table`] and `staff::staff_route_table`.
 
 pub mod error;
+pub mod limits;
 pub mod log;
 pub mod middleware;
 pub mod openapi;
@@ -143,6 +144,7 @@ pub fn build_server(
     // Hash the embedded web app once, before the first request.
     webapp::bundle();
     let https = app_is_https(&data);
+    let cap = limits::connection_cap(data.settings.max_connections);
     let server = HttpServer::new(move || {
         ActixApp::new()
             .app_data(data.clone())
@@ -153,6 +155,10 @@ pub fn build_server(
             .default_service(web::to(webapp::static_or_not_found))
     })
     .workers(workers)
+    .max_connections(cap.div_ceil(workers).max(1))
+    .client_request_timeout(limits::HEADER_TIMEOUT)
+    .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
+    .keep_alive(limits::KEEP_ALIVE)
     .shutdown_timeout(10)
     .listen(listener)?
     .run();

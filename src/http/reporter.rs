@@ -15,7 +15,9 @@ use crate::protocol::{MAX_MESSAGE_BODY, MAX_REPORT_BODY, SubmitRequest};
 use crate::reporting;
 
 /// Reads a JSON body of at most `limit` bytes. Oversize bodies are refused from the
-/// `Content-Length` alone when it is given, and otherwise as soon as they cross the limit.
+/// `Content-Length` alone when it is given, and otherwise as soon as they cross the limit; a
+/// body that has not arrived within `Settings::body_timeout_secs` is `408 request_timeout`
+/// (`http::limits`), so a trickling client cannot hold a connection.
 pub async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -38,15 +40,24 @@ pub async fn read_json<T: DeserializeOwned>(
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::InvalidRequest("the body could not be read".into()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit));
+    let deadline = req
+        .app_data::<web::Data<App>>()
+        .map_or(30, |app| app.settings.body_timeout_secs);
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|_| ApiError::InvalidRequest("the body could not be read".into()))?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
+        Ok(body)
+    };
+    let body = actix_web::rt::time::timeout(std::time::Duration::from_secs(deadline), read)
+        .await
+        .map_err(|_| ApiError::BodyTimeout)??;
     serde_json::from_slice(&body).map_err(|e| ApiError::InvalidRequest(format!("body: {e}")))
 }
 

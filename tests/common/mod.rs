@@ -181,12 +181,37 @@ pub struct ServiceProcess {
 
 impl ServiceProcess {
     pub fn spawn(dir: &Path, addr: SocketAddr, log: &Path, extra_env: &[(&str, &str)]) -> Self {
+        Self::spawn_with(binary(), dir, addr, log, extra_env)
+    }
+
+    /// Like `spawn`, with the open-file limit (soft and hard) set to `nofile` first, as a
+    /// small VM or a systemd unit might.
+    pub fn spawn_with_file_limit(
+        nofile: u32,
+        dir: &Path,
+        addr: SocketAddr,
+        log: &Path,
+        extra_env: &[(&str, &str)],
+    ) -> Self {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_meldpunt"));
+        Self::spawn_with(cmd, dir, addr, log, extra_env)
+    }
+
+    fn spawn_with(
+        mut cmd: Command,
+        dir: &Path,
+        addr: SocketAddr,
+        log: &Path,
+        extra_env: &[(&str, &str)],
+    ) -> Self {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .unwrap();
-        let mut cmd = binary();
         cmd.arg("serve")
             .env_clear()
             .env("MELDPUNT_BIND", addr.to_string())

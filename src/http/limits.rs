@@ -1,0 +1,67 @@
+//! How the server bounds slow clients and many connections (hardening finding 5), so a few
+//! thousand idle or trickling sockets cannot take the service from real reporters.
+//!
+//! Contract:
+//! - A request's head must arrive within [`HEADER_TIMEOUT`], a body within
+//!   `Settings::body_timeout_secs` of the handler starting to read it (`reporter::read_json`,
+//!   else `408 request_timeout` and the connection is closed); an idle keep-alive connection is
+//!   closed after [`KEEP_ALIVE`].
+//! - At most [`connection_cap`] connections are open at once (split over the workers); beyond
+//!   it the listener stops accepting and new connections wait in the kernel's backlog until a
+//!   slot frees, instead of failing with "too many open files". The cap is the configured
+//!   `max_connections`, lowered to what the process's file-descriptor limit leaves after
+//!   [`FD_RESERVE`] for the database and key files; the soft limit is raised towards the hard
+//!   one first when it is too low.
+//! - Per-address limits are not here: the server never sees client addresses (G2). An operator
+//!   who wants one sets it in the TLS proxy.
+
+use std::time::Duration;
+
+/// Longest wait for a request's head (actix's `client_request_timeout`).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest idle time of a keep-alive connection between requests.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// Longest time a closing connection may take to shut down.
+pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// File descriptors kept for everything but client connections.
+pub const FD_RESERVE: u64 = 128;
+/// The fewest connections the cap goes down to, however low the descriptor limit.
+const MIN_CONNECTIONS: usize = 16;
+
+/// The number of client connections the server may hold: `wanted`, or fewer if the process
+/// may not open that many files. Raises the soft `RLIMIT_NOFILE` towards the hard limit when
+/// it is lower than `wanted` needs.
+pub fn connection_cap(wanted: usize) -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let needed = wanted as u64 + FD_RESERVE;
+    let limit = getrlimit(Resource::Nofile);
+    let mut soft = limit.current.unwrap_or(u64::MAX);
+    if soft < needed {
+        let raised = limit.maximum.map_or(needed, |hard| hard.min(needed));
+        let new = Rlimit {
+            current: Some(raised),
+            maximum: limit.maximum,
+        };
+        if raised > soft && setrlimit(Resource::Nofile, new).is_ok() {
+            soft = raised;
+        }
+    }
+    let allowed = soft.saturating_sub(FD_RESERVE).min(wanted as u64) as usize;
+    allowed.max(MIN_CONNECTIONS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_fits_the_descriptor_limit() {
+        let cap = connection_cap(1024);
+        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(u64::MAX);
+        assert!(cap as u64 + FD_RESERVE <= soft.max(MIN_CONNECTIONS as u64 + FD_RESERVE));
+        assert!((MIN_CONNECTIONS..=1024).contains(&cap));
+        assert_eq!(connection_cap(10), MIN_CONNECTIONS);
+    }
+}
