@@ -32,7 +32,8 @@ fn trickler(addr: SocketAddr) -> TcpStream {
 fn cut_off(stream: &mut TcpStream) -> bool {
     let mut buf = [0u8; 512];
     match stream.read(&mut buf) {
-        Ok(_) => true,
+        // An answer (the 408) or the end of the stream.
+        Ok(0..) => true,
         Err(e) => !matches!(
             e.kind(),
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
