@@ -130,3 +130,27 @@ test('the pages leave nothing in the browser', async () => {
   assert.deepEqual(await context.cookies(), []);
   await context.close();
 });
+
+// Hardening finding 6: Chrome's enhanced spell check and Edge's editor send what is typed in a
+// field with spell checking on to a server, outside the end-to-end encryption. Every field a
+// reporter types case content into has it off (checked in the live DOM, so a script that
+// turned it back on would be caught), and the form says why.
+test('spell checking is off wherever case text is typed, and the form says why', async () => {
+  const { context, page } = await newPage(browser);
+  const typed = 'textarea, input:not([type]), input[type="text"], input[type="search"]';
+  for (const [path, ready] of [['/melden', '#theme option[value="exclusion"]'], ['/status', '#code-form']]) {
+    await page.goto(`${server.url}${path}`);
+    await page.waitForSelector(ready, { state: 'attached' });
+    const fields = await page.$$eval(typed, (els) => els.map((el) => ({ id: el.id, spellcheck: el.spellcheck })));
+    assert.ok(fields.length > 0, path);
+    for (const field of fields) assert.equal(field.spellcheck, false, `${path} #${field.id}`);
+  }
+  await page.goto(`${server.url}/melden`);
+  await page.waitForSelector('#spellcheck-note');
+  assert.match(await page.textContent('#spellcheck-note'), /spellingcontrole staat uit/);
+  assert.equal(await page.isVisible('#spellcheck-note'), true);
+  await page.goto(`${server.url}/melden?lang=en`);
+  await page.waitForSelector('#spellcheck-note');
+  assert.match(await page.textContent('#spellcheck-note'), /Spell checking is off/);
+  await context.close();
+});
