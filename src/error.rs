@@ -30,6 +30,15 @@ pub enum ApiError {
     DuplicateItem,
     #[error("this case has reached its limit of {0} messages")]
     CaseFull(u32),
+    #[error("this case has reached its limit of {0} bytes")]
+    CaseTooLarge(u64),
+    /// The case's free messages of this hour are used: the message needs a proof of work
+    /// (`Meldpunt-Pow`), or can wait the given seconds until the next hour.
+    #[error(
+        "this case's free messages for this hour are used; solve a proof of work \
+         (GET /api/v1/pow) and send it in the Meldpunt-Pow header, or wait {0} seconds"
+    )]
+    PowRequired(u64),
     #[error("this public key already belongs to someone; make a new key pair")]
     KeyInUse,
     #[error("the access code was not recognised")]
@@ -95,7 +104,8 @@ impl ApiError {
             ApiError::WrapsMismatch(_) => "wraps_mismatch",
             ApiError::DuplicateCase => "duplicate_case",
             ApiError::DuplicateItem => "duplicate_item",
-            ApiError::CaseFull(_) => "case_full",
+            ApiError::CaseFull(_) | ApiError::CaseTooLarge(_) => "case_full",
+            ApiError::PowRequired(_) => "pow_required",
             ApiError::Unauthorized => "unauthorized",
             ApiError::KeyInUse => "key_in_use",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -139,10 +149,11 @@ impl ApiError {
             | ApiError::DuplicateCase
             | ApiError::DuplicateItem
             | ApiError::CaseFull(_)
+            | ApiError::CaseTooLarge(_)
             | ApiError::NameTaken
             | ApiError::KeyInUse
             | ApiError::InvalidState(_) => 409,
-            ApiError::TooManyAttempts(_) => 429,
+            ApiError::TooManyAttempts(_) | ApiError::PowRequired(_) => 429,
             ApiError::PayloadTooLarge(_) => 413,
             ApiError::BodyTimeout => 408,
             ApiError::UnsupportedMediaType => 415,
@@ -169,6 +180,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::KeyInUse) => ApiError::KeyInUse,
             StoreError::Conflict(Conflict::CaseFull) => {
                 ApiError::CaseFull(crate::protocol::MAX_STATEMENTS_PER_CASE)
+            }
+            StoreError::Conflict(Conflict::CaseTooLarge) => {
+                ApiError::CaseTooLarge(crate::protocol::MAX_CASE_BYTES)
+            }
+            StoreError::Conflict(Conflict::FreeMessagesUsed) => {
+                let now = crate::time::now();
+                ApiError::PowRequired(crate::time::hour_floor(now) + crate::time::HOUR - now)
             }
             StoreError::Locked { .. } | StoreError::Storage(_) => {
                 tracing::error!(error = %e, "storage failure");

@@ -14,8 +14,9 @@
 //! challenge carries its expiry to the second, and it would be written next to the case it
 //! paid for (DESIGN G2: nothing dates a reporter's action finer than the hour).
 //!
-//! Difficulty follows the global submission rate, with no per-client state: `base_bits` plus one
-//! bit per doubling of submissions over [`RATE_FREE`] in the last [`RATE_WINDOW_SECS`], at most
+//! Difficulty follows the global rate of reporter writes (submissions and messages), with no
+//! per-client state: `base_bits` plus one bit per doubling of writes over [`RATE_FREE`] in the
+//! last [`RATE_WINDOW_SECS`], at most
 //! [`MAX_EXTRA_BITS`] extra. With `base_bits == 0` proof of work is off (tests, local use) and
 //! stays off under load. The checked requirement is `max(byte 0, base_bits)`, so a challenge
 //! issued before the base was raised must meet the new base. Config should keep the base
@@ -169,8 +170,8 @@ impl PowIssuer {
         Ok(raw)
     }
 
-    /// Counts one accepted submission towards the global rate.
-    pub fn record_submission(&self, now: u64) {
+    /// Counts one accepted reporter write (a submission or a message) towards the global rate.
+    pub fn record_write(&self, now: u64) {
         let mut recent = self.recent();
         prune(&mut recent, now);
         if recent.len() == RECENT_CAP {
@@ -412,7 +413,7 @@ mod tests {
         assert_eq!(pow.current_bits(NOW), 10);
         let mut expected = Vec::new();
         for n in 1..=4000usize {
-            pow.record_submission(NOW);
+            pow.record_write(NOW);
             if [30, 31, 60, 61, 120, 121, 3840, 3841, 4000].contains(&n) {
                 expected.push((n, pow.current_bits(NOW)));
             }
@@ -432,7 +433,7 @@ mod tests {
     fn recent_submissions_stay_bounded() {
         let pow = issuer(1);
         for _ in 0..RECENT_CAP + 100 {
-            pow.record_submission(NOW);
+            pow.record_write(NOW);
         }
         assert_eq!(pow.recent().len(), RECENT_CAP);
         assert_eq!(pow.current_bits(NOW), 1 + MAX_EXTRA_BITS);
@@ -462,7 +463,7 @@ mod tests {
     fn base_zero_disables_proof_of_work() {
         let pow = issuer(0);
         for _ in 0..1000 {
-            pow.record_submission(NOW);
+            pow.record_write(NOW);
         }
         let c = pow.issue(NOW);
         assert_eq!(c.bits, 0);

@@ -22,6 +22,18 @@ pub const MAX_ITEM_CT_LEN: usize = 256 * 1024 + 16;
 pub const MAX_WRAPS: usize = 64;
 /// Most statements (receipt plus messages) one case may collect.
 pub const MAX_STATEMENTS_PER_CASE: u32 = 1000;
+/// Most item ciphertext, in bytes, one case may hold (report, messages, notes): so one proof
+/// of work never buys more than this much disk.
+pub const MAX_CASE_BYTES: u64 = 16 * 1024 * 1024;
+/// Messages a reporter may send to one case per hour without proof of work; beyond them each
+/// message carries a solved challenge in the [`POW_HEADER`].
+pub const FREE_MESSAGES_PER_HOUR: u32 = 4;
+/// The header that carries a message's proof of work: `<challenge b64u>:<nonce>`.
+pub const POW_HEADER: &str = "Meldpunt-Pow";
+/// Most items one page of `…/items` returns…
+pub const MAX_ITEMS_PER_PAGE: usize = 32;
+/// …and most ciphertext bytes (a page holds at least one item, whatever its size).
+pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
 /// The `to` of the reporter's own wrap.
 pub const REPORTER: &str = "reporter";
 
@@ -95,7 +107,10 @@ pub struct CaseView {
     pub deadlines: Deadlines,
     pub statements: Vec<String>,
     pub wraps: Vec<Wrap>,
-    pub items: Vec<Item>,
+    /// The report item, which the receipt's `cmt` commits to. Every later item (messages,
+    /// attachments) comes in pages from `GET /api/v1/reporter/items`, so this answer stays
+    /// bounded however long the conversation grows.
+    pub report: Item,
     /// The newest signed checkpoint of the transparency log, if one was issued yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<String>,
@@ -139,6 +154,16 @@ pub struct LeafHashesView {
     #[serde(with = "hash_list")]
     #[schema(value_type = Vec<String>)]
     pub hashes: Vec<[u8; 32]>,
+}
+
+/// `GET /api/v1/reporter/items?after=CURSOR` (and the staff twin): a page of a case's items in
+/// arrival order, after the report. `next` is the cursor of the following page, absent on the
+/// last one. At most [`MAX_ITEMS_PER_PAGE`] items and [`MAX_PAGE_BYTES`] of ciphertext.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ItemPage {
+    pub items: Vec<Item>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]

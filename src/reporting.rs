@@ -1,5 +1,6 @@
 //! What a reporter can do (DESIGN §8), independent of HTTP: submit a report, read the case with
-//! the access code's auth key, send a message.
+//! the access code's auth key (the view, then its items a bounded page at a time), send a
+//! message (a few free per case and hour, then each paid with proof of work).
 //!
 //! Contract: every request is validated completely before the store is touched, so a refused
 //! request changes nothing (G7); a success is returned only after the store has synced (G5);
@@ -16,12 +17,16 @@ use crate::domain::{self, NATIONAL_UNIT};
 use crate::error::ApiError;
 use crate::log::service as log_service;
 use crate::protocol::{
-    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, MAX_ITEM_CT_LEN, MAX_WRAPS,
-    PowConfig, REPORTER, RecipientView, StatementResponse, SubmitRequest, SubmitResponse,
+    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, ItemPage, MAX_ITEM_CT_LEN,
+    MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES, MAX_WRAPS, PowConfig, PowSolution, REPORTER, RecipientView,
+    StatementResponse, SubmitRequest, SubmitResponse,
 };
 use crate::receipts::jws::{TYP_RECEIPT, TYP_STATEMENT, sign_statement};
 use crate::receipts::{Party, StatementPayload, Status};
-use crate::store::{CaseRecord, Conflict, NewCase, Recipient, StatementSlot, Store, StoreError};
+use crate::store::{
+    CaseRecord, Conflict, ItemCursor, MessageCharge, NewCase, Recipient, StatementSlot, Store,
+    StoreError,
+};
 use crate::time::{self, DAY};
 
 /// How many times a submission retries when its random reference collides.
@@ -179,6 +184,8 @@ pub async fn submit(app: &App, req: SubmitRequest) -> Result<SubmitResponse, Api
             wraps: req.wraps.clone(),
             statement_count: 0,
             last_statement_hash: String::new(),
+            content_bytes: 0,
+            free_messages: Default::default(),
         };
         let new = NewCase {
             record,
@@ -201,7 +208,7 @@ pub async fn submit(app: &App, req: SubmitRequest) -> Result<SubmitResponse, Api
             Err(e) => return Err(e.into()),
             Ok(receipt) => {
                 app.store().sync().await?;
-                app.pow.record_submission(now);
+                app.pow.record_write(now);
                 return Ok(SubmitResponse { case_ref, receipt });
             }
         }
@@ -226,12 +233,54 @@ pub fn deadlines(case: &CaseRecord) -> Deadlines {
     }
 }
 
-/// Whether the reporter may see an item: everything of the thread key, nothing staff-only.
-fn is_thread_item(item: &Item) -> bool {
-    matches!(
-        item.kind,
-        ItemKind::Report | ItemKind::Message | ItemKind::Attachment
-    )
+/// The kinds of item the reporter's pages hold: everything of the thread key after the report
+/// (which comes in the case view), nothing staff-only.
+pub const REPORTER_PAGE_KINDS: &[ItemKind] = &[ItemKind::Message, ItemKind::Attachment];
+
+/// The case's report item (seq 0).
+pub fn report_item(store: &dyn Store, case_id: &crate::crypto::CaseId) -> Result<Item, ApiError> {
+    store
+        .items_page(case_id, None, &[ItemKind::Report], 1, usize::MAX)?
+        .items
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a case without its report".into()).into())
+}
+
+/// A page cursor as the query gives it: b64u of `u32be(seq) || item id`.
+pub fn parse_cursor(text: &str) -> Result<ItemCursor, ApiError> {
+    crate::b64::decode_array::<20>(text)
+        .ok_or_else(|| ApiError::InvalidRequest("after: a cursor from an earlier page".into()))
+}
+
+/// One page of `kinds` after `after`, as the items routes answer it.
+pub fn item_page(
+    store: &dyn Store,
+    case_id: &crate::crypto::CaseId,
+    after: Option<&str>,
+    kinds: &[ItemKind],
+) -> Result<ItemPage, ApiError> {
+    let after = after.map(parse_cursor).transpose()?;
+    let page = store.items_page(
+        case_id,
+        after.as_ref(),
+        kinds,
+        MAX_ITEMS_PER_PAGE,
+        MAX_PAGE_BYTES,
+    )?;
+    Ok(ItemPage {
+        items: page.items,
+        next: page.next.map(crate::b64::encode),
+    })
+}
+
+/// `GET /api/v1/reporter/items`: the reporter's items after the report, a page at a time.
+pub fn read_items(
+    app: &App,
+    auth_key: &[u8; 32],
+    after: Option<&str>,
+) -> Result<ItemPage, ApiError> {
+    let case = authenticate(app, auth_key)?;
+    item_page(app.store(), &case.case_id, after, REPORTER_PAGE_KINDS)
 }
 
 pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
@@ -261,11 +310,7 @@ pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
             .filter(|w| w.to == REPORTER)
             .cloned()
             .collect(),
-        items: store
-            .items(&case.case_id)?
-            .into_iter()
-            .filter(is_thread_item)
-            .collect(),
+        report: report_item(store, &case.case_id)?,
         checkpoint,
         proofs,
     })
@@ -295,10 +340,13 @@ pub fn message_signer<'a>(
     }
 }
 
+/// Stores a reporter's message: one of the case's free messages of this hour, or, beyond them,
+/// paid with `pow` (a challenge of `GET /api/v1/pow`, single use like a submission's).
 pub async fn post_message(
     app: &App,
     auth_key: &[u8; 32],
     item: Item,
+    pow: Option<PowSolution>,
 ) -> Result<StatementResponse, ApiError> {
     let case = authenticate(app, auth_key)?;
     if item.kind != ItemKind::Message {
@@ -307,9 +355,25 @@ pub async fn post_message(
         ));
     }
     check_item_size(&item)?;
+    let now = time::now();
+    let charge = match pow {
+        None => MessageCharge::Free {
+            hour: time::hour_floor(now),
+        },
+        Some(pow) => {
+            let challenge = app
+                .pow
+                .check(&pow.challenge, pow.nonce, now)
+                .map_err(|e| ApiError::PowInvalid(e.to_string()))?;
+            MessageCharge::Paid(crate::pow::spent_token(&challenge))
+        }
+    };
     let sign = message_signer(app, &case.case_ref, Party::Reporter, item.hash());
-    let statement = app.store().append_item(&case.case_id, item, &sign)?;
+    let statement = app
+        .store()
+        .append_item(&case.case_id, item, charge, &sign)?;
     app.store().sync().await?;
+    app.pow.record_write(now);
     Ok(StatementResponse { statement })
 }
 

@@ -87,7 +87,6 @@ fn submit_read_reply_and_recipient_decrypts() {
     );
     assert_eq!(opened.statements.len(), 2);
     let message_item = opened
-        .view
         .items
         .iter()
         .find(|i| i.kind == ItemKind::Message)
@@ -195,31 +194,37 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
     let code = &submitted.access_code;
     client.send_message(code, "ondertekend").unwrap();
     let view = client.raw_case(code).unwrap();
+    let items = client.all_items(code).unwrap();
     let verifier = StatementVerifier::from_jwks(&client.jwks().unwrap()).unwrap();
     let statements = meldpunt::receipts::check_chain(&view.statements, &verifier).unwrap();
     let key = reporter_thread_key(code, &view.case_id, &view.wraps).unwrap();
-    check_case_against_statements(code, &view, &statements, &key).unwrap();
+    check_case_against_statements(code, &view, &items, &statements, &key).unwrap();
 
     // A message slipped in without a statement.
-    let mut forged = view.clone();
-    forged
-        .items
-        .push(seal_message(&key, &view.case_id, "niet ondertekend").unwrap());
-    assert!(check_case_against_statements(code, &forged, &statements, &key).is_err());
+    let mut forged = items.clone();
+    forged.push(seal_message(&key, &view.case_id, "niet ondertekend").unwrap());
+    assert!(check_case_against_statements(code, &view, &forged, &statements, &key).is_err());
+    // The signed message shown twice.
+    let mut forged = items.clone();
+    forged.push(items[0].clone());
+    assert!(check_case_against_statements(code, &view, &forged, &statements, &key).is_err());
     // A different report under the same key.
     let mut forged = view.clone();
-    let report = forged
-        .items
-        .iter_mut()
-        .find(|i| i.kind == ItemKind::Report)
-        .unwrap();
-    *report = meldpunt::crypto::Item::seal(&key, &view.case_id, report.id, ItemKind::Report, b"{}")
-        .unwrap();
-    assert!(check_case_against_statements(code, &forged, &statements, &key).is_err());
+    forged.report =
+        meldpunt::crypto::Item::seal(&key, &view.case_id, view.report.id, ItemKind::Report, b"{}")
+            .unwrap();
+    assert!(check_case_against_statements(code, &forged, &items, &statements, &key).is_err());
+    // A second report among the later items.
+    let mut forged = items.clone();
+    forged.push(view.report.clone());
+    assert!(check_case_against_statements(code, &view, &forged, &statements, &key).is_err());
     // A signed message hidden from the reporter.
-    let mut forged = view.clone();
-    forged.items.retain(|i| i.kind != ItemKind::Message);
-    assert!(check_case_against_statements(code, &forged, &statements, &key).is_err());
+    let hidden: Vec<_> = items
+        .iter()
+        .filter(|i| i.kind != ItemKind::Message)
+        .cloned()
+        .collect();
+    assert!(check_case_against_statements(code, &view, &hidden, &statements, &key).is_err());
     // The server wraps a key of its own to the reporter's public key: what it shows under that
     // key cannot match the logged receipt's cmt, so the client refuses the case (and
     // `send_message`, which goes through `case`, never encrypts a reply under that key).
@@ -236,14 +241,106 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
         )
         .unwrap(),
     ];
-    for item in forged.items.iter_mut() {
-        *item = meldpunt::crypto::Item::seal(&server_key, &view.case_id, item.id, item.kind, b"{}")
-            .unwrap();
-    }
+    forged.report = meldpunt::crypto::Item::seal(
+        &server_key,
+        &view.case_id,
+        view.report.id,
+        ItemKind::Report,
+        b"{}",
+    )
+    .unwrap();
+    let reencrypted: Vec<_> = items
+        .iter()
+        .map(|i| {
+            meldpunt::crypto::Item::seal(&server_key, &view.case_id, i.id, i.kind, b"{}").unwrap()
+        })
+        .collect();
     let swapped = reporter_thread_key(code, &forged.case_id, &forged.wraps).unwrap();
     assert_eq!(*swapped, server_key, "the swapped wrap does open");
-    assert!(check_case_against_statements(code, &forged, &statements, &server_key).is_err());
+    assert!(
+        check_case_against_statements(code, &forged, &reencrypted, &statements, &server_key)
+            .is_err()
+    );
     // Someone else's access code.
     let other = AccessCode::generate();
-    assert!(check_case_against_statements(&other, &view, &statements, &key).is_err());
+    assert!(check_case_against_statements(&other, &view, &items, &statements, &key).is_err());
+}
+
+/// Hardening finding 7: a staff member with access posted a message whose ciphertext is not
+/// under the thread key, the server signed a statement for it, and from then on the reporter's
+/// client refused the whole case. Both sides now show the case with that one item marked
+/// unreadable; the same holds for a reporter's unreadable message on the staff side.
+#[test]
+fn one_unreadable_message_does_not_silence_a_case() {
+    use common::staff::{enrol, login, raw};
+    use meldpunt::staff::roles::Role;
+
+    let svc = common::staff::service();
+    let intake = enrol(&svc, "Ilse", &[Role::Intake], Some("amsterdam"));
+    let client = svc.client();
+    let submitted = client.submit(&draft("amsterdam", "de melding")).unwrap();
+    let code = &submitted.access_code;
+    client.send_message(code, "eerste").unwrap();
+    let staff = login(&svc, &intake);
+    let case_id = client.raw_case(code).unwrap().case_id;
+    let garbage =
+        |text: &str| meldpunt::client::reporter::seal_message(&[0x42; 32], &case_id, text).unwrap();
+    let (status, body, _) = raw(
+        &svc.url(),
+        "POST",
+        &format!("/api/v1/staff/cases/{}/messages", submitted.case_ref),
+        staff.cookie(),
+        staff.csrf_token(),
+        Some(serde_json::to_value(garbage("onleesbaar")).unwrap()),
+    );
+    assert_eq!(status, 201, "the server cannot tell, so it signs: {body}");
+    staff.reply(&submitted.case_ref, "leesbaar").unwrap();
+
+    let opened = client.case(code).unwrap();
+    assert_eq!(
+        opened.messages,
+        vec!["eerste".to_owned(), "leesbaar".to_owned()]
+    );
+    assert_eq!(
+        opened.unreadable,
+        vec![2],
+        "statement 2 is marked, not a reason to refuse"
+    );
+    assert_eq!(opened.report["what"], "de melding");
+    // The reporter can still answer under the verified key.
+    client.send_message(code, "dank u").unwrap();
+
+    // The other way round: a reporter's unreadable message on the staff side.
+    client.post_item(code, &garbage("ook onleesbaar")).unwrap();
+    let seen = staff.open_case(&submitted.case_ref).unwrap();
+    assert_eq!(seen.report["what"], "de melding");
+    assert_eq!(
+        seen.messages,
+        ["eerste", "leesbaar", "dank u"].map(str::to_owned).to_vec()
+    );
+    assert_eq!(
+        seen.unreadable.len(),
+        2,
+        "the staff one and the reporter's one"
+    );
+
+    // And offline: a recipient without an account opens the export (which also holds a triage
+    // note under the internal key, which such a recipient does not have).
+    staff
+        .triage(
+            &submitted.case_ref,
+            meldpunt::staff::roles::Outcome::Referred,
+            "intern",
+        )
+        .unwrap();
+    let export = export_case(svc.app.store(), &submitted.case_ref)
+        .unwrap()
+        .unwrap();
+    assert!(export.items.iter().any(|i| i.kind == ItemKind::Note));
+    let offline = open_export(&export, &svc.amsterdam, None).unwrap();
+    assert_eq!(
+        offline.message_texts(),
+        ["eerste", "leesbaar", "dank u"].map(str::to_owned).to_vec()
+    );
+    assert_eq!(offline.unreadable.len(), 2);
 }

@@ -105,6 +105,11 @@ const MATRIX: &[Row] = &[
     ),
     row(
         "GET",
+        "/api/v1/staff/cases/{ref}/items",
+        [Anon, Allow, Allow, Deny, Deny, Deny, Deny],
+    ),
+    row(
+        "GET",
         "/api/v1/staff/cases/{ref}/assignable",
         [Anon, Allow, Deny, Deny, Deny, Deny, Deny],
     ),

@@ -84,7 +84,7 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
         .collect();
     let (status, body, _) = post(
         "triage",
-        serde_json::json!({"outcome": "referred", "wraps": partial, "note": opened.detail.items[0]}),
+        serde_json::json!({"outcome": "referred", "wraps": partial, "note": opened.detail.report}),
     );
     assert_eq!(status, 400, "a report item is not a note: {body}");
     let note = meldpunt::crypto::Item::seal(
@@ -183,8 +183,7 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
         vec!["Wij onderzoeken uw melding.".to_owned()]
     );
     assert!(
-        seen.view
-            .items
+        seen.items
             .iter()
             .all(|i| i.kind != meldpunt::crypto::ItemKind::Note),
         "notes never reach the reporter"

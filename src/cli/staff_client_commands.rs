@@ -249,6 +249,14 @@ pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String
                 "{}",
                 serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())?
             );
+            if !opened.unreadable.is_empty() {
+                eprintln!(
+                    "note: {} message(s) or note(s) could not be read: their ciphertext does \
+                     not open under this case's keys (sent that way by the reporter or a \
+                     colleague); everything else is shown",
+                    opened.unreadable.len()
+                );
+            }
         }
         OnlineCaseCommand::Assign {
             case_ref,

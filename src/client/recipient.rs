@@ -91,6 +91,9 @@ pub struct OpenedExport {
     pub theme: String,
     pub unit: String,
     pub items: Vec<OpenedItem>,
+    /// Ids of messages or attachments that do not open under the thread key (sent that way by
+    /// a reporter or staff member): left out of `items`, never a reason to refuse the rest.
+    pub unreadable: Vec<String>,
     /// Whether the receipt's `cmt` was checked against a verified receipt.
     pub receipt_checked: bool,
 }
@@ -143,22 +146,39 @@ pub fn open_export(
         }
         receipt_checked = true;
     }
-    let mut items = Vec::new();
-    for item in &export.items {
-        let plain = item.open(&thread_key, &export.case_id).map_err(crypto)?;
-        let content = serde_json::from_slice(&plain)
-            .map_err(|e| ClientError::Protocol(format!("item is not JSON: {e}")))?;
-        items.push(OpenedItem {
-            kind: item.kind,
-            id: item.id,
-            content,
-        });
+    let (mut items, mut unreadable) = (Vec::new(), Vec::new());
+    // Thread items only: notes and identities are under keys a recipient without an account
+    // does not hold.
+    let thread_items = export.items.iter().filter(|i| {
+        matches!(
+            i.kind,
+            ItemKind::Report | ItemKind::Message | ItemKind::Attachment
+        )
+    });
+    for item in thread_items {
+        let content = item
+            .open(&thread_key, &export.case_id)
+            .ok()
+            .and_then(|plain| serde_json::from_slice(&plain).ok());
+        match content {
+            Some(content) => items.push(OpenedItem {
+                kind: item.kind,
+                id: item.id,
+                content,
+            }),
+            // The report is what the key commitment and receipt vouch for: it must open.
+            None if item.kind == ItemKind::Report => {
+                return Err(ClientError::Crypto("the report does not open".into()));
+            }
+            None => unreadable.push(crate::b64::encode(item.id)),
+        }
     }
     Ok(OpenedExport {
         case_ref: export.case_ref.clone(),
         theme: export.theme.clone(),
         unit: export.unit.clone(),
         items,
+        unreadable,
         receipt_checked,
     })
 }

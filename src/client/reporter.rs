@@ -12,7 +12,8 @@ use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
 use crate::crypto::{commit, random_bytes};
 use crate::pow;
 use crate::protocol::{
-    CaseView, ConfigView, PowSolution, REPORTER, StatementResponse, SubmitRequest, SubmitResponse,
+    CaseView, ConfigView, ItemPage, MAX_STATEMENTS_PER_CASE, POW_HEADER, PowSolution, REPORTER,
+    StatementResponse, SubmitRequest, SubmitResponse,
 };
 use crate::receipts::jws::StatementVerifier;
 use crate::receipts::keys::Jwks;
@@ -49,10 +50,16 @@ pub struct Submitted {
 /// A case as the reporter sees it, decrypted.
 pub struct OpenedCase {
     pub view: CaseView,
+    /// Every item after the report, from all pages, in arrival order.
+    pub items: Vec<Item>,
     pub statements: Vec<StatementPayload>,
     pub report: serde_json::Value,
-    /// Message texts in arrival order.
+    /// The texts of the messages that could be read, in arrival order.
     pub messages: Vec<String>,
+    /// The statement `seq` of each signed message that could not be read (its ciphertext does
+    /// not open under the thread key, or holds no text): shown as unreadable, never a reason
+    /// to refuse the rest of the case (hardening finding 7).
+    pub unreadable: Vec<u32>,
 }
 
 pub struct ReporterClient {
@@ -187,11 +194,14 @@ pub fn seal_text(
 
 /// What the reporter can check beyond the signatures: the receipt is theirs (`sub` is the hash
 /// of their `rb`), it commits to the report they are shown (`cmt` over the report item and the
-/// `kc` of the thread key they opened), and the messages they are shown are exactly those with
-/// a signed message statement: a server can neither slip one in nor hide one.
+/// `kc` of the thread key they opened), and the messages among `items` (the pages after the
+/// report) are exactly those with a signed message statement: a server can neither slip one in
+/// nor hide one. Whether a signed message can be *read* is not checked here: an unreadable one
+/// is shown as such (see [`ReporterClient::case`]).
 pub fn check_case_against_statements(
     code: &AccessCode,
     view: &CaseView,
+    items: &[Item],
     statements: &[StatementPayload],
     thread_key: &[u8; 32],
 ) -> Result<(), ClientError> {
@@ -202,28 +212,47 @@ pub fn check_case_against_statements(
     if receipt.sub.as_deref() != Some(crate::b64::encode(code.derive_keys().binding()).as_str()) {
         return bad("the receipt's sub is not this access code's binding");
     }
+    if view.report.kind != ItemKind::Report || items.iter().any(|i| i.kind == ItemKind::Report) {
+        return bad("the case does not have exactly one report");
+    }
     let kc = commit::key_commitment(thread_key);
-    if !super::receipt_commits_to(receipt, &view.case_id, &kc, &view.items) {
+    if !super::receipt_commits_to(
+        receipt,
+        &view.case_id,
+        &kc,
+        std::slice::from_ref(&view.report),
+    ) {
         return bad("the receipt's cmt does not commit to the report shown");
     }
     let signed: std::collections::BTreeSet<&str> = statements
         .iter()
         .filter_map(|s| s.item.as_deref())
         .collect();
-    let shown: std::collections::BTreeSet<String> = view
-        .items
+    let shown: Vec<String> = items
         .iter()
         .filter(|i| i.kind == ItemKind::Message)
         .map(|i| crate::b64::encode(i.hash()))
         .collect();
+    let distinct: std::collections::BTreeSet<&str> = shown.iter().map(String::as_str).collect();
+    if distinct.len() != shown.len() {
+        return bad("a message is shown twice");
+    }
     if shown.iter().any(|hash| !signed.contains(hash.as_str())) {
         return bad("a message has no signed statement");
     }
     // And the other way round: a server must not hide a message it signed for.
-    if signed.iter().any(|hash| !shown.contains(*hash)) {
+    if signed.iter().any(|hash| !distinct.contains(*hash)) {
         return bad("a signed message is missing from the case");
     }
     Ok(())
+}
+
+/// The text of a message item, if it opens under `key` and holds `{"text": …}`.
+pub fn message_text(item: &Item, key: &[u8; 32], case_id: &[u8; 16]) -> Option<String> {
+    let plain = item.open(key, case_id).ok()?;
+    serde_json::from_slice::<MessageContent>(&plain)
+        .ok()
+        .map(|m| m.text)
 }
 
 /// Opens the reporter's thread key from a case's wraps.
@@ -333,45 +362,91 @@ impl ReporterClient {
         Ok(payload)
     }
 
-    pub fn raw_case(&self, code: &AccessCode) -> Result<CaseView, ClientError> {
-        let auth = Zeroizing::new(crate::b64::encode(code.derive_keys().auth_key.as_ref()));
-        self.get("/api/v1/reporter/case", Some(&auth))
+    fn auth(code: &AccessCode) -> Zeroizing<String> {
+        Zeroizing::new(crate::b64::encode(code.derive_keys().auth_key.as_ref()))
     }
 
-    /// Reads the case and decrypts it; the statement chain is verified against the JWKS.
+    pub fn raw_case(&self, code: &AccessCode) -> Result<CaseView, ClientError> {
+        self.get("/api/v1/reporter/case", Some(&Self::auth(code)))
+    }
+
+    /// One page of the case's items after the report (`after`: the previous page's `next`).
+    pub fn item_page(
+        &self,
+        code: &AccessCode,
+        after: Option<&str>,
+    ) -> Result<ItemPage, ClientError> {
+        let path = match after {
+            Some(cursor) => format!("/api/v1/reporter/items?after={cursor}"),
+            None => "/api/v1/reporter/items".to_owned(),
+        };
+        self.get(&path, Some(&Self::auth(code)))
+    }
+
+    /// Every item after the report, page by page. A server cannot make us read for ever: a
+    /// case has at most one item per statement.
+    pub fn all_items(&self, code: &AccessCode) -> Result<Vec<Item>, ClientError> {
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.item_page(code, after.as_deref())?;
+            if page.items.is_empty() && page.next.is_some() {
+                return Err(ClientError::Protocol(
+                    "an empty page with a next one".into(),
+                ));
+            }
+            items.extend(page.items);
+            if items.len() > MAX_STATEMENTS_PER_CASE as usize {
+                return Err(ClientError::Protocol(
+                    "more items than a case can hold".into(),
+                ));
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// Reads the case and decrypts it; the statement chain is verified against the JWKS. A
+    /// signed message that does not open is listed in `unreadable`, not a reason to refuse.
     pub fn case(&self, code: &AccessCode) -> Result<OpenedCase, ClientError> {
         let view = self.raw_case(code)?;
+        let items = self.all_items(code)?;
         let case_id = &view.case_id;
         let verifier = StatementVerifier::from_jwks(&self.jwks()?)
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
         let statements = check_chain(&view.statements, &verifier)
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
         let key = reporter_thread_key(code, case_id, &view.wraps)?;
-        check_case_against_statements(code, &view, &statements, &key)?;
-        let mut report = serde_json::Value::Null;
-        let mut messages = Vec::new();
-        for item in &view.items {
-            let plain = item
-                .open(&key, case_id)
-                .map_err(|e| ClientError::Crypto(e.to_string()))?;
-            match item.kind {
-                ItemKind::Report => {
-                    report = serde_json::from_slice(&plain)
-                        .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                }
-                ItemKind::Message => {
-                    let m: MessageContent = serde_json::from_slice(&plain)
-                        .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                    messages.push(m.text);
-                }
-                _ => {}
+        check_case_against_statements(code, &view, &items, &statements, &key)?;
+        let plain = view
+            .report
+            .open(&key, case_id)
+            .map_err(|e| ClientError::Crypto(e.to_string()))?;
+        let report =
+            serde_json::from_slice(&plain).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let seq_of = |item: &Item| {
+            let hash = crate::b64::encode(item.hash());
+            statements
+                .iter()
+                .find(|s| s.item.as_deref() == Some(hash.as_str()))
+                .map_or(0, |s| s.seq)
+        };
+        let (mut messages, mut unreadable) = (Vec::new(), Vec::new());
+        for item in items.iter().filter(|i| i.kind == ItemKind::Message) {
+            match message_text(item, &key, case_id) {
+                Some(text) => messages.push(text),
+                None => unreadable.push(seq_of(item)),
             }
         }
         Ok(OpenedCase {
             view,
+            items,
             statements,
             report,
             messages,
+            unreadable,
         })
     }
 
@@ -386,11 +461,33 @@ impl ReporterClient {
         self.post_item(code, &item)
     }
 
-    /// Sends an item as it is; returns the signed statement.
+    /// Sends an item as it is; returns the signed statement. When the case's free messages of
+    /// this hour are used (`429 pow_required`), solves a proof of work and sends it again.
     pub fn post_item(&self, code: &AccessCode, item: &Item) -> Result<String, ClientError> {
-        let auth = Zeroizing::new(crate::b64::encode(code.derive_keys().auth_key.as_ref()));
-        let response: StatementResponse =
-            self.post("/api/v1/reporter/messages", Some(&auth), item)?;
+        match self.post_item_with(code, item, None) {
+            Err(e) if e.api_code() == Some("pow_required") => {
+                let pow = self.solve_pow()?;
+                self.post_item_with(code, item, Some(&pow))
+            }
+            other => other,
+        }
+    }
+
+    /// Sends an item with an optional proof of work in the `Meldpunt-Pow` header.
+    pub fn post_item_with(
+        &self,
+        code: &AccessCode,
+        item: &Item,
+        pow: Option<&PowSolution>,
+    ) -> Result<String, ClientError> {
+        let mut request = self
+            .agent
+            .post(format!("{}/api/v1/reporter/messages", self.base))
+            .header("Authorization", format!("Bearer {}", *Self::auth(code)));
+        if let Some(pow) = pow {
+            request = request.header(POW_HEADER, format!("{}:{}", pow.challenge, pow.nonce));
+        }
+        let response: StatementResponse = parse(request.send_json(item).map_err(transport)?)?;
         Ok(response.statement)
     }
 }

@@ -3,9 +3,9 @@
 
 use zeroize::Zeroizing;
 
-use super::reporter::{seal_message, seal_text};
-use super::staff_http::{OpenedStaffCase, StaffClient};
-use super::{ClientError, MessageContent};
+use super::ClientError;
+use super::reporter::{message_text, seal_message, seal_text};
+use super::staff_http::{FetchedCase, OpenedStaffCase, StaffClient};
 use crate::crypto::item::ItemKind;
 use crate::crypto::random_bytes;
 use crate::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
@@ -21,13 +21,14 @@ fn crypto(e: crate::crypto::CryptoError) -> ClientError {
 impl StaffClient {
     /// Opens the caller's wrap of `purpose`. The thread key is accepted only if it is the key
     /// the signed receipt commits to (`cmt` over `kc` of this key and the report), and the
-    /// internal key only if it opens the case's notes, so a server that wraps a key of its own
-    /// to us cannot read what we encrypt next.
+    /// internal key only if it opens the triage note (written by the client that made the key),
+    /// so a server that wraps a key of its own to us cannot read what we encrypt next.
     fn key_of(
         &self,
-        detail: &CaseDetail,
+        case: &FetchedCase,
         purpose: WrapPurpose,
     ) -> Result<Zeroizing<[u8; 32]>, ClientError> {
+        let detail = &case.detail;
         let sk = self
             .private_key
             .as_ref()
@@ -41,15 +42,15 @@ impl StaffClient {
         match purpose {
             WrapPurpose::Thread => self.check_thread_key(detail, &key)?,
             _ => {
-                let notes: Vec<_> = detail
-                    .items
-                    .iter()
-                    .filter(|i| i.kind == ItemKind::Note)
-                    .collect();
-                if notes.is_empty() || notes.iter().any(|n| n.open(&key, &detail.case_id).is_err())
-                {
+                let triage_note = detail.row.triage.as_ref().and_then(|t| {
+                    let id = crate::b64::decode_array::<16>(&t.note)?;
+                    case.items
+                        .iter()
+                        .find(|i| i.id == id && i.kind == ItemKind::Note)
+                });
+                if triage_note.is_none_or(|n| n.open(&key, &detail.case_id).is_err()) {
                     return Err(ClientError::Crypto(
-                        "the internal key does not open this case's notes".into(),
+                        "the internal key does not open this case's triage note".into(),
                     ));
                 }
             }
@@ -70,7 +71,8 @@ impl StaffClient {
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?
             .payload;
         let kc = crate::crypto::commit::key_commitment(key);
-        if !super::receipt_commits_to(&payload, &detail.case_id, &kc, &detail.items) {
+        let report = std::slice::from_ref(&detail.report);
+        if !super::receipt_commits_to(&payload, &detail.case_id, &kc, report) {
             return Err(ClientError::BadReceipt(
                 "the thread key or report does not match the signed receipt".into(),
             ));
@@ -78,49 +80,45 @@ impl StaffClient {
         Ok(())
     }
 
-    /// Reads the case and decrypts what the caller's wraps open.
+    /// Reads the case and decrypts what the caller's wraps open. A message or note that does
+    /// not open is listed in `unreadable`; the rest of the case is still shown.
     pub fn open_case(&self, case_ref: &str) -> Result<OpenedStaffCase, ClientError> {
-        let detail = self.case(case_ref)?;
-        let thread = self.key_of(&detail, WrapPurpose::Thread)?;
-        let internal = self.key_of(&detail, WrapPurpose::Internal).ok();
-        let (mut report, mut messages, mut notes) =
-            (serde_json::Value::Null, Vec::new(), Vec::new());
-        for item in &detail.items {
-            let key = match (item.kind, &internal) {
-                (ItemKind::Note, Some(k)) => k,
-                (ItemKind::Note, None) => continue,
-                _ => &thread,
+        let case = self.fetch_case(case_ref)?;
+        let thread = self.key_of(&case, WrapPurpose::Thread)?;
+        let internal = self.key_of(&case, WrapPurpose::Internal).ok();
+        let case_id = case.detail.case_id;
+        let plain = case.detail.report.open(&thread, &case_id).map_err(crypto)?;
+        let report =
+            serde_json::from_slice(&plain).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let (mut messages, mut notes, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
+        for item in &case.items {
+            let (key, texts) = match (item.kind, &internal) {
+                (ItemKind::Message, _) => (&thread, &mut messages),
+                (ItemKind::Note, Some(k)) => (k, &mut notes),
+                _ => continue,
             };
-            let plain = item.open(key, &detail.case_id).map_err(crypto)?;
-            let text = || -> Result<String, ClientError> {
-                let m: MessageContent = serde_json::from_slice(&plain)
-                    .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                Ok(m.text)
-            };
-            match item.kind {
-                ItemKind::Report => {
-                    report = serde_json::from_slice(&plain)
-                        .map_err(|e| ClientError::Protocol(e.to_string()))?;
-                }
-                ItemKind::Message => messages.push(text()?),
-                ItemKind::Note => notes.push(text()?),
-                _ => {}
+            match message_text(item, key, &case_id) {
+                Some(text) => texts.push(text),
+                None => unreadable.push(item.id),
             }
         }
         Ok(OpenedStaffCase {
-            detail,
+            detail: case.detail,
+            items: case.items,
             report,
             messages,
             notes,
+            unreadable,
         })
     }
 
     /// Assigns `to`: unwraps the case keys locally and wraps them to the investigator's key.
     pub fn assign(&self, case_ref: &str, to: &Assignee) -> Result<(), ClientError> {
-        let detail = self.case(case_ref)?;
+        let case = self.fetch_case(case_ref)?;
+        let detail = &case.detail;
         let mut wraps: Vec<Wrap> = Vec::new();
         for purpose in [WrapPurpose::Thread, WrapPurpose::Internal] {
-            let key = match self.key_of(&detail, purpose) {
+            let key = match self.key_of(&case, purpose) {
                 Ok(key) => key,
                 Err(_) if purpose == WrapPurpose::Internal => continue,
                 Err(e) => return Err(e),
@@ -190,9 +188,9 @@ impl StaffClient {
 
     /// Encrypts `text` to the thread key and sends it to the reporter.
     pub fn reply(&self, case_ref: &str, text: &str) -> Result<String, ClientError> {
-        let detail = self.case(case_ref)?;
-        let key = self.key_of(&detail, WrapPurpose::Thread)?;
-        let item = seal_message(&key, &detail.case_id, text)?;
+        let case = self.fetch_case(case_ref)?;
+        let key = self.key_of(&case, WrapPurpose::Thread)?;
+        let item = seal_message(&key, &case.detail.case_id, text)?;
         let answer: StatementResponse =
             self.post(&format!("/api/v1/staff/cases/{case_ref}/messages"), &item)?;
         Ok(answer.statement)
@@ -200,9 +198,9 @@ impl StaffClient {
 
     /// Encrypts `text` to the internal key as a note.
     pub fn note(&self, case_ref: &str, text: &str) -> Result<(), ClientError> {
-        let detail = self.case(case_ref)?;
-        let key = self.key_of(&detail, WrapPurpose::Internal)?;
-        let item = seal_text(&key, &detail.case_id, ItemKind::Note, text)?;
+        let case = self.fetch_case(case_ref)?;
+        let key = self.key_of(&case, WrapPurpose::Internal)?;
+        let item = seal_text(&key, &case.detail.case_id, ItemKind::Note, text)?;
         self.post_empty(&format!("/api/v1/staff/cases/{case_ref}/notes"), &item)
     }
 }

@@ -10,6 +10,8 @@ use super::ClientError;
 use super::reporter::{parse, transport};
 use super::staff::{derive, unwrap_private_key, wrap_private_key};
 use crate::crypto::hpke_suite;
+use crate::crypto::item::Item;
+use crate::protocol::{ItemPage, MAX_STATEMENTS_PER_CASE};
 use crate::staff::api::{
     Assignee, CaseDetail, CaseList, EnrolInfo, EnrolRequest, EnrolResponse, KdfParams,
     LoginRequest, LoginResponse, PreloginRequest, PreloginResponse, UserView,
@@ -25,12 +27,25 @@ pub struct Enrolled {
     pub public_key: [u8; 32],
 }
 
+/// A case as the server shows it to the caller: the detail and every item after the report.
+pub struct FetchedCase {
+    pub detail: CaseDetail,
+    pub items: Vec<Item>,
+}
+
 /// A case decrypted with the caller's keys.
 pub struct OpenedStaffCase {
     pub detail: CaseDetail,
+    pub items: Vec<Item>,
     pub report: serde_json::Value,
+    /// The texts of the messages that could be read, in arrival order.
     pub messages: Vec<String>,
+    /// The texts of the notes that could be read, in arrival order.
     pub notes: Vec<String>,
+    /// The ids of messages and notes that could not be read (a reporter or colleague sent
+    /// ciphertext that does not open under the case key): shown as unreadable, never a reason
+    /// to refuse the rest of the case (hardening finding 7).
+    pub unreadable: Vec<[u8; 16]>,
 }
 
 pub struct StaffClient {
@@ -274,6 +289,42 @@ impl StaffClient {
 
     pub fn case(&self, case_ref: &str) -> Result<CaseDetail, ClientError> {
         self.get(&format!("/api/v1/staff/cases/{case_ref}"))
+    }
+
+    /// One page of the case's items after the report (`after`: the previous page's `next`).
+    pub fn item_page(&self, case_ref: &str, after: Option<&str>) -> Result<ItemPage, ClientError> {
+        match after {
+            Some(cursor) => self.get(&format!(
+                "/api/v1/staff/cases/{case_ref}/items?after={cursor}"
+            )),
+            None => self.get(&format!("/api/v1/staff/cases/{case_ref}/items")),
+        }
+    }
+
+    /// The detail and every item after the report, page by page (at most a case's worth).
+    pub fn fetch_case(&self, case_ref: &str) -> Result<FetchedCase, ClientError> {
+        let detail = self.case(case_ref)?;
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.item_page(case_ref, after.as_deref())?;
+            if page.items.is_empty() && page.next.is_some() {
+                return Err(ClientError::Protocol(
+                    "an empty page with a next one".into(),
+                ));
+            }
+            items.extend(page.items);
+            // Notes carry no statement, so allow them on top of one item per statement.
+            if items.len() > 2 * MAX_STATEMENTS_PER_CASE as usize {
+                return Err(ClientError::Protocol(
+                    "more items than a case can hold".into(),
+                ));
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(FetchedCase { detail, items }),
+            }
+        }
     }
 
     pub fn assignable(&self, case_ref: &str) -> Result<Vec<Assignee>, ClientError> {

@@ -48,7 +48,7 @@ impl ResponseError for ApiError {
                 .set_connection_type(actix_web::http::ConnectionType::Close);
         }
         let retry_after = match self {
-            ApiError::TooManyAttempts(secs) => Some(*secs),
+            ApiError::TooManyAttempts(secs) | ApiError::PowRequired(secs) => Some(*secs),
             ApiError::Busy => Some(1),
             _ => None,
         };

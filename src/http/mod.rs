@@ -68,6 +68,9 @@ pub fn route_table() -> Vec<RouteSpec> {
         get("/api/v1/reporter/case", || {
             web::get().to(reporter::read_case)
         }),
+        get("/api/v1/reporter/items", || {
+            web::get().to(reporter::read_items)
+        }),
         post("/api/v1/reporter/messages", || {
             web::post().to(reporter::post_message)
         }),

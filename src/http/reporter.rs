@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::crypto::item::Item;
 use crate::error::ApiError;
 use crate::http::error::ErrorBody;
-use crate::protocol::{MAX_MESSAGE_BODY, MAX_REPORT_BODY, SubmitRequest};
+use crate::protocol::{MAX_MESSAGE_BODY, MAX_REPORT_BODY, POW_HEADER, PowSolution, SubmitRequest};
 use crate::reporting;
 
 /// Reads a JSON body of at most `limit` bytes. Oversize bodies are refused from the
@@ -123,7 +123,8 @@ pub async fn read_case(app: web::Data<App>, req: HttpRequest) -> Result<HttpResp
         (status = 201, description = "Stored; the signed statement", body = crate::protocol::StatementResponse),
         (status = 400, description = "Invalid item", body = ErrorBody),
         (status = 401, description = "Unknown or wrong access code", body = ErrorBody),
-        (status = 409, description = "Duplicate item id or case full", body = ErrorBody)))]
+        (status = 409, description = "Duplicate item id, replayed challenge, or case full", body = ErrorBody),
+        (status = 429, description = "pow_required: this hour's free messages are used; send a proof of work in the Meldpunt-Pow header", body = ErrorBody)))]
 pub async fn post_message(
     app: web::Data<App>,
     req: HttpRequest,
@@ -132,9 +133,58 @@ pub async fn post_message(
     // Authenticate before reading the body, so strangers cannot make us parse megabytes.
     let auth_key = bearer_auth_key(&req)?;
     reporting::authenticate(&app, &auth_key)?;
+    let pow = pow_header(&req)?;
     let item: Item = read_json(&req, payload, MAX_MESSAGE_BODY).await?;
-    let created = reporting::post_message(&app, &auth_key, item).await?;
+    let created = reporting::post_message(&app, &auth_key, item, pow).await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+/// The message's proof of work from `Meldpunt-Pow: <challenge>:<nonce>`, if the header is sent.
+fn pow_header(req: &HttpRequest) -> Result<Option<PowSolution>, ApiError> {
+    let Some(value) = req.headers().get(POW_HEADER) else {
+        return Ok(None);
+    };
+    let malformed = || ApiError::PowInvalid(format!("{POW_HEADER}: <challenge>:<nonce>"));
+    let (challenge, nonce) = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().split_once(':'))
+        .ok_or_else(malformed)?;
+    let nonce = (!nonce.is_empty() && nonce.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| nonce.parse::<u64>().ok())
+        .flatten()
+        .ok_or_else(malformed)?;
+    Ok(Some(PowSolution {
+        challenge: challenge.to_owned(),
+        nonce,
+    }))
+}
+
+/// The `after` cursor of an items route: no query, or exactly `after=<cursor>`.
+pub fn after_param(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.query_string() {
+        "" => Ok(None),
+        query => query
+            .strip_prefix("after=")
+            .filter(|c| !c.is_empty() && !c.contains('&'))
+            .map(|c| Some(c.to_owned()))
+            .ok_or_else(|| {
+                ApiError::InvalidRequest("the only query parameter is after=<cursor>".into())
+            }),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/reporter/items", tag = "reporter",
+    security(("access_code" = [])),
+    params(("after" = Option<String>, Query, description = "The `next` cursor of the previous page; absent for the first")),
+    responses(
+        (status = 200, description = "A page of the case's items after the report", body = crate::protocol::ItemPage),
+        (status = 400, description = "Bad cursor", body = ErrorBody),
+        (status = 401, description = "Unknown or wrong access code", body = ErrorBody)))]
+pub async fn read_items(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let auth_key = bearer_auth_key(&req)?;
+    let after = after_param(&req)?;
+    Ok(HttpResponse::Ok().json(reporting::read_items(&app, &auth_key, after.as_deref())?))
 }
 
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "reporter",

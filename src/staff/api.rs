@@ -204,8 +204,9 @@ pub struct CaseDetail {
     pub case_id: [u8; 16],
     /// The caller's own wraps only.
     pub wraps: Vec<Wrap>,
-    /// Thread items; notes too if the caller holds an internal wrap.
-    pub items: Vec<Item>,
+    /// The report item; later items (messages, attachments, and notes if the caller holds an
+    /// internal wrap) come in pages from `GET …/cases/{ref}/items`.
+    pub report: Item,
     pub statements: Vec<String>,
     /// Every staff key holding a thread wrap (the internal key must reach exactly these).
     pub holders: Vec<Holder>,

@@ -8,8 +8,9 @@
 //! - auditor and admin: no case content at all (403), whatever else they hold no role for.
 //!
 //! A user with several roles sees the union. The detail shows only the caller's own wraps,
-//! the thread items, the notes only if the caller holds an internal wrap, and the statements;
-//! reading it is an audit record. Overdue (docs/PROTOCOL.md §13): `received` and more than 7
+//! the report and the statements, and the items after the report come in bounded pages: the
+//! thread items, and the notes only if the caller holds an internal wrap. Opening the detail
+//! is an audit record. Overdue (docs/PROTOCOL.md §13): `received` and more than 7
 //! days after receipt, or still `acknowledged` more than 3 calendar months after
 //! acknowledgement (`time::add_months`); any later status stops the clock.
 
@@ -19,10 +20,10 @@ use super::accounts::user_id_text;
 use super::api::{CaseDetail, CaseList, CaseRow, Holder};
 use super::roles::Role;
 use crate::app::App;
-use crate::crypto::item::{Item, ItemKind};
+use crate::crypto::item::ItemKind;
 use crate::crypto::wrap::WrapPurpose;
 use crate::error::ApiError;
-use crate::protocol::REPORTER;
+use crate::protocol::{ItemPage, REPORTER};
 use crate::receipts::Status;
 use crate::reporting::deadlines;
 use crate::store::staff::{AuditEntry, CaseStaff, StaffStore, UserRecord};
@@ -263,19 +264,20 @@ pub fn thread_holders(app: &App, case: &CaseRecord) -> Result<Vec<Holder>, ApiEr
         .collect())
 }
 
+/// The kinds of item `access` may read in pages: the thread items after the report, and the
+/// notes for a holder of the internal key. Identity items never (custodians get them with the
+/// identity issue).
+fn page_kinds(access: &Access) -> &'static [ItemKind] {
+    if access.internal {
+        &[ItemKind::Message, ItemKind::Attachment, ItemKind::Note]
+    } else {
+        crate::reporting::REPORTER_PAGE_KINDS
+    }
+}
+
 pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<CaseDetail, ApiError> {
     let access = access(app, user, case_ref)?;
     let case = &access.case;
-    let items: Vec<Item> = app
-        .store()
-        .items(&case.case_id)?
-        .into_iter()
-        .filter(|i| match i.kind {
-            ItemKind::Report | ItemKind::Message | ItemKind::Attachment => true,
-            ItemKind::Note => access.internal,
-            ItemKind::Identity => false,
-        })
-        .collect();
     let detail = CaseDetail {
         row: row(case, &access.staff, &names(app)?, time::now()),
         case_id: case.case_id,
@@ -285,7 +287,7 @@ pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<Case
             .filter(|w| w.to == access.kid)
             .cloned()
             .collect(),
-        items,
+        report: crate::reporting::report_item(app.store(), &case.case_id)?,
         statements: app.store().statements(&case.case_id)?,
         holders: thread_holders(app, case)?,
     };
@@ -293,4 +295,21 @@ pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<Case
     app.store.audit(audit)?;
     app.store().sync().await?;
     Ok(detail)
+}
+
+/// A page of the case's items after the report, as `user` may read them. Opening the case
+/// (`detail`) is what the audit chain records; the pages that follow are part of it.
+pub fn items(
+    app: &App,
+    user: &UserRecord,
+    case_ref: &str,
+    after: Option<&str>,
+) -> Result<ItemPage, ApiError> {
+    let access = access(app, user, case_ref)?;
+    crate::reporting::item_page(
+        app.store(),
+        &access.case.case_id,
+        after,
+        page_kinds(&access),
+    )
 }

@@ -24,12 +24,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use group_commit::FlushStats;
-pub use records::{CaseRecord, Recipient, StatementSlot};
+pub use records::{CaseRecord, HourCount, Recipient, StatementSlot};
 pub use sled_store::SledStore;
 pub use staff::StaffStore;
 
 use crate::crypto::CaseId;
-use crate::crypto::item::Item;
+use crate::crypto::item::{Item, ItemKind};
 
 /// Why a change was refused; nothing was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -58,6 +58,10 @@ pub enum Conflict {
     KeyInUse,
     #[error("the case has reached its limit of statements")]
     CaseFull,
+    #[error("the case has reached its limit of stored bytes")]
+    CaseTooLarge,
+    #[error("the case's free messages of this hour are used")]
+    FreeMessagesUsed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +95,25 @@ pub struct NewCase {
     pub pow_spent: crate::pow::SpentToken,
 }
 
+/// What a reporter's message costs: one of the case's free messages of `hour`, or a proof of
+/// work whose spent token is recorded with the message (a recorded token aborts with
+/// [`Conflict::PowReplayed`]).
+#[derive(Clone, Copy, Debug)]
+pub enum MessageCharge {
+    Free { hour: u64 },
+    Paid(crate::pow::SpentToken),
+}
+
+/// Where a page of items ends: `u32be(seq) || item id` of its last item.
+pub type ItemCursor = [u8; 20];
+
+/// A page of a case's items, in arrival order, and where the next one starts.
+#[derive(Clone, Debug, Default)]
+pub struct ItemsPage {
+    pub items: Vec<Item>,
+    pub next: Option<ItemCursor>,
+}
+
 /// Makes the signed statement for a slot; called once, under the append lock.
 pub type Signer<'a> = &'a (dyn Fn(&StatementSlot) -> String + Sync);
 
@@ -103,17 +126,31 @@ pub trait Store: Send + Sync + 'static {
     /// Stores the case, its items, its receipt (seq 0) and the receipt's log leaf, and spends
     /// the proof-of-work challenge. Returns the receipt JWS.
     fn create_case(&self, new: NewCase, sign_receipt: Signer<'_>) -> Result<String, StoreError>;
-    /// Appends an item with its statement (and log leaf) to a case; returns the statement.
+    /// Appends a reporter's item with its statement (and log leaf) to a case, charging it as
+    /// `charge` says; returns the statement. Refuses with [`Conflict::CaseFull`],
+    /// [`Conflict::CaseTooLarge`] or [`Conflict::FreeMessagesUsed`], changing nothing.
     fn append_item(
         &self,
         case_id: &CaseId,
         item: Item,
+        charge: MessageCharge,
         sign: Signer<'_>,
     ) -> Result<String, StoreError>;
     fn case_by_verifier(&self, verifier: &[u8; 32]) -> Result<Option<CaseRecord>, StoreError>;
     fn case_by_ref(&self, case_ref: &str) -> Result<Option<CaseRecord>, StoreError>;
-    /// The case's items in the order they arrived.
+    /// The case's items in the order they arrived (for the offline export; answers use pages).
     fn items(&self, case_id: &CaseId) -> Result<Vec<Item>, StoreError>;
+    /// Up to `max_items` items of `kinds` after `after` (from the first when `None`), in
+    /// arrival order, stopping before `max_bytes` of ciphertext unless the page would be
+    /// empty; `next` is set only when a further item of `kinds` exists.
+    fn items_page(
+        &self,
+        case_id: &CaseId,
+        after: Option<&ItemCursor>,
+        kinds: &[ItemKind],
+        max_items: usize,
+        max_bytes: usize,
+    ) -> Result<ItemsPage, StoreError>;
     /// The case's statements, seq 0 first.
     fn statements(&self, case_id: &CaseId) -> Result<Vec<String>, StoreError>;
     fn recipients(&self) -> Result<Vec<Recipient>, StoreError>;

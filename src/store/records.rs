@@ -48,6 +48,20 @@ pub struct CaseRecord {
     pub statement_count: u32,
     /// `chain_hash` of the newest statement: the next statement's `prev`.
     pub last_statement_hash: String,
+    /// Item ciphertext bytes the case holds, at most `protocol::MAX_CASE_BYTES`. (Cases stored
+    /// before this field count from 0.)
+    #[serde(default)]
+    pub content_bytes: u64,
+    /// The reporter's free messages of the current hour (`protocol::FREE_MESSAGES_PER_HOUR`).
+    #[serde(default)]
+    pub free_messages: HourCount,
+}
+
+/// How many of something happened in one hour (unix seconds, a whole hour).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourCount {
+    pub hour: u64,
+    pub count: u32,
 }
 
 impl StoredCase {

@@ -10,7 +10,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree, abort};
 
 use super::records::{self, CaseRecord, StoredCase};
 use super::sled_store::{
-    SledStore, TxError, append_log_leaf, id_key, item_key, seq_key, tx_result,
+    SledStore, TxError, add_content, append_log_leaf, id_key, item_key, seq_key, tx_result,
 };
 use super::staff::{
     AuditBroken, AuditEntry, AuditHead, AuditRecord, CaseChange, CaseStaff, Enrolment,
@@ -300,10 +300,11 @@ impl StaffStore for SledStore {
         let mut record = self
             .load_case(&case_id)?
             .ok_or(StoreError::Conflict(Conflict::NoSuchCase))?;
-        if let Some(item) = &change.item
-            && self.item_ids.get(id_key(&case_id, &item.id))?.is_some()
-        {
-            return Err(StoreError::Conflict(Conflict::DuplicateItem));
+        if let Some(item) = &change.item {
+            if self.item_ids.get(id_key(&case_id, &item.id))?.is_some() {
+                return Err(StoreError::Conflict(Conflict::DuplicateItem));
+            }
+            add_content(&mut record, item)?;
         }
         if let Some((status, acknowledged)) = change.status {
             record.status = status;

@@ -19,9 +19,12 @@ use sled::{Transactional, Tree};
 
 use super::group_commit::GroupCommit;
 use super::records::{self, CaseRecord, Recipient, StatementSlot, StoredCase, StoredRecipient};
-use super::{Conflict, DumpEntry, FlushStats, NewCase, Signer, Store, StoreError, SyncFuture};
+use super::{
+    Conflict, DumpEntry, FlushStats, ItemCursor, ItemsPage, MessageCharge, NewCase, Signer, Store,
+    StoreError, SyncFuture,
+};
 use crate::crypto::CaseId;
-use crate::crypto::item::Item;
+use crate::crypto::item::{Item, ItemKind};
 use crate::receipts::chain_hash;
 
 const LOG_SIZE_KEY: &[u8] = b"log_size";
@@ -247,6 +250,16 @@ pub(super) fn append_log_leaf(
     Ok(())
 }
 
+/// Adds `item` to the case's stored bytes, or refuses it with [`Conflict::CaseTooLarge`].
+pub(super) fn add_content(record: &mut CaseRecord, item: &Item) -> Result<(), StoreError> {
+    let total = record.content_bytes.saturating_add(item.ct.len() as u64);
+    if total > crate::protocol::MAX_CASE_BYTES {
+        return Err(StoreError::Conflict(Conflict::CaseTooLarge));
+    }
+    record.content_bytes = total;
+    Ok(())
+}
+
 fn note_text(bytes: &[u8]) -> Result<String, StoreError> {
     String::from_utf8(bytes.to_vec())
         .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
@@ -268,6 +281,7 @@ impl Store for SledStore {
         let mut record = new.record;
         record.statement_count = 1;
         record.last_statement_hash = chain_hash(&receipt);
+        record.content_bytes = new.items.iter().map(|i| i.ct.len() as u64).sum();
         let case_id = record.case_id;
         let case_bytes = records::encode(&StoredCase::V1(record.clone()));
         let trees = (
@@ -316,6 +330,7 @@ impl Store for SledStore {
         &self,
         case_id: &CaseId,
         item: Item,
+        charge: MessageCharge,
         sign: Signer<'_>,
     ) -> Result<String, StoreError> {
         let _guard = self.lock();
@@ -325,10 +340,25 @@ impl Store for SledStore {
         if self.item_ids.get(id_key(case_id, &item.id))?.is_some() {
             return Err(StoreError::Conflict(Conflict::DuplicateItem));
         }
-        // Checked again here, under the lock: concurrent posts must not overshoot the cap.
+        // Checked here, under the lock: concurrent posts must not overshoot a limit.
         if record.statement_count >= crate::protocol::MAX_STATEMENTS_PER_CASE {
             return Err(StoreError::Conflict(Conflict::CaseFull));
         }
+        add_content(&mut record, &item)?;
+        let spent = match charge {
+            MessageCharge::Free { hour } => {
+                let used = &mut record.free_messages;
+                if used.hour != hour {
+                    *used = super::HourCount { hour, count: 0 };
+                }
+                if used.count >= crate::protocol::FREE_MESSAGES_PER_HOUR {
+                    return Err(StoreError::Conflict(Conflict::FreeMessagesUsed));
+                }
+                used.count += 1;
+                None
+            }
+            MessageCharge::Paid(token) => Some(token),
+        };
         let slot = StatementSlot {
             seq: record.statement_count,
             prev: Some(record.last_statement_hash.clone()),
@@ -343,23 +373,32 @@ impl Store for SledStore {
             &self.items,
             &self.item_ids,
             &self.statements,
+            &self.pow_spent,
             &self.meta,
             &self.log_nodes,
         );
-        let result = trees.transaction(|(cases, items, item_ids, statements, meta, nodes)| {
-            if item_ids.get(id_key(case_id, &item.id))?.is_some() {
-                return abort(Conflict::DuplicateItem);
-            }
-            cases.insert(case_id, case_bytes.as_slice())?;
-            items.insert(
-                item_key(case_id, slot.seq, &item.id),
-                records::encode(&item),
-            )?;
-            item_ids.insert(id_key(case_id, &item.id), &slot.seq.to_be_bytes())?;
-            statements.insert(seq_key(case_id, slot.seq), statement.as_bytes())?;
-            append_log_leaf(meta, nodes, slot.log_index, statement.as_bytes())?;
-            Ok(())
-        });
+        let result = trees.transaction(
+            |(cases, items, item_ids, statements, pow_spent, meta, nodes)| {
+                if item_ids.get(id_key(case_id, &item.id))?.is_some() {
+                    return abort(Conflict::DuplicateItem);
+                }
+                if let Some(token) = spent {
+                    if pow_spent.get(token)?.is_some() {
+                        return abort(Conflict::PowReplayed);
+                    }
+                    pow_spent.insert(&token, &[])?;
+                }
+                cases.insert(case_id, case_bytes.as_slice())?;
+                items.insert(
+                    item_key(case_id, slot.seq, &item.id),
+                    records::encode(&item),
+                )?;
+                item_ids.insert(id_key(case_id, &item.id), &slot.seq.to_be_bytes())?;
+                statements.insert(seq_key(case_id, slot.seq), statement.as_bytes())?;
+                append_log_leaf(meta, nodes, slot.log_index, statement.as_bytes())?;
+                Ok(())
+            },
+        );
         tx_result(result)?;
         Ok(statement)
     }
@@ -380,6 +419,48 @@ impl Store for SledStore {
                 records::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("item: {e}")))
             })
             .collect()
+    }
+
+    fn items_page(
+        &self,
+        case_id: &CaseId,
+        after: Option<&ItemCursor>,
+        kinds: &[ItemKind],
+        max_items: usize,
+        max_bytes: usize,
+    ) -> Result<ItemsPage, StoreError> {
+        let start = match after {
+            // Just past the cursor's key: keys are case_id || seq || id, all 36 bytes.
+            Some(cursor) => {
+                let mut key = case_id.to_vec();
+                key.extend_from_slice(cursor);
+                key.push(0);
+                key
+            }
+            None => case_id.to_vec(),
+        };
+        let mut end = case_id.to_vec();
+        end.extend_from_slice(&[0xff; 21]);
+        let mut page = ItemsPage::default();
+        let (mut bytes, mut last_key) = (0usize, None::<sled::IVec>);
+        for entry in self.items.range(start..end) {
+            let (key, value) = entry?;
+            let item: Item =
+                records::decode(&value).map_err(|e| StoreError::Corrupt(format!("item: {e}")))?;
+            if !kinds.contains(&item.kind) {
+                continue;
+            }
+            let full = page.items.len() >= max_items
+                || (!page.items.is_empty() && bytes + item.ct.len() > max_bytes);
+            if full {
+                page.next = last_key.and_then(|k| k[16..].try_into().ok());
+                break;
+            }
+            bytes += item.ct.len();
+            page.items.push(item);
+            last_key = Some(key);
+        }
+        Ok(page)
     }
 
     fn statements(&self, case_id: &CaseId) -> Result<Vec<String>, StoreError> {

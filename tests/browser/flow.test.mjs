@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { BINARY, assertPrivate, fillReport, launchBrowser, newPage, startServer } from './harness.mjs';
-import { enrolStaff, inviteStaff, staffReply } from './staff-reply.mjs';
+import { enrolStaff, inviteStaff, staffReply, staffUnreadableMessage } from './staff-reply.mjs';
 
 let server;
 let browser;
@@ -186,9 +186,41 @@ test('report, code, receipt, status, messages, reload, wrong code and typo', asy
     assert.match(await page.textContent('#messages'), /ik wacht uw bericht af/);
   });
 
+  // Hardening finding 7: one message that does not decrypt used to make the page refuse the
+  // whole case; it is marked, and everything else is shown and checked.
+  await t.test('a staff message that does not decrypt is marked and the case still opens', async () => {
+    const caseId = await page.evaluate(async (c) => {
+      const { ReporterClient } = await import('/js/reporter.js');
+      return (await new ReporterClient('').rawCase(c)).case_id;
+    }, code);
+    await staffUnreadableMessage(server, staff, ref, caseId);
+    await page.click('#close-case');
+    await openCase(page, code);
+    const unreadable = page.locator('#messages li.unreadable');
+    assert.equal(await unreadable.count(), 1);
+    assert.match(await unreadable.textContent(), /kan niet worden gelezen/);
+    assert.match(await page.textContent('#messages'), /Wij nemen contact op via dit kanaal/);
+    assert.match(await page.textContent('#report-fields'), /KANARIE-b7c1/);
+  });
+
+  // Hardening finding 2: a case takes four free messages an hour; the fifth carries a proof of
+  // work, which the page solves in its worker without the reporter noticing more than a wait.
+  await t.test('beyond the free messages, the page pays with proof of work', async () => {
+    const before = responses.length;
+    for (const text of ['Nog een aanvulling.', 'De vierde.', 'En de vijfde.']) {
+      await page.fill('#reply', text);
+      await page.click('#send-reply');
+      await page.waitForFunction((t) => document.getElementById('messages').textContent.includes(t), text, { timeout: 30000 });
+    }
+    assert.equal(await page.locator('#messages li.mine').count(), 5);
+    const posts = responses.slice(before).filter((r) => r.url().endsWith('/api/v1/reporter/messages'));
+    assert.deepEqual(posts.map((r) => r.status()), [201, 201, 429, 201], 'the fifth paid after a 429');
+  });
+
   await t.test('no request left the origin, the CSP has no unsafe-inline, no cookies', async () => {
     await assertPrivate(assert, { requests, responses, context, origin });
-    assert.deepEqual(errors.filter((e) => !/401/.test(e)), [], 'errors in the page');
+    // 401: the wrong code on purpose; 429: the fifth message's pow_required, asked for above.
+    assert.deepEqual(errors.filter((e) => !/401|429/.test(e)), [], 'errors in the page');
   });
 
   await context.close();

@@ -11,6 +11,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BINARY, cli } from './harness.mjs';
 
@@ -91,4 +92,23 @@ export function staffReply(server, staff, ref, text) {
     input: `${PASSWORD}\n`,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Posts, as the signed-in intake user, a staff message whose ciphertext is NOT under the case's
+ * thread key (sealed under a random key): what a careless or hostile colleague with access
+ * could send. The server signs a statement for it like for any other message.
+ */
+export async function staffUnreadableMessage(server, staff, ref, caseId) {
+  const { sealItem } = await import('../../web/js/crypto/item.js');
+  const { b64uDecode } = await import('../../web/js/crypto/b64.js');
+  const saved = JSON.parse(readFileSync(staff.session, 'utf8'));
+  const randomKey = crypto.getRandomValues(new Uint8Array(32));
+  const item = await sealItem(randomKey, b64uDecode(caseId, 16), crypto.getRandomValues(new Uint8Array(16)), 'message', new TextEncoder().encode('{"text":"onleesbaar"}'));
+  const response = await fetch(`${server.url}/api/v1/staff/cases/${ref}/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: saved.cookie, 'X-CSRF-Token': saved.csrf_token },
+    body: JSON.stringify(item),
+  });
+  if (response.status !== 201) throw new Error(`staff message: ${response.status} ${await response.text()}`);
 }

@@ -2,8 +2,10 @@
 // JS crypto and test signers, to test web/js/reporter.js's refusals without the Rust server
 // (tests/js_interop.rs covers the real one). Installs itself as globalThis.fetch.
 // `faults` lets a test break one thing: receiptCmt, receiptSub, receiptRef, proofPath,
-// proofMissing, checkpointKey, itemDuplicate, messageHidden, wrapSwap, viewLies. The object is
-// read on every request, so a test may switch a fault on after an honest start.
+// proofMissing, checkpointKey, itemDuplicate, messageHidden, wrapSwap, viewLies, secondReport.
+// The object is read on every request, so a test may switch a fault on after an honest start.
+// Items after the report come one per page (to exercise paging); `freeMessages: n` refuses a
+// message without a Meldpunt-Pow header with 429 pow_required once n were sent.
 import { b64StdEncode, b64uDecode, b64uEncode, fromUtf8 } from '../../web/js/crypto/b64.js';
 import { keyCommitment, submissionCommitment } from '../../web/js/crypto/commit.js';
 import { chainHash } from '../../web/js/crypto/jws.js';
@@ -61,6 +63,19 @@ export async function startMock(recipients, faults = {}) {
         });
       }
     },
+    /** Appends `item` with a signed staff message statement to every case (as a colleague
+     * with access would, whatever its ciphertext). */
+    async addStaffMessage(item) {
+      for (const c of cases.values()) {
+        c.items.push(item);
+        await append(c, 'meldpunt-statement+jws', {
+          iss: ISS, ref: c.ref, seq: c.statements.length, kind: 'message', from: 'staff',
+          item: b64uEncode(await itemHash(item)), iat: 1700010000, prev: await chainHash(c.statements.at(-1)),
+        });
+      }
+    },
+    /** Messages sent with a proof of work, per case. */
+    paid: 0,
     /** Signs a checkpoint of the current tree. */
     async issueCheckpoint() {
       const root = await mth(leaves);
@@ -96,6 +111,13 @@ export async function startMock(recipients, faults = {}) {
         const c = await byToken();
         if (!c) return json(401, { error: { code: 'unauthorized', message: 'no' } });
         const item = JSON.parse(init.body);
+        const sent = c.items.length - 1;
+        const pow = init.headers?.['Meldpunt-Pow'];
+        if (faults.freeMessages !== undefined && sent >= faults.freeMessages) {
+          if (!pow) return json(429, { error: { code: 'pow_required', message: 'solve a proof of work' } });
+          if (!/^[A-Za-z0-9_-]{54}:\d+$/.test(pow)) return json(400, { error: { code: 'pow_invalid', message: pow } });
+          mock.paid += 1;
+        }
         c.items.push(item);
         const statement = await append(c, 'meldpunt-statement+jws', {
           iss: ISS, ref: c.ref, seq: c.statements.length, kind: 'message', from: 'reporter',
@@ -119,9 +141,6 @@ export async function startMock(recipients, faults = {}) {
         }
         // itemDuplicate: the server shows the first message twice in place of the second.
         // messageHidden: the server leaves out the last message.
-        let items = c.items;
-        if (faults.itemDuplicate) items = [c.items[0], c.items[1], c.items[1]];
-        if (faults.messageHidden) items = c.items.slice(0, -1);
         let wraps = c.wraps.filter((w) => w.to === 'reporter');
         if (faults.wrapSwap) wraps = [await sealCaseKey(b64uDecode(c.reporter_pk, 32), 'reporter', b64uDecode(c.case_id, 16), 'thread', serverKey)];
         // viewLies: unsigned fields that contradict the signed statements.
@@ -129,8 +148,22 @@ export async function startMock(recipients, faults = {}) {
         return json(200, {
           ref: lies ? 'MP-FAKE-0000' : c.ref, case_id: c.case_id, theme: c.theme, unit: c.unit, status: lies ? 'closed' : 'received',
           deadlines: { acknowledge_by: lies ? 1 : 1700607600, ...(lies ? { feedback_by: 2 } : {}) }, statements: c.statements, wraps,
-          items, ...(checkpoint ? { checkpoint: checkpoint.note } : {}), proofs,
+          report: c.items[0], ...(checkpoint ? { checkpoint: checkpoint.note } : {}), proofs,
         });
+      }
+      if (pathname === '/api/v1/reporter/items') {
+        const c = await byToken();
+        if (!c) return json(401, { error: { code: 'unauthorized', message: 'no' } });
+        // itemDuplicate: the server shows the first message twice in place of the second.
+        // messageHidden: the server leaves out the last message.
+        // secondReport: the report again among the later items.
+        let items = c.items.slice(1);
+        if (faults.itemDuplicate) items = [items[0], items[0], ...items.slice(2)];
+        if (faults.messageHidden) items = items.slice(0, -1);
+        if (faults.secondReport) items = [c.items[0], ...items];
+        const at = Number(new URL(url).searchParams.get('after') ?? 0);
+        const next = at + 1 < items.length ? { next: String(at + 1) } : {};
+        return json(200, { items: items.slice(at, at + 1), ...next });
       }
       return json(404, { error: { code: 'not_found', message: pathname } });
     },

@@ -2,13 +2,15 @@
 // works, and it refuses a receipt with another cmt or sub, a bad inclusion proof, a checkpoint
 // signed by another key, a message without its signed statement or a signed message without
 // its item, a missing proof, a reporter wrap to a key of the server's choosing (also for
-// sending), a receipt for another ref or site; and what it shows comes from signed statements. The real server is
-// exercised by tests/js_interop.rs.
+// sending), a receipt for another ref or site, a second report among the item pages; what it
+// shows comes from signed statements; a signed message that does not decrypt is marked
+// unreadable instead of locking the reporter out; items come in pages; a message beyond the
+// free ones carries a proof of work. The real server is exercised by tests/js_interop.rs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { b64uEncode } from '../../web/js/crypto/b64.js';
 import { generateKeyPair } from '../../web/js/crypto/hpke.js';
-import { openItem } from '../../web/js/crypto/item.js';
+import { openItem, sealItem } from '../../web/js/crypto/item.js';
 import { openCaseKey, x25519Kid } from '../../web/js/crypto/wrap.js';
 import { ReceiptError, ReporterClient, addMonths, recipientsFor } from '../../web/js/reporter.js';
 import { startMock } from './mock-server.mjs';
@@ -75,6 +77,7 @@ for (const [fault, name] of [
   ['itemDuplicate', 'ReceiptError'],
   ['messageHidden', 'ReceiptError'],
   ['wrapSwap', 'ReceiptError'],
+  ['secondReport', 'ReceiptError'],
 ]) {
   test(`readCase refuses: ${fault}`, async () => {
     const faults = {};
@@ -162,4 +165,40 @@ test('the receipt must name this site as iss when an origin is given', async () 
   const submitted = await same.submit(draft);
   assert.equal((await same.readCase(submitted.code)).ref, 'MP-TEST-0001');
   await assert.rejects(other.readCase(submitted.code), ReceiptError);
+});
+
+// Hardening finding 7: a colleague with access posts a message whose ciphertext is not under
+// the thread key; the server signs a statement for it. The reporter still sees the case, with
+// that one message marked unreadable.
+test('a signed message that does not decrypt is marked, and the rest is shown', async () => {
+  const mock = await startMock([]);
+  const client = new ReporterClient('http://mock');
+  const submitted = await client.submit(draft);
+  await client.sendMessage(submitted.code, 'eerste');
+  const stored = [...mock.cases.values()][0];
+  const caseId = Uint8Array.from(Buffer.from(stored.case_id, 'base64url'));
+  const wrongKey = crypto.getRandomValues(new Uint8Array(32));
+  await mock.addStaffMessage(await sealItem(wrongKey, caseId, crypto.getRandomValues(new Uint8Array(16)), 'message', new TextEncoder().encode('{"text":"x"}')));
+  await client.sendMessage(submitted.code, 'derde');
+  const opened = await client.readCase(submitted.code);
+  assert.deepEqual(
+    opened.messages.map((m) => [m.from, m.text, m.unreadable]),
+    [['reporter', 'eerste', false], ['staff', null, true], ['reporter', 'derde', false]],
+  );
+  assert.deepEqual(opened.report, draft.report);
+  assert.equal(opened.items.length, 3, 'three pages of one item each were read');
+});
+
+// Hardening finding 2: beyond a case's free messages of the hour, a message needs a proof of
+// work; the client solves one and sends the message again.
+test('a message beyond the free ones is sent with a proof of work', async () => {
+  const mock = await startMock([], { freeMessages: 1 });
+  const client = new ReporterClient('http://mock');
+  const submitted = await client.submit(draft);
+  await client.sendMessage(submitted.code, 'gratis');
+  assert.equal(mock.paid, 0);
+  await client.sendMessage(submitted.code, 'betaald');
+  assert.equal(mock.paid, 1);
+  const opened = await client.readCase(submitted.code);
+  assert.deepEqual(opened.messages.map((m) => m.text), ['gratis', 'betaald']);
 });

@@ -38,8 +38,8 @@ export class Api {
     this.base = base.replace(/\/+$/, '');
   }
 
-  async request(path, { method = 'GET', body, token, accept = 'application/json' } = {}) {
-    const headers = { Accept: accept };
+  async request(path, { method = 'GET', body, token, accept = 'application/json', extraHeaders = {} } = {}) {
+    const headers = { Accept: accept, ...extraHeaders };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response;
@@ -69,8 +69,8 @@ export class Api {
     return this.request(path, { token });
   }
 
-  postJson(path, body, token) {
-    return this.request(path, { method: 'POST', body, token });
+  postJson(path, body, token, extraHeaders) {
+    return this.request(path, { method: 'POST', body, token, extraHeaders });
   }
 
   getText(path) {

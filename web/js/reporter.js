@@ -9,7 +9,7 @@
 // and keys stay in memory, wiped where practical. Every failed check throws; nothing that
 // failed a check is returned.
 
-import { Api } from './api.js';
+import { Api, ApiError } from './api.js';
 import { deriveReporterKeys, displayAccessCode, generateAccessCode, parseAccessCode, wipeReporterKeys } from './crypto/access-code.js';
 import { b64uDecode, b64uEncode, fromUtf8, randomBytes, utf8, wipe } from './crypto/b64.js';
 import { keyCommitment, submissionCommitment } from './crypto/commit.js';
@@ -22,6 +22,10 @@ import { verifyCaseLog } from './log-check.js';
 /** The recipient unit that receives every report (src/domain.rs NATIONAL_UNIT). */
 export const NATIONAL_UNIT = 'national';
 const REPORTER = 'reporter';
+/** The header of a message's proof of work (src/protocol.rs POW_HEADER). */
+export const POW_HEADER = 'Meldpunt-Pow';
+/** A case holds at most this many statements, so at most this many items after the report. */
+const MAX_STATEMENTS_PER_CASE = 1000;
 
 /** A receipt or statement that does not check out. */
 export class ReceiptError extends Error {
@@ -202,6 +206,25 @@ export class ReporterClient {
     return this.api.getJson('/api/v1/reporter/case', await this.token(code));
   }
 
+  /**
+   * Every item after the report, fetched a bounded page at a time (PROTOCOL §7). A server
+   * cannot keep us reading for ever: a case has at most one item per statement.
+   */
+  async allItems(code) {
+    const token = await this.token(code);
+    const items = [];
+    let after = null;
+    for (;;) {
+      const query = after === null ? '' : `?after=${encodeURIComponent(after)}`;
+      const page = await this.api.getJson(`/api/v1/reporter/items${query}`, token);
+      if (!Array.isArray(page.items) || (page.items.length === 0 && page.next)) throw new ReceiptError('a malformed page of items');
+      items.push(...page.items);
+      if (items.length > MAX_STATEMENTS_PER_CASE) throw new ReceiptError('more items than a case can hold');
+      if (!page.next) return items;
+      after = page.next;
+    }
+  }
+
   /** Opens the reporter's thread key from the view's wraps. */
   async threadKey(code, view) {
     const wrap = view.wraps.find((w) => w.to === REPORTER && w.purpose === 'thread');
@@ -219,15 +242,19 @@ export class ReporterClient {
    * cmt against our code, this site and the report (cmt commits to the case id, the thread key
    * via kc and the report item, so the key opened from the wrap is checked before any use),
    * every inclusion proof against the signed checkpoint (note key from the server unless
-   * `logKey` pins one), every signed message statement having its item, then decrypts.
-   * Returns {view, statements, report, messages: [{from, text, seq, iat}], log, ref, status,
-   * deadlines, caseId, threadKey, wipe()}: ref, status and deadlines come from the signed
-   * statements only (signedCaseFacts); caseId and threadKey are the verified ones for
+   * `logKey` pins one), every message among the item pages having its own signed statement and
+   * every signed message being there, then decrypts. A signed message that does not open under
+   * the thread key (a colleague or the reporter sent it so) is returned as
+   * {unreadable: true, text: null}: it is marked, never a reason to refuse the case.
+   * Returns {view, items, statements, report, messages: [{from, text, seq, iat, unreadable}],
+   * log, ref, status, deadlines, caseId, threadKey, wipe()}: ref, status and deadlines come from
+   * the signed statements only (signedCaseFacts); caseId and threadKey are the verified ones for
    * sendMessage, and wipe() clears the key when the case is closed.
    */
   async readCase(code, { logKey } = {}) {
     const bytes = codeBytes(code);
     const view = await this.rawCase(bytes);
+    const items = await this.allItems(bytes);
     const statements = await checkChain(view.statements, await importJwks(await this.getJwks()));
     const log = await verifyCaseLog(view, statements, logKey ?? (view.checkpoint ? await this.api.getText('/api/v1/log/key') : null));
     const receipt = statements[0];
@@ -237,34 +264,30 @@ export class ReporterClient {
     wipeReporterKeys(keys);
     if (receipt.sub !== binding) throw new ReceiptError('the receipt is not bound to this access code');
     const caseId = b64uDecode(view.case_id, 16);
-    const reports = view.items.filter((item) => item.kind === 'report');
-    if (reports.length !== 1) throw new ReceiptError('the case does not have exactly one report');
+    if (view.report?.kind !== 'report' || items.some((item) => item.kind === 'report')) {
+      throw new ReceiptError('the case does not have exactly one report');
+    }
     const key = await this.threadKey(bytes, view);
     let keep = false;
     try {
       // Before the key is used: the receipt's cmt must commit to this case id, this key (kc)
       // and the report item, so a wrap of a key of the server's choosing is refused here.
-      const cmt = b64uEncode(await submissionCommitment(caseId, await keyCommitment(key), reports));
+      const cmt = b64uEncode(await submissionCommitment(caseId, await keyCommitment(key), [view.report]));
       if (cmt !== receipt.cmt) throw new ReceiptError('the receipt does not commit to this key and report');
-      let report = null;
+      const reportText = await openItem(key, caseId, view.report);
+      const report = JSON.parse(fromUtf8(reportText));
+      wipe(reportText);
       const messages = [];
-      for (const item of view.items) {
-        if (item.kind !== 'report' && item.kind !== 'message') continue;
-        const plaintext = await openItem(key, caseId, item);
-        const content = JSON.parse(fromUtf8(plaintext));
-        wipe(plaintext);
-        if (item.kind === 'report') {
-          report = content;
-        } else {
-          const hash = b64uEncode(await itemHash(item));
-          // Each message must have its own signed statement, so the server can neither insert
-          // a message nor show one twice.
-          const statement = statements.find((s) => s.kind === 'message' && s.item === hash);
-          if (!statement || messages.some((m) => m.seq === statement.seq)) {
-            throw new ReceiptError('a message has no signed statement of its own');
-          }
-          messages.push({ from: statement.from, text: content.text, seq: statement.seq, iat: statement.iat });
+      for (const item of items) {
+        if (item.kind !== 'message') continue;
+        const hash = b64uEncode(await itemHash(item));
+        // Each message must have its own signed statement, so the server can neither insert
+        // a message nor show one twice.
+        const statement = statements.find((s) => s.kind === 'message' && s.item === hash);
+        if (!statement || messages.some((m) => m.seq === statement.seq)) {
+          throw new ReceiptError('a message has no signed statement of its own');
         }
+        messages.push({ from: statement.from, seq: statement.seq, iat: statement.iat, ...(await readMessage(key, caseId, item)) });
       }
       // And every signed message must be there, so the server cannot hide one.
       for (const s of statements) {
@@ -276,6 +299,7 @@ export class ReporterClient {
       keep = true;
       return {
         view,
+        items,
         statements,
         report,
         messages,
@@ -295,19 +319,44 @@ export class ReporterClient {
   /**
    * Encrypts {"text": text} to the case's thread key and sends it; returns the statement JWS.
    * `verified` is a result of readCase for this code: its checked thread key and case id are
-   * used, never a wrap fetched afresh. Without it, the case is read and checked first.
+   * used, never a wrap fetched afresh. Without it, the case is read and checked first. When
+   * the case's free messages of this hour are used (429 pow_required), a proof of work is
+   * solved (with `solve`, e.g. solveInWorker in a page) and the message sent again.
    */
-  async sendMessage(code, text, verified) {
+  async sendMessage(code, text, verified, { solve, onProgress } = {}) {
     const bytes = codeBytes(code);
     const opened = verified ?? (await this.readCase(bytes));
     const plaintext = utf8(JSON.stringify({ text }));
     try {
       const item = await sealItem(opened.threadKey, opened.caseId, randomBytes(16), 'message', plaintext);
-      const response = await this.api.postJson('/api/v1/reporter/messages', item, await this.token(bytes));
+      const token = await this.token(bytes);
+      const post = (headers) => this.api.postJson('/api/v1/reporter/messages', item, token, headers);
+      let response;
+      try {
+        response = await post();
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 429 && e.code === 'pow_required')) throw e;
+        const pow = await this.solvePow({ solve, onProgress });
+        response = await post({ [POW_HEADER]: `${pow.challenge}:${pow.nonce}` });
+      }
       return response.statement;
     } finally {
       wipe(plaintext);
       if (!verified) opened.wipe();
     }
+  }
+}
+
+/** {text, unreadable}: the message's text, or {text: null, unreadable: true} if it does not
+ * open under `key` or holds no text. */
+async function readMessage(key, caseId, item) {
+  try {
+    const plaintext = await openItem(key, caseId, item);
+    const content = JSON.parse(fromUtf8(plaintext));
+    wipe(plaintext);
+    if (typeof content?.text !== 'string') throw new Error('no text');
+    return { text: content.text, unreadable: false };
+  } catch {
+    return { text: null, unreadable: true };
   }
 }

@@ -48,6 +48,29 @@ pub async fn detail(
     Ok(HttpResponse::Ok().json(staff_cases::detail(&app, &session.user, &case_ref).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/staff/cases/{ref}/items", tag = "staff",
+    security(("staff_session" = [])),
+    params(("ref" = String, Path, description = "Case reference"),
+        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page; absent for the first")),
+    responses(
+        (status = 200, description = "A page of the case's items after the report (notes only for a holder of the internal key)", body = crate::protocol::ItemPage),
+        (status = 403, description = "Role or assignment does not allow", body = ErrorBody),
+        (status = 404, description = "No such case", body = ErrorBody)))]
+pub async fn items(
+    app: web::Data<App>,
+    session: StaffSession,
+    case_ref: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let after = crate::http::reporter::after_param(&req)?;
+    Ok(HttpResponse::Ok().json(staff_cases::items(
+        &app,
+        &session.user,
+        &case_ref,
+        after.as_deref(),
+    )?))
+}
+
 #[utoipa::path(get, path = "/api/v1/staff/cases/{ref}/assignable", tag = "staff",
     security(("staff_session" = [])),
     params(("ref" = String, Path, description = "Case reference")),

@@ -63,6 +63,9 @@ pub fn staff_route_table() -> Vec<RouteSpec> {
         get("/api/v1/staff/audit", || web::get().to(users::audit)),
         get("/api/v1/staff/cases", || web::get().to(cases::list)),
         get("/api/v1/staff/cases/{ref}", || web::get().to(cases::detail)),
+        get("/api/v1/staff/cases/{ref}/items", || {
+            web::get().to(cases::items)
+        }),
         get("/api/v1/staff/cases/{ref}/assignable", || {
             web::get().to(cases::assignable)
         }),

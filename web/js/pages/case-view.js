@@ -1,6 +1,7 @@
 // Renders a checked case (the result of ReporterClient.readCase) into the status page: the
 // status and its explanation, the deadlines, the messages (reporter vs staff), the report's
-// answers, and the timeline of statements with signature and log-inclusion marks.
+// answers, and the timeline of statements with signature and log-inclusion marks. A signed
+// message that could not be decrypted is shown in its place as unreadable, with why.
 //
 // Contract: `renderCase(result, {config, label, t, formatDate})` only writes text nodes (no
 // HTML from the server or the decrypted content is ever parsed), and replaces what an earlier
@@ -65,7 +66,13 @@ function renderMessages(result, t, formatDate) {
       document.createTextNode(' · '),
       el('span', '', formatDate(m.iat, true)),
     );
-    li.append(head, el('p', 'message-text', m.text));
+    if (m.unreadable) {
+      // Marked, never hidden and never a reason to refuse the rest (hardening finding 7).
+      li.classList.add('unreadable');
+      li.append(head, el('p', 'message-text unreadable-text', t('status.unreadable')));
+    } else {
+      li.append(head, el('p', 'message-text', m.text));
+    }
     list.append(li);
   }
 }

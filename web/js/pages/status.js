@@ -12,6 +12,7 @@
 
 import { ApiError, NetworkError } from '../api.js';
 import { checkAccessCode } from '../crypto/access-code.js';
+import { solveInWorker } from '../crypto/pow.js';
 import { ReporterClient } from '../reporter.js';
 import { label, t } from '../i18n.js';
 import { boot, focusOn, formatDate } from './common.js';
@@ -117,7 +118,7 @@ async function onReply(event) {
   button.setAttribute('aria-disabled', 'true');
   $('reply-status').textContent = t('status.sending');
   try {
-    await client.sendMessage(code, text, opened);
+    await client.sendMessage(code, text, opened, { solve: solveInWorker });
     textarea.value = '';
     await load();
     $('reply-status').textContent = t('status.sent');
