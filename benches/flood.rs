@@ -256,13 +256,13 @@ fn message_flood(url: &str, code: &AccessCode, stop: &AtomicBool, tally: &Tally)
     while !stop.load(Ordering::Relaxed) {
         n += 1;
         let item = seal_message(&key, &view.case_id, "spam spam spam").expect("seal");
-        let pow: Option<PowSolution> = (n % 10 == 0).then(|| client.solve_pow().ok()).flatten();
+        let pow: Option<PowSolution> = n.is_multiple_of(10).then(|| client.solve_pow().ok()).flatten();
         let outcome = match client.post_item_with(code, &item, pow.as_ref()) {
             Ok(_) => "201".to_owned(),
             Err(e) => e.api_code().unwrap_or("transport").to_owned(),
         };
         tally.add("message flood", outcome);
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             let read = client.raw_case(code).and_then(|_| client.all_items(code));
             tally.add(
                 "case read (flooded case)",
@@ -277,7 +277,7 @@ fn login_flood(url: &str, i: usize, stop: &AtomicBool, tally: &Tally) {
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        let name = if n % 2 == 0 {
+        let name = if n.is_multiple_of(2) {
             STAFF_NAME.to_owned()
         } else {
             format!("stranger-{i}-{n}")
