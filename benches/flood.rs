@@ -256,7 +256,10 @@ fn message_flood(url: &str, code: &AccessCode, stop: &AtomicBool, tally: &Tally)
     while !stop.load(Ordering::Relaxed) {
         n += 1;
         let item = seal_message(&key, &view.case_id, "spam spam spam").expect("seal");
-        let pow: Option<PowSolution> = n.is_multiple_of(10).then(|| client.solve_pow().ok()).flatten();
+        let pow: Option<PowSolution> = n
+            .is_multiple_of(10)
+            .then(|| client.solve_pow().ok())
+            .flatten();
         let outcome = match client.post_item_with(code, &item, pow.as_ref()) {
             Ok(_) => "201".to_owned(),
             Err(e) => e.api_code().unwrap_or("transport").to_owned(),
