@@ -42,6 +42,35 @@ pub(crate) fn receipt_commits_to(
     receipt.cmt.as_deref() == Some(crate::b64::encode(cmt).as_str())
 }
 
+/// Every item of a paged items route (`GET …/items[?after=]`), read page by page with `fetch`.
+/// A server cannot make us read for ever: more than `max_items` items, or an empty page that
+/// promises another, is an error.
+pub(crate) fn read_all_pages(
+    fetch: impl Fn(Option<&str>) -> Result<crate::protocol::ItemPage, ClientError>,
+    max_items: usize,
+) -> Result<Vec<crate::crypto::item::Item>, ClientError> {
+    let mut items = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = fetch(after.as_deref())?;
+        if page.items.is_empty() && page.next.is_some() {
+            return Err(ClientError::Protocol(
+                "an empty page with a next one".into(),
+            ));
+        }
+        items.extend(page.items);
+        if items.len() > max_items {
+            return Err(ClientError::Protocol(
+                "more items than a case can hold".into(),
+            ));
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// The plaintext of a message item: what the reporter or staff wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageContent {

@@ -383,29 +383,12 @@ impl ReporterClient {
         self.get(&path, Some(&Self::auth(code)))
     }
 
-    /// Every item after the report, page by page. A server cannot make us read for ever: a
-    /// case has at most one item per statement.
+    /// Every item after the report, page by page (a case has at most one per statement).
     pub fn all_items(&self, code: &AccessCode) -> Result<Vec<Item>, ClientError> {
-        let mut items = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.item_page(code, after.as_deref())?;
-            if page.items.is_empty() && page.next.is_some() {
-                return Err(ClientError::Protocol(
-                    "an empty page with a next one".into(),
-                ));
-            }
-            items.extend(page.items);
-            if items.len() > MAX_STATEMENTS_PER_CASE as usize {
-                return Err(ClientError::Protocol(
-                    "more items than a case can hold".into(),
-                ));
-            }
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(items),
-            }
-        }
+        super::read_all_pages(
+            |after| self.item_page(code, after),
+            MAX_STATEMENTS_PER_CASE as usize,
+        )
     }
 
     /// Reads the case and decrypts it; the statement chain is verified against the JWKS. A

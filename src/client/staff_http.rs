@@ -301,30 +301,15 @@ impl StaffClient {
         }
     }
 
-    /// The detail and every item after the report, page by page (at most a case's worth).
+    /// The detail and every item after the report, page by page (at most a case's worth:
+    /// notes carry no statement, so twice the statements).
     pub fn fetch_case(&self, case_ref: &str) -> Result<FetchedCase, ClientError> {
         let detail = self.case(case_ref)?;
-        let mut items = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.item_page(case_ref, after.as_deref())?;
-            if page.items.is_empty() && page.next.is_some() {
-                return Err(ClientError::Protocol(
-                    "an empty page with a next one".into(),
-                ));
-            }
-            items.extend(page.items);
-            // Notes carry no statement, so allow them on top of one item per statement.
-            if items.len() > 2 * MAX_STATEMENTS_PER_CASE as usize {
-                return Err(ClientError::Protocol(
-                    "more items than a case can hold".into(),
-                ));
-            }
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(FetchedCase { detail, items }),
-            }
-        }
+        let items = super::read_all_pages(
+            |after| self.item_page(case_ref, after),
+            2 * MAX_STATEMENTS_PER_CASE as usize,
+        )?;
+        Ok(FetchedCase { detail, items })
     }
 
     pub fn assignable(&self, case_ref: &str) -> Result<Vec<Assignee>, ClientError> {
