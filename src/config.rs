@@ -40,7 +40,7 @@ pub struct Settings {
     /// Idle time after which a staff session ends (30 minutes; tests shorten it).
     pub staff_session_idle_secs: u64,
     /// Time after sign-in at which a staff session ends however busy it is (12 hours; tests
-    /// shorten it). Also the cookie's `Max-Age`.
+    /// shorten it).
     pub staff_session_max_secs: u64,
     /// The unit of the sign-in throttle's delays, in milliseconds (1000: delays of 2^(n-5)
     /// seconds; tests shorten it). Not in the file or the environment.

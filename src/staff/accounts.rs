@@ -270,10 +270,13 @@ pub fn user_view(user: &UserRecord) -> Option<UserView> {
 /// The throttle bucket of a sign-in attempt: the device's own when the request shows a device
 /// token of this account, else the name's (shared with every stranger guessing at it).
 fn bucket(app: &App, user: Option<&UserRecord>, req: &LoginRequest) -> ([u8; 32], bool) {
-    let device = match (user, &req.device_token) {
-        (Some(u), Some(token)) => device::check(&app.staff.prelogin_secret, &u.user_id, token),
-        _ => None,
-    };
+    // A token shown with an unknown name is checked too (against a random account), so the
+    // work done does not tell names apart.
+    let device = req.device_token.as_deref().and_then(|token| {
+        let user_id = user.map_or_else(random_bytes::<16>, |u| u.user_id);
+        let id = device::check(&app.staff.prelogin_secret, &user_id, token)?;
+        user.is_some().then_some(id)
+    });
     match device {
         Some(id) => (sha256(&[b"device ".as_slice(), &id].concat()), true),
         None => (

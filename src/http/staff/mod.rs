@@ -108,8 +108,9 @@ fn session_token(app: &App, req: &HttpRequest) -> Option<Zeroizing<[u8; 32]>> {
         .map(Zeroizing::new)
 }
 
-/// `Set-Cookie` for a new session (or, with `None`, one that clears it). The cookie lives as
-/// long as the session's absolute lifetime; the server ends it earlier when idle.
+/// `Set-Cookie` for a new session (or, with `None`, one that clears it). A browser-session
+/// cookie (no `Max-Age`), so closing the browser on a shared desk computer ends it; the
+/// session's absolute lifetime and idle time are enforced by the server (`staff::session`).
 pub fn session_cookie(app: &App, token: Option<&[u8; 32]>) -> String {
     let attributes = if app.settings.staff_cookie_secure {
         "HttpOnly; Secure; SameSite=Strict; Path=/".to_owned()
@@ -118,11 +119,7 @@ pub fn session_cookie(app: &App, token: Option<&[u8; 32]>) -> String {
     };
     let name = cookie_name(app);
     match token {
-        Some(token) => format!(
-            "{name}={}; {attributes}; Max-Age={}",
-            crate::b64::encode(token),
-            app.settings.staff_session_max_secs
-        ),
+        Some(token) => format!("{name}={}; {attributes}", crate::b64::encode(token)),
         None => format!("{name}=; {attributes}; Max-Age=0"),
     }
 }
