@@ -28,10 +28,10 @@ pub enum ApiError {
     DuplicateCase,
     #[error("an item with this id already exists")]
     DuplicateItem,
-    #[error("this case has reached its limit of {0} messages")]
-    CaseFull(u32),
-    #[error("this case has reached its limit of {0} bytes")]
-    CaseTooLarge(u64),
+    #[error("this case has reached its limit of messages")]
+    CaseFull,
+    #[error("this case has reached its limit of stored bytes")]
+    CaseTooLarge,
     /// The case's free messages of this hour are used: the message needs a proof of work
     /// (`Meldpunt-Pow`), or can wait the given seconds until the next hour.
     #[error(
@@ -104,7 +104,7 @@ impl ApiError {
             ApiError::WrapsMismatch(_) => "wraps_mismatch",
             ApiError::DuplicateCase => "duplicate_case",
             ApiError::DuplicateItem => "duplicate_item",
-            ApiError::CaseFull(_) | ApiError::CaseTooLarge(_) => "case_full",
+            ApiError::CaseFull | ApiError::CaseTooLarge => "case_full",
             ApiError::PowRequired(_) => "pow_required",
             ApiError::Unauthorized => "unauthorized",
             ApiError::KeyInUse => "key_in_use",
@@ -148,8 +148,8 @@ impl ApiError {
             | ApiError::WrapsMismatch(_)
             | ApiError::DuplicateCase
             | ApiError::DuplicateItem
-            | ApiError::CaseFull(_)
-            | ApiError::CaseTooLarge(_)
+            | ApiError::CaseFull
+            | ApiError::CaseTooLarge
             | ApiError::NameTaken
             | ApiError::KeyInUse
             | ApiError::InvalidState(_) => 409,
@@ -178,12 +178,8 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::TotpReplayed) => ApiError::LoginFailed,
             StoreError::Conflict(Conflict::NoSuchUser) => ApiError::NotFound,
             StoreError::Conflict(Conflict::KeyInUse) => ApiError::KeyInUse,
-            StoreError::Conflict(Conflict::CaseFull) => {
-                ApiError::CaseFull(crate::protocol::MAX_STATEMENTS_PER_CASE)
-            }
-            StoreError::Conflict(Conflict::CaseTooLarge) => {
-                ApiError::CaseTooLarge(crate::protocol::MAX_CASE_BYTES)
-            }
+            StoreError::Conflict(Conflict::CaseFull) => ApiError::CaseFull,
+            StoreError::Conflict(Conflict::CaseTooLarge) => ApiError::CaseTooLarge,
             StoreError::Conflict(Conflict::FreeMessagesUsed) => {
                 let now = crate::time::now();
                 ApiError::PowRequired(crate::time::hour_floor(now) + crate::time::HOUR - now)

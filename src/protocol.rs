@@ -20,11 +20,16 @@ pub const MAX_MESSAGE_BODY: usize = 384 * 1024;
 pub const MAX_ITEM_CT_LEN: usize = 256 * 1024 + 16;
 /// Most wraps a submission may carry (one per recipient plus the reporter's).
 pub const MAX_WRAPS: usize = 64;
-/// Most statements (receipt plus messages) one case may collect.
+/// Most statements (receipt, messages, status changes) one case may collect.
 pub const MAX_STATEMENTS_PER_CASE: u32 = 1000;
+/// Of those, the last ones only staff may add: a reporter who fills a case with messages must
+/// not keep the organisation from acknowledging, answering or closing it.
+pub const STAFF_RESERVED_STATEMENTS: u32 = 100;
 /// Most item ciphertext, in bytes, one case may hold (report, messages, notes): so one proof
 /// of work never buys more than this much disk.
-pub const MAX_CASE_BYTES: u64 = 16 * 1024 * 1024;
+pub const MAX_CASE_BYTES: u64 = 20 * 1024 * 1024;
+/// Of those, the last ones only staff may fill (their replies and notes), as above.
+pub const STAFF_RESERVED_BYTES: u64 = 4 * 1024 * 1024;
 /// Messages a reporter may send to one case per hour without proof of work; beyond them each
 /// message carries a solved challenge in the [`POW_HEADER`].
 pub const FREE_MESSAGES_PER_HOUR: u32 = 4;

@@ -246,7 +246,7 @@ pub fn report_item(store: &dyn Store, case_id: &crate::crypto::CaseId) -> Result
         .ok_or_else(|| StoreError::Corrupt("a case without its report".into()).into())
 }
 
-/// A page cursor as the query gives it: b64u of `u32be(seq) || item id`.
+/// A page cursor as the query gives it: b64u of `u32be(item number) || item id`.
 pub fn parse_cursor(text: &str) -> Result<ItemCursor, ApiError> {
     crate::b64::decode_array::<20>(text)
         .ok_or_else(|| ApiError::InvalidRequest("after: a cursor from an earlier page".into()))

@@ -1,23 +1,29 @@
 //! A case holds at most `MAX_STATEMENTS_PER_CASE` statements (receipt, messages, status
-//! changes). The store enforces it under its append lock, so the cap holds for reporter and
-//! staff alike and cannot be overshot by concurrent posts.
+//! changes) and `MAX_CASE_BYTES` of items, of which the last `STAFF_RESERVED_*` only staff may
+//! use. The store enforces it under its append lock, so the caps hold for reporter and staff
+//! alike and cannot be overshot by concurrent posts. And (hardening finding 2) messages beyond
+//! a few free ones cost proof of work, and a case is read in bounded pages.
 
 mod common;
 
-use common::{TestService, draft};
+use common::draft;
+use common::staff::{enrol, login, raw};
 use meldpunt::client::reporter::{reporter_thread_key, seal_message};
-use meldpunt::protocol::MAX_STATEMENTS_PER_CASE;
+use meldpunt::protocol::{MAX_STATEMENTS_PER_CASE, STAFF_RESERVED_STATEMENTS};
+use meldpunt::staff::roles::Role;
 
 #[test]
-fn a_case_stops_taking_messages_at_its_limit() {
-    let svc = TestService::start(0);
+fn a_case_stops_taking_messages_at_its_limit_and_leaves_staff_room() {
+    let svc = common::staff::service();
+    let intake = enrol(&svc, "Ilse", &[Role::Intake], Some("amsterdam"));
     let client = svc.client();
     let submitted = client.submit(&draft("amsterdam", "limiet")).unwrap();
     let code = &submitted.access_code;
     let view = client.raw_case(code).unwrap();
     let key = reporter_thread_key(code, &view.case_id, &view.wraps).unwrap();
-    // The receipt is statement 1; fill up to the limit from a few threads at once.
-    let remaining = MAX_STATEMENTS_PER_CASE as usize - 1;
+    // The receipt is statement 1; the reporter fills up to its share from a few threads at once.
+    let reporter_share = (MAX_STATEMENTS_PER_CASE - STAFF_RESERVED_STATEMENTS) as usize;
+    let remaining = reporter_share - 1;
     let threads = 4;
     std::thread::scope(|scope| {
         for t in 0..threads {
@@ -33,6 +39,34 @@ fn a_case_stops_taking_messages_at_its_limit() {
     let item = seal_message(&key, &view.case_id, "een te veel").unwrap();
     let err = client.post_item(code, &item).unwrap_err();
     assert_eq!(err.api_code(), Some("case_full"), "{err}");
+    assert_eq!(
+        client.raw_case(code).unwrap().statements.len(),
+        reporter_share
+    );
+
+    // Staff can still answer, up to the case's whole limit.
+    let staff = login(&svc, &intake);
+    let path = format!("/api/v1/staff/cases/{}/messages", submitted.case_ref);
+    let post = |text: &str| {
+        let item = seal_message(&key, &view.case_id, text).unwrap();
+        let body = serde_json::to_value(item).unwrap();
+        raw(
+            &svc.url(),
+            "POST",
+            &path,
+            staff.cookie(),
+            staff.csrf_token(),
+            Some(body),
+        )
+    };
+    for _ in 0..STAFF_RESERVED_STATEMENTS {
+        assert_eq!(post("antwoord").0, 201);
+    }
+    let (status, body, _) = post("een te veel");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("case_full"))
+    );
     let view = client.raw_case(code).unwrap();
     assert_eq!(view.statements.len(), MAX_STATEMENTS_PER_CASE as usize);
 }
@@ -43,7 +77,7 @@ fn a_case_stops_taking_messages_at_its_limit() {
 #[test]
 fn messages_beyond_the_free_ones_cost_proof_of_work() {
     use meldpunt::protocol::{FREE_MESSAGES_PER_HOUR, PowSolution};
-    let svc = TestService::start(8);
+    let svc = common::TestService::start(8);
     let client = svc.client();
     let submitted = client.submit(&draft("amsterdam", "werk")).unwrap();
     let code = &submitted.access_code;
@@ -100,13 +134,15 @@ fn messages_beyond_the_free_ones_cost_proof_of_work() {
 }
 
 /// Hardening finding 2: a case took 999 messages of 256 KiB and the case view returned all of
-/// them in one answer (105 MB measured). A case holds at most `MAX_CASE_BYTES`; the view holds
+/// them in one answer (105 MB measured). A reporter fills at most its share of `MAX_CASE_BYTES`; the view holds
 /// the report and the statements, and later items come in pages of bounded size.
 #[test]
 fn a_case_is_bounded_in_size_and_read_in_bounded_pages() {
     use meldpunt::crypto::item::{Item, ItemKind};
-    use meldpunt::protocol::{MAX_CASE_BYTES, MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES};
-    let svc = TestService::start(0);
+    use meldpunt::protocol::{
+        MAX_CASE_BYTES, MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES, STAFF_RESERVED_BYTES,
+    };
+    let svc = common::TestService::start(0);
     let client = svc.client();
     let submitted = client.submit(&draft("amsterdam", "groot")).unwrap();
     let code = &submitted.access_code;
@@ -130,7 +166,8 @@ fn a_case_is_bounded_in_size_and_read_in_bounded_pages() {
     };
     let (err, len) = refused;
     assert_eq!(err.api_code(), Some("case_full"), "{}", err);
-    assert!(stored <= MAX_CASE_BYTES && stored + len > MAX_CASE_BYTES);
+    let reporter_share = MAX_CASE_BYTES - STAFF_RESERVED_BYTES;
+    assert!(stored <= reporter_share && stored + len > reporter_share);
     eprintln!("{sent} messages, {stored} bytes stored");
 
     // The view carries no items beyond the report, so it stays small.
@@ -171,7 +208,11 @@ fn a_case_is_bounded_in_size_and_read_in_bounded_pages() {
             text.len()
         );
         let page: meldpunt::protocol::ItemPage = serde_json::from_str(&text).unwrap();
-        assert!(!page.items.is_empty() && page.items.len() <= MAX_ITEMS_PER_PAGE);
+        assert!(page.items.len() <= MAX_ITEMS_PER_PAGE);
+        assert!(
+            !page.items.is_empty() || page.next.is_none(),
+            "only the last may be empty"
+        );
         let bytes: usize = page.items.iter().map(|i| i.ct.len()).sum();
         assert!(page.items.len() == 1 || bytes <= MAX_PAGE_BYTES);
         seen.extend(page.items);

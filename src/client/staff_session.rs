@@ -128,19 +128,29 @@ impl DeviceTokens {
 /// cookie and case content in the clear: only `https://`, or `http://` to this machine
 /// (`localhost`, `127.0.0.0/8`, `[::1]`) for local testing.
 pub fn check_server_url(url: &str) -> Result<(), ClientError> {
-    if url.starts_with("https://") {
-        return Ok(());
-    }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(ClientError::Protocol(format!(
-            "{url}: the server URL must start with https://"
-        )));
+    let (rest, https) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (rest, true),
+        (None, Some(rest)) => (rest, false),
+        (None, None) => {
+            return Err(ClientError::Protocol(format!(
+                "{url}: the server URL must start with https://"
+            )));
+        }
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        // `http://[::1]@elsewhere/` names user info, and the host is elsewhere.
+        return Err(ClientError::Protocol(format!(
+            "{url}: a server URL must not carry user info (`…@`)"
+        )));
+    }
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
     };
+    if https {
+        return Ok(());
+    }
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
@@ -175,6 +185,9 @@ mod tests {
             "http://10.0.0.1",
             "http://127.0.0.1.example.com",
             "http://localhost.example",
+            "http://[::1]@evil.example/",
+            "http://127.0.0.1@evil.example",
+            "https://user@meldpunt.example",
             "ftp://x",
             "meldpunt.example",
         ] {

@@ -12,10 +12,25 @@
 //!   `max_connections`, lowered to what the process's file-descriptor limit leaves after
 //!   [`FD_RESERVE`] for the database and key files; the soft limit is raised towards the hard
 //!   one first when it is too low.
+//! - A body nobody reads to its end is never drained: left alone, actix keeps reading (and
+//!   discarding) a chunked body that a handler did not read, or stopped reading at the body
+//!   timeout, for as long as a client trickles it. [`close_unread_bodies`] holds every
+//!   request's body until its answer is sent, so an unfinished one makes actix close the
+//!   connection after the answer instead.
 //! - Per-address limits are not here: the server never sees client addresses (G2). An operator
 //!   who wants one sets it in the TLS proxy.
 
 use std::time::Duration;
+
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use actix_web::HttpMessage;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 
 /// Longest wait for a request's head (actix's `client_request_timeout`).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -48,6 +63,57 @@ pub fn connection_cap(wanted: usize) -> usize {
     }
     let allowed = soft.saturating_sub(FD_RESERVE).min(wanted as u64) as usize;
     allowed.max(MIN_CONNECTIONS)
+}
+
+/// A request body, shared between the handler and the answer that keeps it alive.
+#[derive(Clone)]
+struct HeldBody(Rc<RefCell<Payload>>);
+
+impl futures_util::Stream for HeldBody {
+    type Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_next(cx)
+    }
+}
+
+/// An answer's body that holds its request's body until the answer has been sent: actix
+/// decides whether to drain or close when the last byte of the answer goes out.
+struct AnswerHolding {
+    answer: BoxBody,
+    _request_body: HeldBody,
+}
+
+impl MessageBody for AnswerHolding {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.answer.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().answer).poll_next(cx)
+    }
+}
+
+/// Middleware: keeps each request's body alive (see the module contract) until its answer
+/// has been sent.
+pub async fn close_unread_bodies(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let held = HeldBody(Rc::new(RefCell::new(req.take_payload())));
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(held.clone()),
+    });
+    let res = next.call(req).await?.map_into_boxed_body();
+    Ok(res.map_body(|_, answer| AnswerHolding {
+        answer,
+        _request_body: held,
+    }))
 }
 
 #[cfg(test)]

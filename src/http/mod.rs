@@ -153,6 +153,7 @@ pub fn build_server(
             .app_data(data.clone())
             .app_data(counts.clone())
             .wrap(from_fn(count_access))
+            .wrap(from_fn(limits::close_unread_bodies))
             .wrap(security_headers(https))
             .configure(routes)
             .default_service(web::to(webapp::static_or_not_found))

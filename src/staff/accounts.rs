@@ -233,25 +233,27 @@ pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolRes
 /// A fake's iteration count is the count of a real user, picked by a keyed hash of the name
 /// from all users in invitation order; so when the setting changes, unknown names show the old
 /// and new counts in the same proportion as real ones (the setting alone would give unknown
-/// names away as soon as real users kept an older count). Only the first invite fixes a count
-/// for unknown names; before any, the setting is used.
+/// names away as soon as real users kept an older count). Before the first invite the setting
+/// is used. The fake is computed for real names too, so both take the same work. (An unknown
+/// name's borrowed count can change when users are invited; a real name's never does. An
+/// observer who asks again after every invitation could tell some unknown names apart.)
 pub fn prelogin(app: &App, name: &str) -> Result<KdfParams, ApiError> {
-    if let Some(user) = app.store.user_by_name(name)? {
-        return Ok(KdfParams {
-            salt: user.kdf_salt,
-            iterations: user.kdf_iterations,
-        });
-    }
     let mut users = app.store.users()?;
     users.sort_by_key(|u| (u.invited_hour, u.user_id));
     let pick = password::fake_pick(&app.staff.prelogin_secret, name);
-    let iterations = match users.len() {
-        0 => app.settings.staff_kdf_iterations,
-        n => users[((u128::from(pick) * n as u128) >> 64) as usize].kdf_iterations,
-    };
-    Ok(KdfParams {
+    let fake = KdfParams {
         salt: password::fake_salt(&app.staff.prelogin_secret, name),
-        iterations,
+        iterations: match users.len() {
+            0 => app.settings.staff_kdf_iterations,
+            n => users[((u128::from(pick) * n as u128) >> 64) as usize].kdf_iterations,
+        },
+    };
+    Ok(match app.store.user_by_name(name)? {
+        Some(user) => KdfParams {
+            salt: user.kdf_salt,
+            iterations: user.kdf_iterations,
+        },
+        None => fake,
     })
 }
 
@@ -314,9 +316,6 @@ pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewS
     let throttle = &app.staff.throttle;
     let user = app.store.user_by_name(&req.name)?;
     let (key, known_device) = bucket(app, user.as_ref(), req);
-    if !known_device {
-        throttle.take_global().map_err(ApiError::TooManyAttempts)?;
-    }
     let attempt = throttle.admit(key).map_err(ApiError::TooManyAttempts)?;
     // The second factor first: it is cheap, and only its holder gets past it, so strangers'
     // guesses never reach Argon2id. Unknown, unenrolled and disabled users are checked against

@@ -10,7 +10,7 @@
 //! A user with several roles sees the union. The detail shows only the caller's own wraps,
 //! the report and the statements, and the items after the report come in bounded pages: the
 //! thread items, and the notes only if the caller holds an internal wrap. Opening the detail
-//! is an audit record. Overdue (docs/PROTOCOL.md §13): `received` and more than 7
+//! and reading each page are audit records. Overdue (docs/PROTOCOL.md §13): `received` and more than 7
 //! days after receipt, or still `acknowledged` more than 3 calendar months after
 //! acknowledgement (`time::add_months`); any later status stops the clock.
 
@@ -297,19 +297,21 @@ pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<Case
     Ok(detail)
 }
 
-/// A page of the case's items after the report, as `user` may read them. Opening the case
-/// (`detail`) is what the audit chain records; the pages that follow are part of it.
-pub fn items(
+/// A page of the case's items after the report, as `user` may read them. Every page read is
+/// an audit record (`case.items`), like opening the case, so content never leaves unrecorded.
+pub async fn items(
     app: &App,
     user: &UserRecord,
     case_ref: &str,
     after: Option<&str>,
 ) -> Result<ItemPage, ApiError> {
     let access = access(app, user, case_ref)?;
-    crate::reporting::item_page(
-        app.store(),
-        &access.case.case_id,
-        after,
-        page_kinds(&access),
-    )
+    let kinds = page_kinds(&access);
+    let page = crate::reporting::item_page(app.store(), &access.case.case_id, after, kinds)?;
+    let detail = format!("{} items", page.items.len());
+    let audit =
+        AuditEntry::new(user_id_text(&user.user_id), "case.items", detail).on_case(case_ref);
+    app.store.audit(audit)?;
+    app.store().sync().await?;
+    Ok(page)
 }

@@ -33,25 +33,33 @@ pub fn verify(phc: &str, auth_hash: &[u8; 32]) -> bool {
 
 /// The Argon2id computations that may run at once. A caller that finds none free is told to
 /// come back (503 `busy`) rather than queued, so a flood cannot pile up memory or threads.
-pub struct Argon2Permits(tokio::sync::Semaphore);
+pub struct Argon2Permits(std::sync::Arc<tokio::sync::Semaphore>);
 
 impl Argon2Permits {
     pub fn new(concurrent: usize) -> Argon2Permits {
-        Argon2Permits(tokio::sync::Semaphore::new(concurrent.max(1)))
+        Argon2Permits(std::sync::Arc::new(tokio::sync::Semaphore::new(
+            concurrent.max(1),
+        )))
     }
 
     /// Runs `hash_work` on the blocking pool under a permit, or fails at once with `Busy`.
+    /// The permit goes with the work into the pool and is returned when the work ends, not when
+    /// the request does: a client that hangs up cannot free a permit while its hash still runs.
     pub async fn run<T: Send + 'static>(
         &self,
         hash_work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, crate::error::ApiError> {
-        let _permit = self
+        let permit = self
             .0
-            .try_acquire()
+            .clone()
+            .try_acquire_owned()
             .map_err(|_| crate::error::ApiError::Busy)?;
-        actix_web::web::block(hash_work)
-            .await
-            .map_err(|_| crate::error::ApiError::Internal)
+        actix_web::web::block(move || {
+            let _permit = permit;
+            hash_work()
+        })
+        .await
+        .map_err(|_| crate::error::ApiError::Internal)
     }
 }
 

@@ -11,11 +11,14 @@
 //! - Which bucket an attempt falls in is the caller's choice (`accounts::login`): an attempt
 //!   from a *known device* (one that signed in to this account before and shows its device
 //!   token) has a bucket of its own, so strangers who guess at a name fill the name's bucket
-//!   and never the real user's. Attempts without a device token also draw on one global
-//!   budget ([`GLOBAL_BURST`], refilled at [`GLOBAL_PER_SEC`]), which bounds guessing across
-//!   all names together and the memory of this table.
-//! - The table holds at most [`MAX_BUCKETS`]; buckets whose wait has run out for good are
-//!   forgotten first, and when none can be, a new bucket is refused (the attempt waits).
+//!   and never the real user's.
+//! - There is deliberately no global budget across names: strangers could spend it and so lock
+//!   out every sign-in without a device token at once. The buckets' own waits bound guessing
+//!   (per name at most about a hundred attempts a day once the waits are long), and the table
+//!   holds at most [`MAX_BUCKETS`]: when full, buckets that impose no wait now (fewer than
+//!   [`FREE_ATTEMPTS`] attempts, or a wait long over) are forgotten first, so made-up names
+//!   cannot fill it; only if none can be forgotten is a new bucket refused (the attempt
+//!   waits).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -27,26 +30,15 @@ pub const FREE_ATTEMPTS: u32 = 5;
 pub const MAX_WAIT_UNITS: u64 = 900;
 /// Buckets kept at most.
 const MAX_BUCKETS: usize = 100_000;
-/// Attempts without a device token the whole service admits at once…
-pub const GLOBAL_BURST: f64 = 100.0;
-/// …and per second after that.
-pub const GLOBAL_PER_SEC: f64 = 10.0;
 
 struct Bucket {
     attempts: u32,
     last: Instant,
 }
 
-/// A token bucket: the global budget of attempts without a device token.
-struct Budget {
-    tokens: f64,
-    at: Instant,
-}
-
 pub struct Throttle {
     unit: Duration,
     buckets: Mutex<HashMap<[u8; 32], Bucket>>,
-    global: Mutex<Budget>,
 }
 
 /// An admitted attempt; report a success with [`Throttle::success`].
@@ -60,10 +52,6 @@ impl Throttle {
         Throttle {
             unit,
             buckets: Mutex::new(HashMap::new()),
-            global: Mutex::new(Budget {
-                tokens: GLOBAL_BURST,
-                at: Instant::now(),
-            }),
         }
     }
 
@@ -76,27 +64,14 @@ impl Throttle {
         self.unit.saturating_mul(units as u32)
     }
 
-    /// Takes one attempt from the global budget, or says how many seconds to wait.
-    pub fn take_global(&self) -> Result<(), u64> {
-        let mut budget = self.global.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let refill = now.duration_since(budget.at).as_secs_f64() * GLOBAL_PER_SEC;
-        budget.tokens = (budget.tokens + refill).min(GLOBAL_BURST);
-        budget.at = now;
-        if budget.tokens < 1.0 {
-            return Err(((1.0 - budget.tokens) / GLOBAL_PER_SEC).ceil().max(1.0) as u64);
-        }
-        budget.tokens -= 1.0;
-        Ok(())
-    }
-
     /// Admits an attempt into bucket `key` (counting it now), or says how many seconds to
     /// wait.
     pub fn admit(&self, key: [u8; 32]) -> Result<Admitted, u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if !buckets.contains_key(&key) && buckets.len() >= MAX_BUCKETS {
+            // Forget what slows nobody now; keep the buckets that are holding a guesser back.
             let longest = self.unit.saturating_mul(MAX_WAIT_UNITS as u32);
-            buckets.retain(|_, b| b.last.elapsed() < longest);
+            buckets.retain(|_, b| b.attempts >= FREE_ATTEMPTS && b.last.elapsed() < longest);
             if buckets.len() >= MAX_BUCKETS {
                 return Err(MAX_WAIT_UNITS);
             }
@@ -162,16 +137,18 @@ mod tests {
     }
 
     #[test]
-    fn the_global_budget_runs_out_and_refills() {
+    fn made_up_names_cannot_fill_the_table() {
         let t = Throttle::new(Duration::from_secs(1));
-        for _ in 0..GLOBAL_BURST as usize {
-            assert!(t.take_global().is_ok());
+        for _ in 0..FREE_ATTEMPTS {
+            let _ = t.admit([7; 32]).unwrap();
         }
-        assert_eq!(t.take_global(), Err(1));
-        std::thread::sleep(Duration::from_millis(250));
-        assert!(
-            t.take_global().is_ok(),
-            "refilled at {GLOBAL_PER_SEC} per second"
-        );
+        for i in 0..MAX_BUCKETS as u32 + 10 {
+            let mut key = [0u8; 32];
+            key[..4].copy_from_slice(&i.to_be_bytes());
+            key[4] = 1;
+            assert!(t.admit(key).is_ok(), "name {i}");
+        }
+        assert!(t.buckets.lock().unwrap().len() <= MAX_BUCKETS);
+        assert!(t.admit([7; 32]).is_err(), "the guessed-at name still waits");
     }
 }

@@ -104,7 +104,7 @@ pub enum MessageCharge {
     Paid(crate::pow::SpentToken),
 }
 
-/// Where a page of items ends: `u32be(seq) || item id` of its last item.
+/// Where a page of items ends: `u32be(n) || item id` of its last item (`n` its number).
 pub type ItemCursor = [u8; 20];
 
 /// A page of a case's items, in arrival order, and where the next one starts.
@@ -142,7 +142,9 @@ pub trait Store: Send + Sync + 'static {
     fn items(&self, case_id: &CaseId) -> Result<Vec<Item>, StoreError>;
     /// Up to `max_items` items of `kinds` after `after` (from the first when `None`), in
     /// arrival order, stopping before `max_bytes` of ciphertext unless the page would be
-    /// empty; `next` is set only when a further item of `kinds` exists.
+    /// empty. `next` (the last item's cursor) is set when the page stopped at a limit; the
+    /// page after it may be empty (then without `next`). Reading stops at the limit: a page
+    /// never decodes more than one item past it.
     fn items_page(
         &self,
         case_id: &CaseId,

@@ -304,7 +304,7 @@ impl StaffStore for SledStore {
             if self.item_ids.get(id_key(&case_id, &item.id))?.is_some() {
                 return Err(StoreError::Conflict(Conflict::DuplicateItem));
             }
-            add_content(&mut record, item)?;
+            add_content(&mut record, item, crate::protocol::MAX_CASE_BYTES)?;
         }
         if let Some((status, acknowledged)) = change.status {
             record.status = status;
@@ -313,8 +313,10 @@ impl StaffStore for SledStore {
             }
         }
         record.wraps.extend(change.add_wraps.iter().cloned());
-        // Items without a statement sort under the next statement's seq.
-        let item_seq = record.statement_count;
+        let item_number = match &change.item {
+            Some(_) => self.next_item_number(&case_id)?,
+            None => 0,
+        };
         let statement = match sign {
             None => None,
             Some(_) if record.statement_count >= crate::protocol::MAX_STATEMENTS_PER_CASE => {
@@ -358,10 +360,10 @@ impl StaffStore for SledStore {
                         return abort(Conflict::DuplicateItem);
                     }
                     items.insert(
-                        item_key(&case_id, item_seq, &item.id),
+                        item_key(&case_id, item_number, &item.id),
                         records::encode(item),
                     )?;
-                    item_ids.insert(id_key(&case_id, &item.id), &item_seq.to_be_bytes())?;
+                    item_ids.insert(id_key(&case_id, &item.id), &item_number.to_be_bytes())?;
                 }
                 if let Some((slot, jws)) = &statement {
                     statements.insert(seq_key(&case_id, slot.seq), jws.as_bytes())?;

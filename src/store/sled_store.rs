@@ -2,8 +2,10 @@
 //! group-committing flusher.
 //!
 //! Keys: `cases` case_id → case; `case_refs` ref → case_id; `verifiers` verifier → case_id;
-//! `items` case_id‖u32be(seq)‖item_id → item (seq = the statement that brought it, so a scan
-//! yields arrival order); `item_ids` case_id‖item_id → u32be(seq); `statements`
+//! `items` case_id‖u32be(n)‖item_id → item, `n` the item's own number in its case (0 for the
+//! report, then one more than the case's last item: [`SledStore::next_item_number`]), so a
+//! scan yields arrival order and no two items share a place; `item_ids` case_id‖item_id →
+//! u32be(n); `statements`
 //! case_id‖u32be(seq) → JWS; `recipients` kid → recipient; `pow_spent` spent token
 //! (`pow::SpentToken`: u64be(hour) ‖ 16 hash bytes, never the challenge, which carries its expiry
 //! to the second) → empty; `meta` `log_size` → u64be; `log_nodes` see `crate::log::tree`; `checkpoints`
@@ -75,8 +77,8 @@ pub(super) fn seq_key(case_id: &CaseId, seq: u32) -> Vec<u8> {
     key
 }
 
-pub(super) fn item_key(case_id: &CaseId, seq: u32, item_id: &[u8; 16]) -> Vec<u8> {
-    let mut key = seq_key(case_id, seq);
+pub(super) fn item_key(case_id: &CaseId, number: u32, item_id: &[u8; 16]) -> Vec<u8> {
+    let mut key = seq_key(case_id, number);
     key.extend_from_slice(item_id);
     key
 }
@@ -162,6 +164,23 @@ impl SledStore {
         // A panic while holding the lock cannot leave the database half-written (transactions
         // are atomic), so a poisoned lock is safe to keep using.
         self.append_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The number the case's next item gets: one more than its last item's (databases written
+    /// before items had numbers of their own used the statement's seq, which this continues).
+    /// Call under the append lock.
+    pub(super) fn next_item_number(&self, case_id: &CaseId) -> Result<u32, StoreError> {
+        match self.items.scan_prefix(case_id).next_back() {
+            None => Ok(0),
+            Some(entry) => {
+                let (key, _) = entry?;
+                let n: [u8; 4] = key
+                    .get(16..20)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| StoreError::Corrupt("an item key".into()))?;
+                Ok(u32::from_be_bytes(n).saturating_add(1))
+            }
+        }
     }
 
     pub(super) fn load_case(&self, case_id: &[u8]) -> Result<Option<CaseRecord>, StoreError> {
@@ -250,10 +269,15 @@ pub(super) fn append_log_leaf(
     Ok(())
 }
 
-/// Adds `item` to the case's stored bytes, or refuses it with [`Conflict::CaseTooLarge`].
-pub(super) fn add_content(record: &mut CaseRecord, item: &Item) -> Result<(), StoreError> {
+/// Adds `item` to the case's stored bytes, or refuses it with [`Conflict::CaseTooLarge`] when
+/// the total would pass `limit`.
+pub(super) fn add_content(
+    record: &mut CaseRecord,
+    item: &Item,
+    limit: u64,
+) -> Result<(), StoreError> {
     let total = record.content_bytes.saturating_add(item.ct.len() as u64);
-    if total > crate::protocol::MAX_CASE_BYTES {
+    if total > limit {
         return Err(StoreError::Conflict(Conflict::CaseTooLarge));
     }
     record.content_bytes = total;
@@ -340,15 +364,22 @@ impl Store for SledStore {
         if self.item_ids.get(id_key(case_id, &item.id))?.is_some() {
             return Err(StoreError::Conflict(Conflict::DuplicateItem));
         }
-        // Checked here, under the lock: concurrent posts must not overshoot a limit.
-        if record.statement_count >= crate::protocol::MAX_STATEMENTS_PER_CASE {
+        // Checked here, under the lock: concurrent posts must not overshoot a limit. A reporter
+        // leaves the last statements and bytes to staff.
+        use crate::protocol::{
+            MAX_CASE_BYTES, MAX_STATEMENTS_PER_CASE, STAFF_RESERVED_BYTES,
+            STAFF_RESERVED_STATEMENTS,
+        };
+        if record.statement_count >= MAX_STATEMENTS_PER_CASE - STAFF_RESERVED_STATEMENTS {
             return Err(StoreError::Conflict(Conflict::CaseFull));
         }
-        add_content(&mut record, &item)?;
+        add_content(&mut record, &item, MAX_CASE_BYTES - STAFF_RESERVED_BYTES)?;
         let spent = match charge {
             MessageCharge::Free { hour } => {
                 let used = &mut record.free_messages;
-                if used.hour != hour {
+                // A new hour starts the count again; an earlier one (a clock stepped back, or
+                // two requests racing across the hour) counts on the newest.
+                if hour > used.hour {
                     *used = super::HourCount { hour, count: 0 };
                 }
                 if used.count >= crate::protocol::FREE_MESSAGES_PER_HOUR {
@@ -364,6 +395,7 @@ impl Store for SledStore {
             prev: Some(record.last_statement_hash.clone()),
             log_index: self.log_size()?,
         };
+        let number = self.next_item_number(case_id)?;
         let statement = sign(&slot);
         record.statement_count += 1;
         record.last_statement_hash = chain_hash(&statement);
@@ -389,11 +421,8 @@ impl Store for SledStore {
                     pow_spent.insert(&token, &[])?;
                 }
                 cases.insert(case_id, case_bytes.as_slice())?;
-                items.insert(
-                    item_key(case_id, slot.seq, &item.id),
-                    records::encode(&item),
-                )?;
-                item_ids.insert(id_key(case_id, &item.id), &slot.seq.to_be_bytes())?;
+                items.insert(item_key(case_id, number, &item.id), records::encode(&item))?;
+                item_ids.insert(id_key(case_id, &item.id), &number.to_be_bytes())?;
                 statements.insert(seq_key(case_id, slot.seq), statement.as_bytes())?;
                 append_log_leaf(meta, nodes, slot.log_index, statement.as_bytes())?;
                 Ok(())
@@ -450,15 +479,19 @@ impl Store for SledStore {
             if !kinds.contains(&item.kind) {
                 continue;
             }
-            let full = page.items.len() >= max_items
-                || (!page.items.is_empty() && bytes + item.ct.len() > max_bytes);
-            if full {
+            if !page.items.is_empty() && bytes + item.ct.len() > max_bytes {
                 page.next = last_key.and_then(|k| k[16..].try_into().ok());
                 break;
             }
             bytes += item.ct.len();
             page.items.push(item);
             last_key = Some(key);
+            if page.items.len() >= max_items {
+                // Stop here rather than read on to learn whether more follow: the next page
+                // may then be empty, and says so with no `next`.
+                page.next = last_key.and_then(|k| k[16..].try_into().ok());
+                break;
+            }
         }
         Ok(page)
     }

@@ -63,12 +63,8 @@ pub async fn items(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let after = crate::http::reporter::after_param(&req)?;
-    Ok(HttpResponse::Ok().json(staff_cases::items(
-        &app,
-        &session.user,
-        &case_ref,
-        after.as_deref(),
-    )?))
+    let page = staff_cases::items(&app, &session.user, &case_ref, after.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[utoipa::path(get, path = "/api/v1/staff/cases/{ref}/assignable", tag = "staff",
