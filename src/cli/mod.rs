@@ -148,8 +148,9 @@ pub enum RecipientCommand {
     Add {
         #[arg(long)]
         unit: String,
-        /// The recipient's X25519 public key, b64u (from `meldpunt keygen`).
-        #[arg(long, value_name = "B64U")]
+        /// The recipient's X25519 public key, b64u (from `meldpunt keygen`). It may start
+        /// with `-`, which is a b64u symbol.
+        #[arg(long, value_name = "B64U", allow_hyphen_values = true)]
         public_key: String,
     },
     /// List the registered recipients.
