@@ -307,3 +307,27 @@ pub enum KeysCommand {
 pub fn run(cli: Cli) -> Result<(), String> {
     commands::run(cli)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_key_may_start_with_a_hyphen() {
+        let key = "-paLPsia6wl9npW_8GtxxyCQhaZqCjwpEU8eGPymN0c";
+        let cli = Cli::try_parse_from([
+            "meldpunt",
+            "recipient",
+            "add",
+            "--unit",
+            "national",
+            "--public-key",
+            key,
+        ])
+        .unwrap();
+        let Command::Recipient(RecipientCommand::Add { public_key, .. }) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(public_key, key);
+    }
+}
