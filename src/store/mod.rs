@@ -16,6 +16,7 @@
 
 mod group_commit;
 pub mod records;
+mod sled_items;
 mod sled_staff;
 mod sled_store;
 pub mod staff;

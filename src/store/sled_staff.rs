@@ -9,9 +9,8 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree, abort};
 
 use super::records::{self, CaseRecord, StoredCase};
-use super::sled_store::{
-    SledStore, TxError, add_content, append_log_leaf, id_key, item_key, seq_key, tx_result,
-};
+use super::sled_items::{add_content, id_key, item_key};
+use super::sled_store::{SledStore, TxError, append_log_leaf, seq_key, tx_result};
 use super::staff::{
     AuditBroken, AuditEntry, AuditHead, AuditRecord, CaseChange, CaseStaff, Enrolment,
     InviteRecord, StaffStore, StoredAudit, StoredCaseStaff, StoredInvite, StoredUser, UserRecord,

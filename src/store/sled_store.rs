@@ -21,6 +21,7 @@ use sled::{Transactional, Tree};
 
 use super::group_commit::GroupCommit;
 use super::records::{self, CaseRecord, Recipient, StatementSlot, StoredCase, StoredRecipient};
+use super::sled_items::{add_content, id_key, item_key};
 use super::{
     Conflict, DumpEntry, FlushStats, ItemCursor, ItemsPage, MessageCharge, NewCase, Signer, Store,
     StoreError, SyncFuture,
@@ -74,18 +75,6 @@ pub(super) fn tx_result<T>(r: Result<T, TransactionError<Conflict>>) -> Result<T
 pub(super) fn seq_key(case_id: &CaseId, seq: u32) -> Vec<u8> {
     let mut key = case_id.to_vec();
     key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
-
-pub(super) fn item_key(case_id: &CaseId, number: u32, item_id: &[u8; 16]) -> Vec<u8> {
-    let mut key = seq_key(case_id, number);
-    key.extend_from_slice(item_id);
-    key
-}
-
-pub(super) fn id_key(case_id: &CaseId, item_id: &[u8; 16]) -> Vec<u8> {
-    let mut key = case_id.to_vec();
-    key.extend_from_slice(item_id);
     key
 }
 
@@ -164,23 +153,6 @@ impl SledStore {
         // A panic while holding the lock cannot leave the database half-written (transactions
         // are atomic), so a poisoned lock is safe to keep using.
         self.append_lock.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The number the case's next item gets: one more than its last item's (databases written
-    /// before items had numbers of their own used the statement's seq, which this continues).
-    /// Call under the append lock.
-    pub(super) fn next_item_number(&self, case_id: &CaseId) -> Result<u32, StoreError> {
-        match self.items.scan_prefix(case_id).next_back() {
-            None => Ok(0),
-            Some(entry) => {
-                let (key, _) = entry?;
-                let n: [u8; 4] = key
-                    .get(16..20)
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| StoreError::Corrupt("an item key".into()))?;
-                Ok(u32::from_be_bytes(n).saturating_add(1))
-            }
-        }
     }
 
     pub(super) fn load_case(&self, case_id: &[u8]) -> Result<Option<CaseRecord>, StoreError> {
@@ -266,21 +238,6 @@ pub(super) fn append_log_leaf(
         }
     })?;
     meta.insert(LOG_SIZE_KEY, &new_size.to_be_bytes())?;
-    Ok(())
-}
-
-/// Adds `item` to the case's stored bytes, or refuses it with [`Conflict::CaseTooLarge`] when
-/// the total would pass `limit`.
-pub(super) fn add_content(
-    record: &mut CaseRecord,
-    item: &Item,
-    limit: u64,
-) -> Result<(), StoreError> {
-    let total = record.content_bytes.saturating_add(item.ct.len() as u64);
-    if total > limit {
-        return Err(StoreError::Conflict(Conflict::CaseTooLarge));
-    }
-    record.content_bytes = total;
     Ok(())
 }
 
@@ -441,13 +398,7 @@ impl Store for SledStore {
     }
 
     fn items(&self, case_id: &CaseId) -> Result<Vec<Item>, StoreError> {
-        self.items
-            .scan_prefix(case_id)
-            .map(|entry| {
-                let (_, bytes) = entry?;
-                records::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("item: {e}")))
-            })
-            .collect()
+        self.all_items(case_id)
     }
 
     fn items_page(
@@ -458,42 +409,7 @@ impl Store for SledStore {
         max_items: usize,
         max_bytes: usize,
     ) -> Result<ItemsPage, StoreError> {
-        let start = match after {
-            // Just past the cursor's key: keys are case_id || seq || id, all 36 bytes.
-            Some(cursor) => {
-                let mut key = case_id.to_vec();
-                key.extend_from_slice(cursor);
-                key.push(0);
-                key
-            }
-            None => case_id.to_vec(),
-        };
-        let mut end = case_id.to_vec();
-        end.extend_from_slice(&[0xff; 21]);
-        let mut page = ItemsPage::default();
-        let (mut bytes, mut last_key) = (0usize, None::<sled::IVec>);
-        for entry in self.items.range(start..end) {
-            let (key, value) = entry?;
-            let item: Item =
-                records::decode(&value).map_err(|e| StoreError::Corrupt(format!("item: {e}")))?;
-            if !kinds.contains(&item.kind) {
-                continue;
-            }
-            if !page.items.is_empty() && bytes + item.ct.len() > max_bytes {
-                page.next = last_key.and_then(|k| k[16..].try_into().ok());
-                break;
-            }
-            bytes += item.ct.len();
-            page.items.push(item);
-            last_key = Some(key);
-            if page.items.len() >= max_items {
-                // Stop here rather than read on to learn whether more follow: the next page
-                // may then be empty, and says so with no `next`.
-                page.next = last_key.and_then(|k| k[16..].try_into().ok());
-                break;
-            }
-        }
-        Ok(page)
+        self.page_of_items(case_id, after, kinds, max_items, max_bytes)
     }
 
     fn statements(&self, case_id: &CaseId) -> Result<Vec<String>, StoreError> {
