@@ -20,12 +20,11 @@
 //! - Per-address limits are not here: the server never sees client addresses (G2). An operator
 //!   who wants one sets it in the TLS proxy.
 
-use std::time::Duration;
-
 use std::cell::RefCell;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
@@ -40,12 +39,12 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// File descriptors kept for everything but client connections.
 pub const FD_RESERVE: u64 = 128;
-/// The fewest connections the cap goes down to, however low the descriptor limit.
+/// The fewest connections a low descriptor limit lowers the cap to.
 const MIN_CONNECTIONS: usize = 16;
 
-/// The number of client connections the server may hold: `wanted`, or fewer if the process
-/// may not open that many files. Raises the soft `RLIMIT_NOFILE` towards the hard limit when
-/// it is lower than `wanted` needs.
+/// The number of client connections the server may hold: `wanted`, or fewer (but not fewer
+/// than [`MIN_CONNECTIONS`]) if the process may not open that many files. Raises the soft
+/// `RLIMIT_NOFILE` towards the hard limit when it is lower than `wanted` needs.
 pub fn connection_cap(wanted: usize) -> usize {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let needed = wanted as u64 + FD_RESERVE;
@@ -61,8 +60,8 @@ pub fn connection_cap(wanted: usize) -> usize {
             soft = raised;
         }
     }
-    let allowed = soft.saturating_sub(FD_RESERVE).min(wanted as u64) as usize;
-    allowed.max(MIN_CONNECTIONS)
+    let allowed = soft.saturating_sub(FD_RESERVE).max(MIN_CONNECTIONS as u64) as usize;
+    allowed.min(wanted)
 }
 
 /// A request body, shared between the handler and the answer that keeps it alive.
@@ -128,6 +127,6 @@ mod tests {
             .unwrap_or(u64::MAX);
         assert!(cap as u64 + FD_RESERVE <= soft.max(MIN_CONNECTIONS as u64 + FD_RESERVE));
         assert!((MIN_CONNECTIONS..=1024).contains(&cap));
-        assert_eq!(connection_cap(10), MIN_CONNECTIONS);
+        assert_eq!(connection_cap(10), 10, "an operator's lower cap is kept");
     }
 }
