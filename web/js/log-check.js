@@ -8,7 +8,8 @@
 // `included[i]` is true (proven) or null (newer than the checkpoint, or no checkpoint yet);
 // any proof or signature that does not verify throws LogError. The note key text
 // (`<name>+<id>+<key>`) should be pinned by the caller when it can be; otherwise it is the
-// server's own (trust on first use).
+// server's own (trust on first use). Surrounding whitespace is dropped as Rust's str::trim does
+// (White_Space, not String.prototype.trim's set), then the key is parsed strictly (note.js).
 
 import { b64uDecode } from './crypto/b64.js';
 import { leafHash, verifyInclusion } from './crypto/merkle.js';
@@ -21,6 +22,9 @@ export class LogError extends Error {
   }
 }
 
+/** `text` without leading and trailing White_Space, as Rust's str::trim. @param {string} text */
+const trimWhiteSpace = (text) => text.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
+
 const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export async function verifyCaseLog(view, payloads, noteKeyText) {
@@ -30,7 +34,7 @@ export async function verifyCaseLog(view, payloads, noteKeyText) {
     if (proofs.some((p) => p)) throw new LogError('proofs without a checkpoint');
     return { checkpoint: null, included };
   }
-  const verifier = await parseNoteVerifierKey(noteKeyText.trim());
+  const verifier = await parseNoteVerifierKey(trimWhiteSpace(noteKeyText));
   const checkpoint = await openSignedCheckpoint(view.checkpoint, verifier);
   if (checkpoint.origin !== verifier.name) throw new LogError('checkpoint from another log');
   if (proofs.length > view.statements.length) throw new LogError('more proofs than statements');

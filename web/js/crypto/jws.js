@@ -5,12 +5,14 @@
 // members alg ("Ed25519"; "EdDSA", "none" and all else are refused), kid (a key of the JWKS) and
 // typ ("meldpunt-receipt+jws" or "meldpunt-statement+jws"), string-valued, no duplicates, no
 // escapes (Rust borrows them as &str); a valid Ed25519 signature over the transmitted
-// "header.payload" text; and a payload of exactly the shape its typ allows (statement-shape.js).
+// "header.payload" text, checked as Rust's verify_strict does (ed25519.js: S < L, neither R nor
+// the key of small order); and a payload of exactly the shape its typ allows (statement-shape.js).
 // Checks run in the Rust order: structure, alg, header, typ, kid, signature, payload.
 // checkChain verifies a case: receipt first, seq 0..n, prev = chainHash(previous JWS), one
 // iss/ref, growing log index. Failures throw JwsError with a `code` naming the rule broken.
 
 import { b64uDecode, b64uEncode, fromUtf8, utf8 } from './b64.js';
+import { publicKeyProblem, verifyStrict } from './ed25519.js';
 import { sha256 } from './primitives.js';
 import { checkPayloadShape, parsePayload } from './statement-shape.js';
 
@@ -35,8 +37,9 @@ export async function ed25519Kid(publicKey) {
 
 /**
  * A verifier trusting every key of a JWKS ({keys:[…]}): each must be kty OKP, crv and alg
- * Ed25519, use sig, x 32 bytes of b64u, kid its thumbprint. One bad JWK rejects the whole set.
- * Returns Map(kid → CryptoKey).
+ * Ed25519, use sig, x 32 bytes of b64u, kid its thumbprint, x a curve point. One bad JWK
+ * rejects the whole set. A weak (small-order) key is let in, as by Rust's from_jwks, and no
+ * signature by it verifies. Returns Map(kid → {publicKey (the 32 bytes), key (CryptoKey)}).
  */
 export async function importJwks(jwks) {
   if (!jwks || !Array.isArray(jwks.keys)) throw new JwsError('invalid_jwk', 'not a JWKS');
@@ -51,8 +54,10 @@ export async function importJwks(jwks) {
       throw new JwsError('invalid_jwk', 'x is not 32 bytes b64u');
     }
     if ((await ed25519Kid(x)) !== jwk.kid) throw new JwsError('invalid_jwk', "kid is not the key's thumbprint");
+    if (publicKeyProblem(x) === 'invalid') throw new JwsError('invalid_jwk', 'x is not a valid point');
     try {
-      keys.set(jwk.kid, await globalThis.crypto.subtle.importKey('raw', x, { name: 'Ed25519' }, false, ['verify']));
+      const key = await globalThis.crypto.subtle.importKey('raw', x, { name: 'Ed25519' }, false, ['verify']);
+      keys.set(jwk.kid, { publicKey: x, key });
     } catch {
       throw new JwsError('invalid_jwk', 'x is not a valid point');
     }
@@ -103,13 +108,13 @@ export async function verifyStatement(jws, keys) {
   }
   const header = parseHeaderStrictly(headerText, loose);
   if (header.typ !== TYP_RECEIPT && header.typ !== TYP_STATEMENT) throw new JwsError('unsupported_typ');
-  const key = keys.get(header.kid);
-  if (!key) throw new JwsError('unknown_key');
+  const trusted = keys.get(header.kid);
+  if (!trusted) throw new JwsError('unknown_key');
   const signature = decodePart(sigB64);
   if (signature.length !== 64) throw new JwsError('malformed', 'signature is not 64 bytes');
   const payloadBytes = decodePart(payloadB64);
   const signingInput = utf8(`${headerB64}.${payloadB64}`);
-  const valid = await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, key, signature, signingInput);
+  const valid = await verifyStrict(trusted.publicKey, trusted.key, signature, signingInput);
   if (!valid) throw new JwsError('bad_signature');
   const payload = parsePayload(payloadBytes, (why) => new JwsError('bad_payload', why));
   checkPayloadShape(payload, header.typ, (why) => new JwsError('bad_payload', why));

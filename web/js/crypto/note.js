@@ -1,15 +1,21 @@
 // C2SP signed-note (Ed25519 note keys, algorithm byte 0x01) and C2SP tlog-checkpoint bodies
-// (DESIGN §6, PROTOCOL §12; Rust: src/log/note.rs, src/log/checkpoint.rs).
+// (DESIGN §6, PROTOCOL §12; Rust: src/protocol/log/note.rs, checkpoint.rs).
 //
 // Contract: parseNoteVerifierKey reads `<name>+<hex8 key id>+<base64(0x01 || key)>` and checks
 // the key id = SHA-256(name || "\n" || 0x01 || key)[0..4]. openNote returns the note's text
 // (ending in "\n") only if the note is well formed throughout (≤ 64 KiB, no control characters
 // but newline, text / blank line / signature lines "— <name> <base64(key id || sig)>") and has
 // exactly one valid Ed25519 signature line by this key; lines by other keys are skipped.
-// parseCheckpointBody is strict and canonical (decimal size without leading zeros, padded
-// base64 root of 32 bytes, non-empty lines without control characters). Errors throw NoteError.
+// As strict as Rust (NoteVerifier::parse, open): a key that is not a curve point or is of small
+// order (weak) is refused when parsed, and signatures are checked as ed25519-dalek's
+// verify_strict does (ed25519.js: S < L, R not of small order). Names follow Rust's
+// is_valid_name exactly (no White_Space, no Cc control, no '+'); text no Rust string can hold
+// (a lone surrogate) is refused. parseCheckpointBody is strict and canonical (decimal size
+// without leading zeros, padded base64 root of 32 bytes, non-empty lines without control
+// characters). Errors throw NoteError.
 
 import { b64StdDecode, concat, toHex, utf8 } from './b64.js';
+import { publicKeyProblem, verifyStrict } from './ed25519.js';
 import { sha256 } from './primitives.js';
 
 const ALG_ED25519 = 0x01;
@@ -24,11 +30,18 @@ export class NoteError extends Error {
   }
 }
 
-const hasControl = (s) => /[\u0000-\u001f\u007f-\u009f]/u.test(s);
+/** Whether `s` holds a control character (Rust's char::is_control: category Cc). @param {string} s */
+const hasControl = (s) => /\p{Cc}/u.test(s);
+/** Whether `s` holds a lone surrogate, which no Rust &str can. @param {string} s */
+const hasLoneSurrogate = (s) => /\p{Cs}/u.test(s);
 
-/** Non-empty, no whitespace, no control characters, no '+'. */
+/**
+ * Non-empty, no whitespace, no control characters, no '+': Rust's is_valid_name, with its
+ * char::is_whitespace (White_Space, so U+0085 but not U+FEFF) and char::is_control (Cc).
+ * @param {string} name
+ */
 export function isValidName(name) {
-  return name.length > 0 && !/[\s+]/u.test(name) && !hasControl(name);
+  return name.length > 0 && !/[\p{White_Space}\p{Cc}\p{Cs}+]/u.test(name);
 }
 
 /** SHA-256(name || "\n" || 0x01 || publicKey)[0..4]. */
@@ -36,7 +49,18 @@ export async function noteKeyId(name, publicKey) {
   return (await sha256(concat(utf8(name), 0x0a, ALG_ED25519, publicKey))).slice(0, 4);
 }
 
-/** Parses and checks a verifier key; returns {name, keyId, publicKey, key (CryptoKey)}. */
+/**
+ * A parsed note verifier key: `publicKey` the 32 raw bytes, `key` its WebCrypto form.
+ * @typedef {{ name: string, keyId: Uint8Array, publicKey: Uint8Array, key: CryptoKey }} NoteVerifier
+ */
+
+/**
+ * Parses and checks a verifier key, in the order of Rust's NoteVerifier::parse: the three
+ * parts, the name, the key id's form, base64, the algorithm byte, the length, the point
+ * (neither invalid nor weak), then the key id against the key.
+ * @param {string} text
+ * @returns {Promise<NoteVerifier>}
+ */
 export async function parseNoteVerifierKey(text) {
   const first = text.indexOf('+');
   const second = first < 0 ? -1 : text.indexOf('+', first + 1);
@@ -54,6 +78,9 @@ export async function parseNoteVerifierKey(text) {
   if (raw[0] !== ALG_ED25519) throw new NoteError('not an Ed25519 key');
   if (raw.length !== 33) throw new NoteError('wrong key length');
   const publicKey = raw.slice(1);
+  const problem = publicKeyProblem(publicKey);
+  if (problem === 'invalid') throw new NoteError('invalid Ed25519 key');
+  if (problem === 'weak') throw new NoteError('weak Ed25519 key');
   const keyId = await noteKeyId(name, publicKey);
   if (toHex(keyId) !== idHex) throw new NoteError('key id does not match the key');
   let key;
@@ -65,8 +92,14 @@ export async function parseNoteVerifierKey(text) {
   return { name, keyId, publicKey, key };
 }
 
-/** Checks `note` against `verifier` (from parseNoteVerifierKey) and returns its text. */
+/**
+ * Checks `note` against `verifier` (from parseNoteVerifierKey) and returns its text.
+ * @param {string} note
+ * @param {NoteVerifier} verifier
+ * @returns {Promise<string>}
+ */
 export async function openNote(note, verifier) {
+  if (hasLoneSurrogate(note)) throw new NoteError('not valid Unicode');
   if (utf8(note).length > MAX_NOTE_LEN) throw new NoteError('too long');
   if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) throw new NoteError('control character');
   const split = note.lastIndexOf('\n\n');
@@ -94,8 +127,9 @@ export async function openNote(note, verifier) {
     if (name !== verifier.name || toHex(blob.subarray(0, 4)) !== toHex(verifier.keyId)) continue;
     if (verified) throw new NoteError('duplicate signature by one key');
     if (blob.length !== 68) throw new NoteError('signature does not verify');
-    const ok = await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, verifier.key, blob.subarray(4), utf8(text));
-    if (!ok) throw new NoteError('signature does not verify');
+    if (!(await verifyStrict(verifier.publicKey, verifier.key, blob.subarray(4), utf8(text)))) {
+      throw new NoteError('signature does not verify');
+    }
     verified = true;
   }
   if (!verified) throw new NoteError('no signature by the expected key');
