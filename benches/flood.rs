@@ -38,10 +38,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use meldpunt::client::reporter::{Draft, ReporterClient, prepare_submission, seal_message};
-use meldpunt::client::staff::StaffClient;
-use meldpunt::crypto::access_code::AccessCode;
-use meldpunt::protocol::PowSolution;
+use meldpunt::clients::reporter::{Draft, ReporterClient, prepare_submission, seal_message};
+use meldpunt::clients::staff::StaffClient;
+use meldpunt::protocol::crypto::access_code::AccessCode;
+use meldpunt::protocol::wire::PowSolution;
 
 const FLOODERS_PER_KIND: usize = 16;
 const REPORTER_ROUNDS: usize = 30;
@@ -151,7 +151,7 @@ fn reporter_round(client: &ReporterClient) -> BenchResult<(f64, f64, u8, f64)> {
     let t = Instant::now();
     let pow = client.solve_pow()?;
     let solving = t.elapsed().as_secs_f64();
-    let bits = meldpunt::b64::decode(&pow.challenge).map_or(0, |raw| raw[0]);
+    let bits = meldpunt::protocol::b64::decode(&pow.challenge).map_or(0, |raw| raw[0]);
     let prepared = prepare_submission(&config, &draft("echte melding"), &code, pow)?;
     let t = Instant::now();
     let response = client.post_submission(&prepared.request)?;
@@ -248,7 +248,8 @@ fn message_flood(url: &str, code: &AccessCode, stop: &AtomicBool, tally: &Tally)
     let Ok(view) = client.raw_case(code) else {
         return tally.add("message flood", "setup failed");
     };
-    let Ok(key) = meldpunt::client::reporter::reporter_thread_key(code, &view.case_id, &view.wraps)
+    let Ok(key) =
+        meldpunt::clients::reporter::reporter_thread_key(code, &view.case_id, &view.wraps)
     else {
         return tally.add("message flood", "setup failed");
     };
@@ -287,7 +288,7 @@ fn login_flood(url: &str, i: usize, stop: &AtomicBool, tally: &Tally) {
         };
         let body = serde_json::json!({
             "name": name,
-            "auth_hash": meldpunt::b64::encode(meldpunt::crypto::random_bytes::<32>()),
+            "auth_hash": meldpunt::protocol::b64::encode(meldpunt::protocol::crypto::random_bytes::<32>()),
             "totp_code": format!("{:06}", n % 1_000_000),
         });
         let sent = agent
@@ -346,7 +347,7 @@ fn main() -> BenchResult<()> {
     let dir = TempDir(std::env::temp_dir().join(format!(
         "meldpunt-bench-flood-{}-{}",
         std::process::id(),
-        meldpunt::b64::encode(meldpunt::crypto::random_bytes::<6>())
+        meldpunt::protocol::b64::encode(meldpunt::protocol::crypto::random_bytes::<6>())
     )));
     std::fs::create_dir_all(&dir.0)?;
     let key_file = dir.0.join("intake.key");
@@ -382,8 +383,12 @@ fn main() -> BenchResult<()> {
         .to_owned();
     let server = start(&dir.0)?;
     let url = server.url();
-    let enrolled =
-        StaffClient::new(&url).enrol(&token, STAFF_PASSWORD, None, meldpunt::time::now())?;
+    let enrolled = StaffClient::new(&url).enrol(
+        &token,
+        STAFF_PASSWORD,
+        None,
+        meldpunt::protocol::time::now(),
+    )?;
 
     eprintln!("idle: {REPORTER_ROUNDS} reporter rounds");
     let idle = run_reporter(&url, REPORTER_ROUNDS, Duration::ZERO);
@@ -400,12 +405,14 @@ fn main() -> BenchResult<()> {
         },
         &AccessCode::generate(),
         PowSolution {
-            challenge: meldpunt::b64::encode(meldpunt::crypto::random_bytes::<40>()),
+            challenge: meldpunt::protocol::b64::encode(meldpunt::protocol::crypto::random_bytes::<
+                40,
+            >()),
             nonce: 1,
         },
     )?
     .request;
-    junk.case_id = meldpunt::crypto::random_bytes::<16>();
+    junk.case_id = meldpunt::protocol::crypto::random_bytes::<16>();
     let junk_body = serde_json::to_string(&junk)?;
 
     eprintln!("flood: 64 clients for {secs} s, the reporter alongside");
@@ -443,9 +450,9 @@ fn main() -> BenchResult<()> {
         // flood the same name (the enrolment spent this step's code: the next one).
         let mut staff = StaffClient::new(url);
         staff.device_token = Some(enrolled.response.device_token.clone());
-        let code = meldpunt::staff::totp::code_at(
+        let code = meldpunt::protocol::totp::code_at(
             &enrolled.totp_secret,
-            meldpunt::time::now() + meldpunt::staff::totp::STEP_SECS,
+            meldpunt::protocol::time::now() + meldpunt::protocol::totp::STEP_SECS,
         );
         let t = Instant::now();
         let signed_in = staff.login(STAFF_NAME, STAFF_PASSWORD, &code).map(|_| ());

@@ -2,15 +2,15 @@
 //! and the server-side latency of inclusion and consistency proofs at 1,000,000 leaves, next
 //! to the floor of merely hashing a proof path (what any proof check costs).
 //!
-//! Contract: builds the tree directly with `meldpunt::log::tree::append` on a sled tree in a
+//! Contract: builds the tree directly with `meldpunt::server::log::tree::append` on a sled tree in a
 //! temporary folder (removed at the end), in the layout the service uses; measures with
 //! `Instant` and prints a plain table. Run with `cargo bench --bench log`; set
 //! `MELDPUNT_BENCH_LEAVES` for another size.
 
 use std::time::{Duration, Instant};
 
-use meldpunt::log::proof::{leaf_hash, verify_inclusion};
-use meldpunt::log::tree::{append, consistency_proof, inclusion_proof, root};
+use meldpunt::protocol::log::proof::{leaf_hash, verify_inclusion};
+use meldpunt::server::log::tree::{append, consistency_proof, inclusion_proof, root};
 use sled::Transactional;
 
 const SAMPLES: usize = 10_000;
@@ -93,7 +93,7 @@ fn main() {
         (&meta, &nodes)
             .transaction(|(meta, nodes)| {
                 let new = append(nodes, size, &leaf(leaves + i))
-                    .map_err(|e| e.into_conflictable::<meldpunt::log::LogError>())?;
+                    .map_err(|e| e.into_conflictable::<meldpunt::server::log::LogError>())?;
                 meta.insert(&b"log_size"[..], &new.to_be_bytes())?;
                 Ok(())
             })

@@ -27,15 +27,15 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use meldpunt::app::App;
-use meldpunt::client::recipient::RecipientKey;
-use meldpunt::client::reporter::{Draft, Prepared, ReporterClient, prepare_submission};
-use meldpunt::config::Settings;
-use meldpunt::crypto::access_code::AccessCode;
-use meldpunt::http::RunningServer;
-use meldpunt::protocol::{PowSolution, SubmitRequest};
-use meldpunt::receipts::jws::StatementVerifier;
-use meldpunt::store::Recipient;
+use meldpunt::clients::recipient::RecipientKey;
+use meldpunt::clients::reporter::{Draft, Prepared, ReporterClient, prepare_submission};
+use meldpunt::protocol::crypto::access_code::AccessCode;
+use meldpunt::protocol::statements::jws::StatementVerifier;
+use meldpunt::protocol::wire::{PowSolution, SubmitRequest};
+use meldpunt::server::app::App;
+use meldpunt::server::config::Settings;
+use meldpunt::server::http::RunningServer;
+use meldpunt::server::store::Recipient;
 
 const RAW_SLED_OPS: usize = 10_000;
 const ONE_CLIENT_OPS: usize = 3_000;
@@ -55,7 +55,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(label: &str) -> BenchResult<TempDir> {
-        let suffix = meldpunt::b64::encode(meldpunt::crypto::random_bytes::<6>());
+        let suffix =
+            meldpunt::protocol::b64::encode(meldpunt::protocol::crypto::random_bytes::<6>());
         let path = std::env::temp_dir().join(format!(
             "meldpunt-bench-{label}-{}-{suffix}",
             std::process::id()
@@ -159,7 +160,7 @@ fn raw_sled(dir: &Path, ops: usize) -> BenchResult<Row> {
     for i in 0..ops {
         // Fresh random bytes each time, so nothing can be deduplicated or compressed away.
         for chunk in value.chunks_mut(32) {
-            chunk.copy_from_slice(&meldpunt::crypto::random_bytes::<32>()[..chunk.len()]);
+            chunk.copy_from_slice(&meldpunt::protocol::crypto::random_bytes::<32>()[..chunk.len()]);
         }
         let t = Instant::now();
         tree.insert((i as u64).to_be_bytes(), value.as_slice())?;
@@ -240,18 +241,18 @@ impl Sender {
         let draft = bench_draft();
         let config = match self {
             Sender::Http(client) => client.config()?,
-            Sender::Direct(app, _) => meldpunt::reporting::config(app)?,
+            Sender::Direct(app, _) => meldpunt::server::reporting::config(app)?,
         };
         (0..n)
             .map(|_| {
                 let pow = match self {
                     Sender::Http(client) => client.solve_pow()?,
                     Sender::Direct(app, _) => {
-                        let challenge = app.pow.issue(meldpunt::time::now());
-                        let raw = meldpunt::b64::decode(&challenge.challenge)
+                        let challenge = app.pow.issue(meldpunt::protocol::time::now());
+                        let raw = meldpunt::protocol::b64::decode(&challenge.challenge)
                             .ok_or("the challenge is not b64u")?;
                         PowSolution {
-                            nonce: meldpunt::pow::solve(&raw, challenge.bits),
+                            nonce: meldpunt::server::pow::solve(&raw, challenge.bits),
                             challenge: challenge.challenge,
                         }
                     }
@@ -272,7 +273,7 @@ impl Sender {
                 // `submit` takes the request by value; the copy costs about a microsecond.
                 let request = ready.request.clone();
                 Ok(runtime
-                    .block_on(meldpunt::reporting::submit(app, request))?
+                    .block_on(meldpunt::server::reporting::submit(app, request))?
                     .receipt)
             }
         }
@@ -294,8 +295,9 @@ impl Sender {
 /// A receipt counts only if its signature verifies and it commits to what was sent.
 fn check_receipt(verifier: &StatementVerifier, receipt: &str, ready: &Ready) -> BenchResult<()> {
     let payload = verifier.verify(receipt)?.payload;
-    if payload.cmt.as_deref() != Some(meldpunt::b64::encode(ready.cmt).as_str())
-        || payload.sub.as_deref() != Some(meldpunt::b64::encode(ready.request.binding).as_str())
+    if payload.cmt.as_deref() != Some(meldpunt::protocol::b64::encode(ready.cmt).as_str())
+        || payload.sub.as_deref()
+            != Some(meldpunt::protocol::b64::encode(ready.request.binding).as_str())
     {
         return Err("a receipt does not commit to the submission it answers".into());
     }

@@ -4,9 +4,9 @@
 mod common;
 
 use common::{TestService, draft};
-use meldpunt::client::reporter::{prepare_submission, seal_message};
-use meldpunt::crypto::access_code::AccessCode;
-use meldpunt::protocol::{MAX_MESSAGE_BODY, MAX_REPORT_BODY, SubmitRequest};
+use meldpunt::clients::reporter::{prepare_submission, seal_message};
+use meldpunt::protocol::crypto::access_code::AccessCode;
+use meldpunt::protocol::wire::{MAX_MESSAGE_BODY, MAX_REPORT_BODY, SubmitRequest};
 use serde_json::{Value, json};
 
 /// How a case breaks a valid submission.
@@ -112,7 +112,7 @@ fn bad_submissions_are_refused_and_change_nothing() {
         ),
         case(
             "long verifier",
-            Body::Json(|v| v["verifier"] = json!(meldpunt::b64::encode([0u8; 33]))),
+            Body::Json(|v| v["verifier"] = json!(meldpunt::protocol::b64::encode([0u8; 33]))),
             400,
             "invalid_request",
         ),
@@ -124,7 +124,7 @@ fn bad_submissions_are_refused_and_change_nothing() {
         ),
         case(
             "long wrap ct",
-            Body::Json(|v| v["wraps"][0]["ct"] = json!(meldpunt::b64::encode([0u8; 49]))),
+            Body::Json(|v| v["wraps"][0]["ct"] = json!(meldpunt::protocol::b64::encode([0u8; 49]))),
             400,
             "invalid_request",
         ),
@@ -148,13 +148,17 @@ fn bad_submissions_are_refused_and_change_nothing() {
         ),
         case(
             "tiny item",
-            Body::Json(|v| v["items"][0]["ct"] = json!(meldpunt::b64::encode([0u8; 100]))),
+            Body::Json(|v| {
+                v["items"][0]["ct"] = json!(meldpunt::protocol::b64::encode([0u8; 100]))
+            }),
             400,
             "invalid_request",
         ),
         case(
             "unpadded item",
-            Body::Json(|v| v["items"][0]["ct"] = json!(meldpunt::b64::encode([0u8; 1041]))),
+            Body::Json(|v| {
+                v["items"][0]["ct"] = json!(meldpunt::protocol::b64::encode([0u8; 1041]))
+            }),
             400,
             "invalid_request",
         ),
@@ -250,12 +254,16 @@ fn bad_submissions_are_refused_and_change_nothing() {
             "wrong pow nonce",
             Body::Json(|v| {
                 // Find a nonce that does not solve the challenge (almost any does not, at 8 bits).
-                let raw = meldpunt::b64::decode(v["pow"]["challenge"].as_str().unwrap()).unwrap();
+                let raw = meldpunt::protocol::b64::decode(v["pow"]["challenge"].as_str().unwrap())
+                    .unwrap();
                 let mut nonce = 0u64;
                 loop {
                     let mut data = raw.clone();
                     data.extend_from_slice(&nonce.to_be_bytes());
-                    if meldpunt::pow::leading_zero_bits(&meldpunt::crypto::sha256(&data)) < 8 {
+                    if meldpunt::server::pow::leading_zero_bits(
+                        &meldpunt::protocol::crypto::sha256(&data),
+                    ) < 8
+                    {
                         break;
                     }
                     nonce += 1;
@@ -269,9 +277,10 @@ fn bad_submissions_are_refused_and_change_nothing() {
             "forged pow challenge",
             Body::Json(|v| {
                 let mut raw =
-                    meldpunt::b64::decode(v["pow"]["challenge"].as_str().unwrap()).unwrap();
+                    meldpunt::protocol::b64::decode(v["pow"]["challenge"].as_str().unwrap())
+                        .unwrap();
                 raw[0] = 0; // ask for zero bits: the tag no longer matches
-                v["pow"]["challenge"] = json!(meldpunt::b64::encode(raw));
+                v["pow"]["challenge"] = json!(meldpunt::protocol::b64::encode(raw));
             }),
             400,
             "pow_invalid",
@@ -377,11 +386,11 @@ fn bad_messages_are_refused_and_change_nothing() {
     let code = &submitted.access_code;
     let auth = format!(
         "Bearer {}",
-        meldpunt::b64::encode(code.derive_keys().auth_key.as_ref())
+        meldpunt::protocol::b64::encode(code.derive_keys().auth_key.as_ref())
     );
     let view = client.raw_case(code).unwrap();
     let key =
-        meldpunt::client::reporter::reporter_thread_key(code, &view.case_id, &view.wraps).unwrap();
+        meldpunt::clients::reporter::reporter_thread_key(code, &view.case_id, &view.wraps).unwrap();
     let good = serde_json::to_value(seal_message(&key, &view.case_id, "hallo").unwrap()).unwrap();
     // One accepted message, so a duplicate id has something to collide with.
     client

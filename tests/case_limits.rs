@@ -8,9 +8,9 @@ mod common;
 
 use common::draft;
 use common::staff::{enrol, login, raw};
-use meldpunt::client::reporter::{reporter_thread_key, seal_message};
-use meldpunt::protocol::{MAX_STATEMENTS_PER_CASE, STAFF_RESERVED_STATEMENTS};
-use meldpunt::staff::roles::Role;
+use meldpunt::clients::reporter::{reporter_thread_key, seal_message};
+use meldpunt::protocol::roles::Role;
+use meldpunt::protocol::wire::{MAX_STATEMENTS_PER_CASE, STAFF_RESERVED_STATEMENTS};
 
 #[test]
 fn a_case_stops_taking_messages_at_its_limit_and_leaves_staff_room() {
@@ -76,7 +76,7 @@ fn a_case_stops_taking_messages_at_its_limit_and_leaves_staff_room() {
 /// challenge, and both kinds count towards the global rate that raises the difficulty.
 #[test]
 fn messages_beyond_the_free_ones_cost_proof_of_work() {
-    use meldpunt::protocol::{FREE_MESSAGES_PER_HOUR, PowSolution};
+    use meldpunt::protocol::wire::{FREE_MESSAGES_PER_HOUR, PowSolution};
     let svc = common::TestService::start(8);
     let client = svc.client();
     let submitted = client.submit(&draft("amsterdam", "werk")).unwrap();
@@ -97,13 +97,13 @@ fn messages_beyond_the_free_ones_cost_proof_of_work() {
 
     // A bad solution, then a good one; the good one works once.
     let pow = client.solve_pow().unwrap();
-    let raw = meldpunt::b64::decode(&pow.challenge).unwrap();
+    let raw = meldpunt::protocol::b64::decode(&pow.challenge).unwrap();
     let work = |nonce: u64| {
         let hash = ring::digest::digest(
             &ring::digest::SHA256,
             &[&raw[..], &nonce.to_be_bytes()].concat(),
         );
-        meldpunt::pow::leading_zero_bits(hash.as_ref())
+        meldpunt::server::pow::leading_zero_bits(hash.as_ref())
     };
     let wrong = PowSolution {
         nonce: (0..).find(|&n| work(n) < 8).unwrap(),
@@ -127,7 +127,7 @@ fn messages_beyond_the_free_ones_cost_proof_of_work() {
     assert_eq!(opened.messages.last().map(String::as_str), Some("vanzelf"));
     // Six messages and one submission count towards the global rate.
     assert_eq!(
-        svc.app.pow.current_bits(meldpunt::time::now()),
+        svc.app.pow.current_bits(meldpunt::protocol::time::now()),
         8,
         "below the free rate the base difficulty holds"
     );
@@ -138,8 +138,8 @@ fn messages_beyond_the_free_ones_cost_proof_of_work() {
 /// the report and the statements, and later items come in pages of bounded size.
 #[test]
 fn a_case_is_bounded_in_size_and_read_in_bounded_pages() {
-    use meldpunt::crypto::item::{Item, ItemKind};
-    use meldpunt::protocol::{
+    use meldpunt::protocol::crypto::item::{Item, ItemKind};
+    use meldpunt::protocol::wire::{
         MAX_CASE_BYTES, MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES, STAFF_RESERVED_BYTES,
     };
     let svc = common::TestService::start(0);
@@ -175,7 +175,7 @@ fn a_case_is_bounded_in_size_and_read_in_bounded_pages() {
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let auth = meldpunt::b64::encode(code.derive_keys().auth_key.as_ref());
+    let auth = meldpunt::protocol::b64::encode(code.derive_keys().auth_key.as_ref());
     let get = |path: &str| {
         agent
             .get(format!("{}{path}", svc.url()))
@@ -207,7 +207,7 @@ fn a_case_is_bounded_in_size_and_read_in_bounded_pages() {
             "page of {} bytes",
             text.len()
         );
-        let page: meldpunt::protocol::ItemPage = serde_json::from_str(&text).unwrap();
+        let page: meldpunt::protocol::wire::ItemPage = serde_json::from_str(&text).unwrap();
         assert!(page.items.len() <= MAX_ITEMS_PER_PAGE);
         assert!(
             !page.items.is_empty() || page.next.is_none(),

@@ -34,13 +34,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{ServiceProcess, TempDir, draft, free_port};
-use meldpunt::client::ClientError;
-use meldpunt::client::reporter::{Prepared, ReporterClient, prepare_submission};
-use meldpunt::crypto::access_code::AccessCode;
-use meldpunt::crypto::commit::submission_commitment;
-use meldpunt::crypto::item::ItemKind;
-use meldpunt::receipts::keys::ReceiptKeys;
-use meldpunt::store::{SledStore, Store};
+use meldpunt::clients::ClientError;
+use meldpunt::clients::reporter::{Prepared, ReporterClient, prepare_submission};
+use meldpunt::protocol::crypto::access_code::AccessCode;
+use meldpunt::protocol::crypto::commit::submission_commitment;
+use meldpunt::protocol::crypto::item::ItemKind;
+use meldpunt::server::keys::ReceiptKeys;
+use meldpunt::server::store::{SledStore, Store};
 
 const CLIENTS: usize = 8;
 const ROUNDS: usize = 4;
@@ -60,7 +60,7 @@ struct Acked {
 
 /// A value in `[0, n)` from the OS random source; enough to vary the moment of the kill.
 fn random_below(n: u64) -> u64 {
-    u64::from_le_bytes(meldpunt::crypto::random_bytes::<8>()) % n
+    u64::from_le_bytes(meldpunt::protocol::crypto::random_bytes::<8>()) % n
 }
 
 /// The running binary (`ServiceProcess` kills it on drop if a test fails first).
@@ -221,7 +221,7 @@ fn check_all_receipts(client: &ReporterClient, all: &[Acked], after_round: usize
         let cmt = submission_commitment(&view.case_id, &a.prepared.request.kc, &report_items);
         assert_eq!(
             payload.cmt.as_deref(),
-            Some(meldpunt::b64::encode(cmt).as_str()),
+            Some(meldpunt::protocol::b64::encode(cmt).as_str()),
             "{}",
             at("cmt of the stored items differs from the receipt's")
         );
@@ -247,7 +247,7 @@ fn check_store(dir: &Path, all: &[Acked]) {
     let store = SledStore::open(&dir.join("data")).expect("the data folder opens");
     let size = store.log_size().expect("log size");
     let leaf_at = |index: u64| {
-        meldpunt::log::leaf_hash_at(store.log_nodes(), index)
+        meldpunt::server::log::leaf_hash_at(store.log_nodes(), index)
             .unwrap_or_else(|e| panic!("log leaf {index} of {size}: {e}"))
     };
     for a in all {
@@ -263,7 +263,7 @@ fn check_store(dir: &Path, all: &[Acked]) {
         );
         assert_eq!(
             leaf_at(log),
-            meldpunt::log::leaf_hash(a.receipt.as_bytes()),
+            meldpunt::protocol::log::leaf_hash(a.receipt.as_bytes()),
             "{}: the log leaf at {log} is not its receipt",
             a.case_ref
         );
@@ -293,7 +293,7 @@ fn check_store(dir: &Path, all: &[Acked]) {
     for (index, jws) in &by_index {
         assert_eq!(
             leaf_at(*index),
-            meldpunt::log::leaf_hash(jws.as_bytes()),
+            meldpunt::protocol::log::leaf_hash(jws.as_bytes()),
             "log leaf {index} is not the stored statement signed for it"
         );
     }

@@ -1,12 +1,12 @@
 //! RFC 9180 Appendix A.1 vectors (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM)
-//! against `meldpunt::crypto::hpke_suite` and the `hpke` crate configured as that suite.
+//! against `meldpunt::protocol::crypto::hpke_suite` and the `hpke` crate configured as that suite.
 //!
 //! Every base-mode vector must pass: DeriveKeyPair for both key pairs, deterministic
 //! encapsulation, each encryption in sequence (and its decryption), and each export. The PSK,
 //! Auth and AuthPSK vectors run through the same checks with the matching mode.
 
 use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, PskBundle, Serializable};
-use meldpunt::crypto::hpke_suite::{self, Aead, Kdf, Kem};
+use meldpunt::protocol::crypto::hpke_suite::{self, Aead, Kdf, Kem};
 use serde::Deserialize;
 
 const VECTORS: &str = include_str!(concat!(

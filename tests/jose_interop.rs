@@ -53,13 +53,18 @@ fn receipts_verify_with_panva_jose() {
     // Change one payload character (re-encoded validly) and one signature character.
     let parts: Vec<&str> = submitted.receipt.split('.').collect();
     let mut payload: serde_json::Value =
-        serde_json::from_slice(&meldpunt::b64::decode(parts[1]).unwrap()).unwrap();
+        serde_json::from_slice(&meldpunt::protocol::b64::decode(parts[1]).unwrap()).unwrap();
     payload["status"] = "closed".into();
-    let forged_payload = meldpunt::b64::encode(serde_json::to_vec(&payload).unwrap());
+    let forged_payload = meldpunt::protocol::b64::encode(serde_json::to_vec(&payload).unwrap());
     let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
     assert!(node_verify(dir.path(), &jwks, &forged).is_err());
-    let mut sig = meldpunt::b64::decode(parts[2]).unwrap();
+    let mut sig = meldpunt::protocol::b64::decode(parts[2]).unwrap();
     sig[10] ^= 1;
-    let forged = format!("{}.{}.{}", parts[0], parts[1], meldpunt::b64::encode(sig));
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        parts[1],
+        meldpunt::protocol::b64::encode(sig)
+    );
     assert!(node_verify(dir.path(), &jwks, &forged).is_err());
 }

@@ -14,14 +14,14 @@ mod common;
 use std::process::Command;
 
 use common::TestService;
-use meldpunt::b64;
-use meldpunt::client::recipient::RecipientKey;
-use meldpunt::crypto::access_code::AccessCode;
-use meldpunt::crypto::commit::{key_commitment, submission_commitment};
-use meldpunt::crypto::item::ItemKind;
-use meldpunt::crypto::wrap::{WrapPurpose, open_case_key};
-use meldpunt::protocol::SubmitRequest;
-use meldpunt::receipts::StatementVerifier;
+use meldpunt::clients::recipient::RecipientKey;
+use meldpunt::protocol::b64;
+use meldpunt::protocol::crypto::access_code::AccessCode;
+use meldpunt::protocol::crypto::commit::{key_commitment, submission_commitment};
+use meldpunt::protocol::crypto::item::ItemKind;
+use meldpunt::protocol::crypto::wrap::{WrapPurpose, open_case_key};
+use meldpunt::protocol::statements::StatementVerifier;
+use meldpunt::protocol::wire::SubmitRequest;
 
 const REPORT_TEXT: &str = "Mijn leidinggevende negeert mij al maanden. ✓ — \"quotes\" & <tags>";
 
@@ -150,7 +150,7 @@ fn js_submission_is_accepted_by_the_server_and_read_back_by_js() {
     let mut request = out["request"].clone();
     request["pow"] = serde_json::json!({
         "challenge": challenge["challenge"],
-        "nonce": meldpunt::pow::solve(&raw, bits),
+        "nonce": meldpunt::server::pow::solve(&raw, bits),
     });
     let mut response = agent()
         .post(format!("{url}/api/v1/reports"))
@@ -185,7 +185,7 @@ fn js_submission_is_accepted_by_the_server_and_read_back_by_js() {
 
     // After a checkpoint: JS verifies the note signature and both inclusion proofs, and sends
     // a message of its own, which the Rust client decrypts.
-    meldpunt::log::service::issue_for_app(&svc.app).unwrap();
+    meldpunt::server::log::service::issue_for_app(&svc.app).unwrap();
     let read = node(&[
         "tests/js/read-case.mjs",
         &url,

@@ -2,9 +2,12 @@
 //! reference written from RFC 9162's recursive definitions (§2.1.1, §2.1.3.1, §2.1.4.1), tamper
 //! detection, transactional appends, and a signed checkpoint end to end.
 
-use meldpunt::log::{
-    Checkpoint, LogError, NoteSigner, NoteVerifier, append, consistency_proof, inclusion_proof,
-    leaf_hash, leaf_hash_at, open_signed_checkpoint, root, verify_consistency, verify_inclusion,
+use meldpunt::protocol::log::{
+    Checkpoint, NoteSigner, NoteVerifier, leaf_hash, open_signed_checkpoint, verify_consistency,
+    verify_inclusion,
+};
+use meldpunt::server::log::{
+    LogError, append, consistency_proof, inclusion_proof, leaf_hash_at, root,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -400,7 +403,7 @@ fn signed_checkpoint_commits_to_the_stored_tree() {
     let verifier = NoteVerifier::parse(&key).unwrap();
     let (name, rest) = key.split_once('+').unwrap();
     let (id_hex, public) = rest.split_once('+').unwrap();
-    let public = meldpunt::b64::decode_std(public).unwrap();
+    let public = meldpunt::protocol::b64::decode_std(public).unwrap();
     let id = sha256(&[name.as_bytes(), b"\n", &public]);
     assert_eq!(public[0], 0x01);
     assert_eq!(public[1..], signer.public_key());

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::TestService;
-use meldpunt::http::{openapi, route_table};
+use meldpunt::server::http::{openapi, route_table};
 
 fn documented() -> BTreeSet<(String, String)> {
     let doc = serde_json::to_value(openapi::document()).unwrap();

@@ -11,7 +11,7 @@ use common::{
     ServiceProcess, TempDir, contains, draft, files_under, free_port, log_lines,
     register_recipient_cli, run_cli,
 };
-use meldpunt::client::reporter::ReporterClient;
+use meldpunt::clients::reporter::ReporterClient;
 
 #[test]
 fn nothing_identifying_or_secret_reaches_disk_or_log() {
@@ -87,7 +87,7 @@ fn nothing_identifying_or_secret_reaches_disk_or_log() {
 
     let code = submitted.access_code.display().to_string();
     let keys = submitted.access_code.derive_keys();
-    let auth_b64 = meldpunt::b64::encode(keys.auth_key.as_ref());
+    let auth_b64 = meldpunt::protocol::b64::encode(keys.auth_key.as_ref());
     let secrets: Vec<(&str, Vec<u8>)> = vec![
         ("report canary", canary.as_bytes().to_vec()),
         ("message canary", message_canary.as_bytes().to_vec()),

@@ -4,12 +4,14 @@
 mod common;
 
 use common::{TestService, draft};
-use meldpunt::client::recipient::open_export;
-use meldpunt::crypto::access_code::AccessCode;
-use meldpunt::crypto::item::ItemKind;
-use meldpunt::receipts::jws::{StatementVerifier, TYP_RECEIPT, TYP_STATEMENT, chain_hash};
-use meldpunt::receipts::{Party, StatementKind, Status};
-use meldpunt::reporting::export_case;
+use meldpunt::clients::recipient::open_export;
+use meldpunt::protocol::crypto::access_code::AccessCode;
+use meldpunt::protocol::crypto::item::ItemKind;
+use meldpunt::protocol::statements::jws::{
+    StatementVerifier, TYP_RECEIPT, TYP_STATEMENT, chain_hash,
+};
+use meldpunt::protocol::statements::{Party, StatementKind, Status};
+use meldpunt::server::reporting::export_case;
 
 #[test]
 fn submit_read_reply_and_recipient_decrypts() {
@@ -93,7 +95,7 @@ fn submit_read_reply_and_recipient_decrypts() {
         .unwrap();
     assert_eq!(
         p.item.as_deref(),
-        Some(meldpunt::b64::encode(message_item.hash()).as_str())
+        Some(meldpunt::protocol::b64::encode(message_item.hash()).as_str())
     );
 
     // Both the unit's and the national recipient open the export, receipt and cmt checked.
@@ -159,7 +161,7 @@ fn wrong_and_unknown_codes_look_the_same() {
     let bearer = |code: &AccessCode| {
         format!(
             "Bearer {}",
-            meldpunt::b64::encode(code.derive_keys().auth_key.as_ref())
+            meldpunt::protocol::b64::encode(code.derive_keys().auth_key.as_ref())
         )
     };
     // The right code works.
@@ -185,7 +187,7 @@ fn wrong_and_unknown_codes_look_the_same() {
 
 #[test]
 fn the_reporter_client_refuses_content_the_server_never_signed_for() {
-    use meldpunt::client::reporter::{
+    use meldpunt::clients::reporter::{
         check_case_against_statements, reporter_thread_key, seal_message,
     };
     let svc = TestService::start(0);
@@ -196,7 +198,8 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
     let view = client.raw_case(code).unwrap();
     let items = client.all_items(code).unwrap();
     let verifier = StatementVerifier::from_jwks(&client.jwks().unwrap()).unwrap();
-    let statements = meldpunt::receipts::check_chain(&view.statements, &verifier).unwrap();
+    let statements =
+        meldpunt::protocol::statements::check_chain(&view.statements, &verifier).unwrap();
     let key = reporter_thread_key(code, &view.case_id, &view.wraps).unwrap();
     check_case_against_statements(code, &view, &items, &statements, &key).unwrap();
 
@@ -210,9 +213,14 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
     assert!(check_case_against_statements(code, &view, &forged, &statements, &key).is_err());
     // A different report under the same key.
     let mut forged = view.clone();
-    forged.report =
-        meldpunt::crypto::Item::seal(&key, &view.case_id, view.report.id, ItemKind::Report, b"{}")
-            .unwrap();
+    forged.report = meldpunt::protocol::crypto::Item::seal(
+        &key,
+        &view.case_id,
+        view.report.id,
+        ItemKind::Report,
+        b"{}",
+    )
+    .unwrap();
     assert!(check_case_against_statements(code, &forged, &items, &statements, &key).is_err());
     // A second report among the later items.
     let mut forged = items.clone();
@@ -232,16 +240,16 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
     let mut forged = view.clone();
     let reporter_pk = code.derive_keys().reporter_pk;
     forged.wraps = vec![
-        meldpunt::crypto::wrap::seal_case_key(
+        meldpunt::protocol::crypto::wrap::seal_case_key(
             &reporter_pk,
             "reporter",
             &view.case_id,
-            meldpunt::crypto::wrap::WrapPurpose::Thread,
+            meldpunt::protocol::crypto::wrap::WrapPurpose::Thread,
             &server_key,
         )
         .unwrap(),
     ];
-    forged.report = meldpunt::crypto::Item::seal(
+    forged.report = meldpunt::protocol::crypto::Item::seal(
         &server_key,
         &view.case_id,
         view.report.id,
@@ -252,7 +260,8 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
     let reencrypted: Vec<_> = items
         .iter()
         .map(|i| {
-            meldpunt::crypto::Item::seal(&server_key, &view.case_id, i.id, i.kind, b"{}").unwrap()
+            meldpunt::protocol::crypto::Item::seal(&server_key, &view.case_id, i.id, i.kind, b"{}")
+                .unwrap()
         })
         .collect();
     let swapped = reporter_thread_key(code, &forged.case_id, &forged.wraps).unwrap();
@@ -273,7 +282,7 @@ fn the_reporter_client_refuses_content_the_server_never_signed_for() {
 #[test]
 fn one_unreadable_message_does_not_silence_a_case() {
     use common::staff::{enrol, login, raw};
-    use meldpunt::staff::roles::Role;
+    use meldpunt::protocol::roles::Role;
 
     let svc = common::staff::service();
     let intake = enrol(&svc, "Ilse", &[Role::Intake], Some("amsterdam"));
@@ -283,8 +292,9 @@ fn one_unreadable_message_does_not_silence_a_case() {
     client.send_message(code, "eerste").unwrap();
     let staff = login(&svc, &intake);
     let case_id = client.raw_case(code).unwrap().case_id;
-    let garbage =
-        |text: &str| meldpunt::client::reporter::seal_message(&[0x42; 32], &case_id, text).unwrap();
+    let garbage = |text: &str| {
+        meldpunt::clients::reporter::seal_message(&[0x42; 32], &case_id, text).unwrap()
+    };
     let (status, body, _) = raw(
         &svc.url(),
         "POST",
@@ -329,7 +339,7 @@ fn one_unreadable_message_does_not_silence_a_case() {
     staff
         .triage(
             &submitted.case_ref,
-            meldpunt::staff::roles::Outcome::Referred,
+            meldpunt::protocol::roles::Outcome::Referred,
             "intern",
         )
         .unwrap();

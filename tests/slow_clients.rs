@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use common::{ServiceProcess, TempDir, draft, free_port, register_recipient_cli};
-use meldpunt::client::reporter::ReporterClient;
+use meldpunt::clients::reporter::ReporterClient;
 
 const TRICKLERS: usize = 300;
 

@@ -129,7 +129,7 @@ fn the_first_start_writes_the_first_admin_link_to_a_private_file() {
         .spawn()
         .unwrap();
     assert!(common::wait_for(([127, 0, 0, 1], port).into()));
-    meldpunt::client::reporter::ReporterClient::new(&format!("http://127.0.0.1:{port}"))
+    meldpunt::clients::reporter::ReporterClient::new(&format!("http://127.0.0.1:{port}"))
         .config()
         .unwrap();
     child.kill().unwrap();

@@ -12,11 +12,11 @@ use std::collections::BTreeSet;
 
 use common::draft;
 use common::staff::{StaffUser, enrol, login, raw, service};
-use meldpunt::client::staff::StaffClient;
-use meldpunt::crypto::item::{Item, ItemKind};
-use meldpunt::crypto::random_bytes;
-use meldpunt::http::route_table;
-use meldpunt::staff::roles::{Outcome, Role};
+use meldpunt::clients::staff::StaffClient;
+use meldpunt::protocol::crypto::item::{Item, ItemKind};
+use meldpunt::protocol::crypto::random_bytes;
+use meldpunt::protocol::roles::{Outcome, Role};
+use meldpunt::server::http::route_table;
 use serde_json::{Value, json};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -160,23 +160,23 @@ fn item(kind: ItemKind) -> Item {
 fn body(path: &str, spare: &StaffUser, assigned: &StaffUser) -> Value {
     let wrap = |to: &str| {
         json!({"to": to, "purpose": "thread",
-               "enc": meldpunt::b64::encode(random_bytes::<32>()),
-               "ct": meldpunt::b64::encode(random_bytes::<48>())})
+               "enc": meldpunt::protocol::b64::encode(random_bytes::<32>()),
+               "ct": meldpunt::protocol::b64::encode(random_bytes::<48>())})
     };
     match path {
         "/api/v1/staff/enrol/{token}" => json!({
-            "auth_hash": meldpunt::b64::encode(random_bytes::<32>()),
-            "public_key": meldpunt::b64::encode(random_bytes::<32>()),
-            "wrapped_private_key": {"nonce": meldpunt::b64::encode(random_bytes::<12>()),
-                                    "ct": meldpunt::b64::encode(random_bytes::<48>())},
+            "auth_hash": meldpunt::protocol::b64::encode(random_bytes::<32>()),
+            "public_key": meldpunt::protocol::b64::encode(random_bytes::<32>()),
+            "wrapped_private_key": {"nonce": meldpunt::protocol::b64::encode(random_bytes::<12>()),
+                                    "ct": meldpunt::protocol::b64::encode(random_bytes::<48>())},
             "totp_code": "000000"}),
         "/api/v1/staff/prelogin" => json!({"name": "niemand"}),
         // A fresh unknown name each time, so throttling (tested elsewhere) stays out of it.
         "/api/v1/staff/login" => json!({"name": format!("niemand-{}",
-            meldpunt::b64::encode(random_bytes::<6>())),
-            "auth_hash": meldpunt::b64::encode(random_bytes::<32>()), "totp_code": "000000"}),
+            meldpunt::protocol::b64::encode(random_bytes::<6>())),
+            "auth_hash": meldpunt::protocol::b64::encode(random_bytes::<32>()), "totp_code": "000000"}),
         "/api/v1/staff/users" => json!({"name": format!("nieuw-{}",
-            meldpunt::b64::encode(random_bytes::<6>())), "roles": ["auditor"]}),
+            meldpunt::protocol::b64::encode(random_bytes::<6>())), "roles": ["auditor"]}),
         "/api/v1/staff/cases/{ref}/assign" => {
             // The already assigned investigator: allowed callers get a conflict, not a change.
             json!({"user_id": assigned.user_id(), "wraps": [wrap(assigned.kid())]})

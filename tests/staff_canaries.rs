@@ -9,9 +9,10 @@ use std::net::SocketAddr;
 
 use common::staff::TEST_ITERATIONS;
 use common::{ServiceProcess, TempDir, binary, contains, draft, files_under, free_port, log_lines};
-use meldpunt::client::reporter::ReporterClient;
-use meldpunt::client::staff::{StaffClient, derive};
-use meldpunt::staff::totp;
+use meldpunt::clients::reporter::ReporterClient;
+use meldpunt::clients::staff::StaffClient;
+use meldpunt::protocol::staff_keys::derive;
+use meldpunt::protocol::totp;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -72,7 +73,12 @@ fn no_password_or_private_key_reaches_disk_or_log() {
     let staff = StaffClient::new(&service.url());
     let info = staff.enrol_info(&token).unwrap();
     let enrolled = staff
-        .enrol(&token, password, Some(private_key), meldpunt::time::now())
+        .enrol(
+            &token,
+            password,
+            Some(private_key),
+            meldpunt::protocol::time::now(),
+        )
         .unwrap();
     let secrets = derive(password, &info.kdf.salt, info.kdf.iterations);
 
@@ -81,7 +87,7 @@ fn no_password_or_private_key_reaches_disk_or_log() {
     let mut staff = StaffClient::new(&service.url());
     let code = totp::code_at(
         &enrolled.totp_secret,
-        meldpunt::time::now() + totp::STEP_SECS,
+        meldpunt::protocol::time::now() + totp::STEP_SECS,
     );
     staff.login("canary", password, &code).unwrap();
     assert_eq!(staff.private_key(), Some(&private_key));
@@ -90,7 +96,7 @@ fn no_password_or_private_key_reaches_disk_or_log() {
     staff
         .set_status(
             &submitted.case_ref,
-            meldpunt::receipts::Status::Acknowledged,
+            meldpunt::protocol::statements::Status::Acknowledged,
             None,
         )
         .unwrap();
@@ -101,23 +107,23 @@ fn no_password_or_private_key_reaches_disk_or_log() {
         ("password", password.as_bytes().to_vec()),
         (
             "password b64u",
-            meldpunt::b64::encode(password).into_bytes(),
+            meldpunt::protocol::b64::encode(password).into_bytes(),
         ),
         ("password hex", hex(password.as_bytes()).into_bytes()),
         ("private key", private_key.to_vec()),
         (
             "private key b64u",
-            meldpunt::b64::encode(private_key).into_bytes(),
+            meldpunt::protocol::b64::encode(private_key).into_bytes(),
         ),
         ("private key hex", hex(&private_key).into_bytes()),
         ("wrap key", secrets.wrap_key.to_vec()),
         (
             "wrap key b64u",
-            meldpunt::b64::encode(secrets.wrap_key.as_ref()).into_bytes(),
+            meldpunt::protocol::b64::encode(secrets.wrap_key.as_ref()).into_bytes(),
         ),
         (
             "auth hash b64u",
-            meldpunt::b64::encode(secrets.auth_hash.as_ref()).into_bytes(),
+            meldpunt::protocol::b64::encode(secrets.auth_hash.as_ref()).into_bytes(),
         ),
         ("auth hash", secrets.auth_hash.to_vec()),
         ("enrolment token", token.clone().into_bytes()),

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use common::staff::{StaffUser, enrol, service};
 use common::{TempDir, contains, draft};
-use meldpunt::staff::roles::Role;
+use meldpunt::protocol::roles::Role;
 
 /// Runs `meldpunt ARGS` with `stdin` as standard input; returns (success, stdout, stderr).
 fn cli(session: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
@@ -193,7 +193,10 @@ fn intake_and_investigator_work_a_case_from_the_terminal() {
         assert!(!contains(&bytes, user.password.as_bytes()));
         let sk = user.enrolled.private_key.as_ref();
         assert!(!contains(&bytes, sk));
-        assert!(!contains(&bytes, meldpunt::b64::encode(sk).as_bytes()));
+        assert!(!contains(
+            &bytes,
+            meldpunt::protocol::b64::encode(sk).as_bytes()
+        ));
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(
             std::fs::metadata(path).unwrap().permissions().mode() & 0o777,
@@ -213,15 +216,15 @@ fn enrol_from_the_terminal_then_sign_in() {
     let token = common::staff::invite(&svc, "nora", &[Role::Auditor], None);
     let link = format!("{}/staff/enrol#{token}", svc.url());
     // What the authenticator app learns from the secret the enrolment shows.
-    let info = meldpunt::client::staff::StaffClient::new(&svc.url())
+    let info = meldpunt::clients::staff::StaffClient::new(&svc.url())
         .enrol_info(&token)
         .unwrap();
-    let secret: [u8; 20] = meldpunt::staff::totp::base32_decode(&info.totp.secret)
+    let secret: [u8; 20] = meldpunt::protocol::totp::base32_decode(&info.totp.secret)
         .unwrap()
         .try_into()
         .unwrap();
-    let now = meldpunt::time::now();
-    let code = |step: u64| meldpunt::staff::totp::code_at(&secret, now + step * 30);
+    let now = meldpunt::protocol::time::now();
+    let code = |step: u64| meldpunt::protocol::totp::code_at(&secret, now + step * 30);
     let dir = TempDir::new("staff-enrol");
     let session = dir.path().join("nora.json");
     let password = "correct horse battery staple";
@@ -333,9 +336,10 @@ fn the_staff_cli_refuses_plain_http_and_keeps_its_device_token() {
     let kept: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&devices).unwrap()).unwrap();
     let token = kept[format!("{} otto", svc.url())].as_str().unwrap();
-    let user_id = meldpunt::b64::decode_array::<16>(user.user_id()).unwrap();
+    let user_id = meldpunt::protocol::b64::decode_array::<16>(user.user_id()).unwrap();
     assert!(
-        meldpunt::staff::device::check(&svc.app.staff.prelogin_secret, &user_id, token).is_some()
+        meldpunt::server::staff::device::check(&svc.app.staff.prelogin_secret, &user_id, token)
+            .is_some()
     );
     assert!(ok(&session, &user, &["staff", "logout"]).contains("signed out"));
     assert!(devices.exists(), "kept after logout");

@@ -6,9 +6,9 @@
 mod common;
 
 use common::staff::{enrol, invite, service};
-use meldpunt::client::staff::StaffClient;
-use meldpunt::staff::roles::Role;
-use meldpunt::store::StaffStore;
+use meldpunt::clients::staff::StaffClient;
+use meldpunt::protocol::roles::Role;
+use meldpunt::server::store::StaffStore;
 
 #[test]
 fn a_key_that_is_already_held_is_refused() {
@@ -20,7 +20,7 @@ fn a_key_that_is_already_held_is_refused() {
             &token,
             "een lang wachtwoord",
             Some(*owner.enrolled.private_key),
-            meldpunt::time::now(),
+            meldpunt::protocol::time::now(),
         )
         .err()
         .expect("the owner's key is refused");
@@ -28,11 +28,11 @@ fn a_key_that_is_already_held_is_refused() {
     // Nor the key of a recipient registered by hand.
     let token = invite(&svc, "kaper2", &[Role::Intake], Some("amsterdam"));
     let recipient_sk = [42u8; 32];
-    let recipient_pk = meldpunt::crypto::hpke_suite::public_key(&recipient_sk).unwrap();
+    let recipient_pk = meldpunt::protocol::crypto::hpke_suite::public_key(&recipient_sk).unwrap();
     svc.app
         .store()
-        .put_recipient(&meldpunt::store::Recipient {
-            kid: meldpunt::crypto::hpke_suite::x25519_kid(&recipient_pk),
+        .put_recipient(&meldpunt::server::store::Recipient {
+            kid: meldpunt::protocol::crypto::hpke_suite::x25519_kid(&recipient_pk),
             public_key: recipient_pk,
             unit: "national".into(),
         })
@@ -42,14 +42,19 @@ fn a_key_that_is_already_held_is_refused() {
             &token,
             "een lang wachtwoord",
             Some(recipient_sk),
-            meldpunt::time::now(),
+            meldpunt::protocol::time::now(),
         )
         .err()
         .expect("the recipient's key is refused");
     assert_eq!(err.api_code(), Some("key_in_use"));
     // The invite is still good for a fresh key.
     StaffClient::new(&svc.url())
-        .enrol(&token, "een lang wachtwoord", None, meldpunt::time::now())
+        .enrol(
+            &token,
+            "een lang wachtwoord",
+            None,
+            meldpunt::protocol::time::now(),
+        )
         .unwrap();
 }
 
@@ -59,7 +64,7 @@ fn a_low_order_key_is_refused() {
     let token = invite(&svc, "blokkeerder", &[Role::Intake], Some("national"));
     let client = StaffClient::new(&svc.url());
     let info = client.enrol_info(&token).unwrap();
-    let secret: [u8; 20] = meldpunt::staff::totp::base32_decode(&info.totp.secret)
+    let secret: [u8; 20] = meldpunt::protocol::totp::base32_decode(&info.totp.secret)
         .unwrap()
         .try_into()
         .unwrap();
@@ -67,11 +72,11 @@ fn a_low_order_key_is_refused() {
     let mut low_order = [0u8; 32];
     low_order[0] = 1;
     let body = serde_json::json!({
-        "auth_hash": meldpunt::b64::encode([1u8; 32]),
-        "public_key": meldpunt::b64::encode(low_order),
-        "wrapped_private_key": {"nonce": meldpunt::b64::encode([0u8; 12]),
-                                "ct": meldpunt::b64::encode([0u8; 48])},
-        "totp_code": meldpunt::staff::totp::code_at(&secret, meldpunt::time::now()),
+        "auth_hash": meldpunt::protocol::b64::encode([1u8; 32]),
+        "public_key": meldpunt::protocol::b64::encode(low_order),
+        "wrapped_private_key": {"nonce": meldpunt::protocol::b64::encode([0u8; 12]),
+                                "ct": meldpunt::protocol::b64::encode([0u8; 48])},
+        "totp_code": meldpunt::protocol::totp::code_at(&secret, meldpunt::protocol::time::now()),
     });
     let (status, answer, _) = common::staff::raw(
         &svc.url(),
@@ -103,10 +108,21 @@ fn a_disabled_invitee_cannot_enrol() {
         .into_iter()
         .find(|u| u.name == "weg")
         .unwrap();
-    meldpunt::staff::accounts::set_disabled(None, &svc.app.store, &user.user_id, true, "cli")
-        .unwrap();
+    meldpunt::server::staff::accounts::set_disabled(
+        None,
+        &svc.app.store,
+        &user.user_id,
+        true,
+        "cli",
+    )
+    .unwrap();
     let err = StaffClient::new(&svc.url())
-        .enrol(&token, "een lang wachtwoord", None, meldpunt::time::now())
+        .enrol(
+            &token,
+            "een lang wachtwoord",
+            None,
+            meldpunt::protocol::time::now(),
+        )
         .err()
         .expect("disabled");
     assert_eq!(err.api_code(), Some("invite_invalid"));

@@ -8,9 +8,9 @@ mod common;
 
 use common::draft;
 use common::staff::{enrol, login, service};
-use meldpunt::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
-use meldpunt::receipts::{Party, StatementKind, Status};
-use meldpunt::staff::roles::{Outcome, Role};
+use meldpunt::protocol::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
+use meldpunt::protocol::roles::{Outcome, Role};
+use meldpunt::protocol::statements::{Party, StatementKind, Status};
 
 #[test]
 fn intake_assigns_investigator_who_replies_to_the_reporter() {
@@ -87,11 +87,11 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
         serde_json::json!({"outcome": "referred", "wraps": partial, "note": opened.detail.report}),
     );
     assert_eq!(status, 400, "a report item is not a note: {body}");
-    let note = meldpunt::crypto::Item::seal(
+    let note = meldpunt::protocol::crypto::Item::seal(
         &[9; 32],
         &opened.detail.case_id,
         [7; 16],
-        meldpunt::crypto::ItemKind::Note,
+        meldpunt::protocol::crypto::ItemKind::Note,
         b"{}",
     )
     .unwrap();
@@ -185,7 +185,7 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
     assert!(
         seen.items
             .iter()
-            .all(|i| i.kind != meldpunt::crypto::ItemKind::Note),
+            .all(|i| i.kind != meldpunt::protocol::crypto::ItemKind::Note),
         "notes never reach the reporter"
     );
 
@@ -203,7 +203,8 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
             continue;
         }
         let case: serde_json::Value = serde_json::from_slice(&value).unwrap();
-        let case_id = meldpunt::b64::decode_array::<16>(case["case_id"].as_str().unwrap()).unwrap();
+        let case_id =
+            meldpunt::protocol::b64::decode_array::<16>(case["case_id"].as_str().unwrap()).unwrap();
         for w in case["wraps"].as_array().unwrap() {
             let wrap: Wrap = serde_json::from_value(w.clone()).unwrap();
             wraps_seen += 1;
@@ -299,8 +300,8 @@ fn a_disabled_holder_receives_no_new_key() {
         .submit(&draft("amsterdam", "Er wordt gediscrimineerd."))
         .unwrap();
     let case_ref = submitted.case_ref.clone();
-    let anna_id = meldpunt::staff::accounts::parse_user_id(anna.user_id()).unwrap();
-    meldpunt::staff::accounts::set_disabled(
+    let anna_id = meldpunt::server::staff::accounts::parse_user_id(anna.user_id()).unwrap();
+    meldpunt::server::staff::accounts::set_disabled(
         Some(&svc.app.staff.sessions),
         &svc.app.store,
         &anna_id,
@@ -323,11 +324,11 @@ fn a_disabled_holder_receives_no_new_key() {
     let wrap = |pk: &[u8; 32], kid: &str| {
         seal_case_key(pk, kid, &detail.case_id, WrapPurpose::Internal, &internal).unwrap()
     };
-    let note = meldpunt::crypto::Item::seal(
+    let note = meldpunt::protocol::crypto::Item::seal(
         &internal,
         &detail.case_id,
         [3; 16],
-        meldpunt::crypto::ItemKind::Note,
+        meldpunt::protocol::crypto::ItemKind::Note,
         b"{\"text\":\"x\"}",
     )
     .unwrap();
@@ -378,7 +379,7 @@ fn a_disabled_holder_receives_no_new_key() {
 /// item could be skipped. Every item has its own number: pages yield exactly the arrival order.
 #[test]
 fn notes_and_messages_come_back_in_arrival_order_across_pages() {
-    use meldpunt::crypto::ItemKind;
+    use meldpunt::protocol::crypto::ItemKind;
     let svc = service();
     let ilse = enrol(&svc, "Ilse Intake", &[Role::Intake], Some("amsterdam"));
     let submitted = svc
@@ -411,7 +412,7 @@ fn notes_and_messages_come_back_in_arrival_order_across_pages() {
             (ItemKind::Note, &internal, "notes")
         };
         let item =
-            meldpunt::client::reporter::seal_text(key, &case_id, kind, &format!("{i}")).unwrap();
+            meldpunt::clients::reporter::seal_text(key, &case_id, kind, &format!("{i}")).unwrap();
         sent.push(item.id);
         let (status, body, _) = common::staff::raw(
             &svc.url(),
@@ -431,7 +432,7 @@ fn notes_and_messages_come_back_in_arrival_order_across_pages() {
         .map(|i| i.id)
         .collect();
     assert!(
-        read.len() > meldpunt::protocol::MAX_ITEMS_PER_PAGE,
+        read.len() > meldpunt::protocol::wire::MAX_ITEMS_PER_PAGE,
         "more than one page"
     );
     assert_eq!(read, sent);

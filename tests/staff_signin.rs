@@ -9,16 +9,17 @@ mod common;
 
 use common::TestService;
 use common::staff::{TEST_ITERATIONS, enrol, login, raw, service};
-use meldpunt::client::staff::{StaffClient, derive};
-use meldpunt::staff::roles::Role;
-use meldpunt::staff::totp;
+use meldpunt::clients::staff::StaffClient;
+use meldpunt::protocol::roles::Role;
+use meldpunt::protocol::staff_keys::derive;
+use meldpunt::protocol::totp;
 
 fn login_body(svc: &TestService, name: &str, password: &str, code: &str) -> serde_json::Value {
     let kdf = StaffClient::new(&svc.url()).prelogin(name).unwrap();
     let secrets = derive(password, &kdf.salt, kdf.iterations);
     serde_json::json!({
         "name": name,
-        "auth_hash": meldpunt::b64::encode(secrets.auth_hash.as_ref()),
+        "auth_hash": meldpunt::protocol::b64::encode(secrets.auth_hash.as_ref()),
         "totp_code": code,
     })
 }
@@ -235,7 +236,7 @@ fn state_changes_need_the_csrf_token() {
     assert_eq!(status, 401, "the session ended at logout");
 }
 
-use meldpunt::store::StaffStore;
+use meldpunt::server::store::StaffStore;
 
 /// Hardening finding 9: the cookie carries the `__Host-` prefix (so browsers insist on
 /// `Secure`, `Path=/` and no `Domain`, and no sibling host can plant or shadow it); it stays a
@@ -358,7 +359,7 @@ fn prelogin_does_not_reveal_which_names_exist() {
         );
         assert_eq!(status, 200);
         let salt = body["kdf"]["salt"].as_str().unwrap().to_owned();
-        assert_eq!(meldpunt::b64::decode(&salt).unwrap().len(), 16);
+        assert_eq!(meldpunt::protocol::b64::decode(&salt).unwrap().len(), 16);
         let keys: Vec<String> = body["kdf"].as_object().unwrap().keys().cloned().collect();
         (
             body.as_object()
@@ -383,12 +384,13 @@ fn prelogin_iterations_do_not_tell_names_apart_after_a_setting_change() {
         let mut settings = svc.app.settings.clone();
         settings.staff_kdf_iterations = iterations;
         for name in names {
-            let req = meldpunt::staff::api::InviteRequest {
+            let req = meldpunt::protocol::staff_wire::InviteRequest {
                 name: (*name).to_owned(),
                 roles: vec![Role::Auditor],
                 unit: None,
             };
-            meldpunt::staff::accounts::invite(&svc.app.store, &settings, &req, "cli").unwrap();
+            meldpunt::server::staff::accounts::invite(&svc.app.store, &settings, &req, "cli")
+                .unwrap();
         }
     };
     invite_with(5000, &["a1", "a2", "a3", "a4", "a5", "a6"]);
@@ -526,7 +528,7 @@ fn a_flood_of_made_up_names_costs_no_memory() {
     let body = |i: usize| {
         serde_json::json!({
             "name": format!("stranger-{i}"),
-            "auth_hash": meldpunt::b64::encode([i as u8; 32]),
+            "auth_hash": meldpunt::protocol::b64::encode([i as u8; 32]),
             "totp_code": "000000",
         })
     };

@@ -2,8 +2,8 @@
 //! was computed independently in Python (hashlib, hmac, cryptography); the browser client is
 //! pinned by the same file.
 
-use meldpunt::b64;
-use meldpunt::client::staff::{
+use meldpunt::protocol::b64;
+use meldpunt::protocol::staff_keys::{
     derive, master_key, unwrap_private_key, wrap_private_key_with_nonce,
 };
 

@@ -6,10 +6,10 @@
 mod common;
 
 use common::{TempDir, TestService, draft};
-use meldpunt::client::log::{LogClient, open_checkpoint, parse_key};
-use meldpunt::client::reporter::Submitted;
-use meldpunt::log::proof::{leaf_hash, node_hash, verify_consistency, verify_inclusion};
-use meldpunt::log::service::{issue_for_app, statement_log_index};
+use meldpunt::clients::log::{LogClient, open_checkpoint, parse_key};
+use meldpunt::clients::reporter::Submitted;
+use meldpunt::protocol::log::proof::{leaf_hash, node_hash, verify_consistency, verify_inclusion};
+use meldpunt::server::log::service::{issue_for_app, statement_log_index};
 
 /// MTH of RFC 9162 §2.1.1, recursively, from leaf hashes: independent of the server's tree.
 pub fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
@@ -411,13 +411,13 @@ fn verify_cli_accepts_real_receipts_and_rejects_tampered_ones() {
 
     // A changed payload (another case reference) and a changed signature both fail.
     let payload = tamper(&s.receipt, 1, |p| {
-        let json = String::from_utf8(meldpunt::b64::decode(p).unwrap()).unwrap();
-        meldpunt::b64::encode(json.replace(&s.case_ref, "MP-AAAA-AAAA"))
+        let json = String::from_utf8(meldpunt::protocol::b64::decode(p).unwrap()).unwrap();
+        meldpunt::protocol::b64::encode(json.replace(&s.case_ref, "MP-AAAA-AAAA"))
     });
     let signature = tamper(&s.receipt, 2, |sig| {
-        let mut bytes = meldpunt::b64::decode(sig).unwrap();
+        let mut bytes = meldpunt::protocol::b64::decode(sig).unwrap();
         bytes[10] ^= 1;
-        meldpunt::b64::encode(bytes)
+        meldpunt::protocol::b64::encode(bytes)
     });
     for bad in [payload, signature] {
         let path = file("bad.jws", &bad);
@@ -432,7 +432,8 @@ fn verify_cli_accepts_real_receipts_and_rejects_tampered_ones() {
     }
 
     // A wrong pinned log key fails; an entry newer than the checkpoint is pending (exit 3).
-    let other = meldpunt::log::NoteSigner::from_seed("meldpunt.test/log", &[7; 32]).unwrap();
+    let other =
+        meldpunt::protocol::log::NoteSigner::from_seed("meldpunt.test/log", &[7; 32]).unwrap();
     let (code, out) = verify(&[
         &receipt,
         "--server",

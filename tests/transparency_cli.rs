@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{ServiceProcess, TempDir, TestService, draft, free_port, register};
-use meldpunt::app::App;
-use meldpunt::client::log::{LogClient, parse_key};
-use meldpunt::client::recipient::RecipientKey;
-use meldpunt::client::reporter::ReporterClient;
-use meldpunt::http::RunningServer;
-use meldpunt::log::proof::{leaf_hash, node_hash, verify_inclusion};
-use meldpunt::log::service::{NOTE_KEY_FILE, issue_for_app, statement_log_index};
+use meldpunt::clients::log::{LogClient, parse_key};
+use meldpunt::clients::recipient::RecipientKey;
+use meldpunt::clients::reporter::ReporterClient;
+use meldpunt::protocol::log::proof::{leaf_hash, node_hash, verify_inclusion};
+use meldpunt::server::app::App;
+use meldpunt::server::http::RunningServer;
+use meldpunt::server::log::service::{NOTE_KEY_FILE, issue_for_app, statement_log_index};
 
 /// Runs `meldpunt monitor`; returns the exit code and stdout.
 fn monitor(server: &str, state: &Path, extra: &[&str]) -> (i32, String) {
@@ -40,9 +40,9 @@ fn monitor(server: &str, state: &Path, extra: &[&str]) -> (i32, String) {
 fn twin(original: &TestService) -> TestService {
     let dir = TempDir::new("twin");
     let keys = dir.path().join("keys");
-    meldpunt::keyfile::ensure_private_dir(&keys).unwrap();
+    meldpunt::files::ensure_private_dir(&keys).unwrap();
     let key = std::fs::read(original.dir.path().join("keys").join(NOTE_KEY_FILE)).unwrap();
-    meldpunt::keyfile::create_private_file(&keys.join(NOTE_KEY_FILE), &[&key]).unwrap();
+    meldpunt::files::create_private_file(&keys.join(NOTE_KEY_FILE), &[&key]).unwrap();
     let app = Arc::new(App::open(common::settings(dir.path(), 0)).unwrap());
     let (national, amsterdam) = (RecipientKey::generate(), RecipientKey::generate());
     register(app.store(), &national, "national");
@@ -148,7 +148,7 @@ fn monitor_follows_a_growing_log_and_catches_forks_truncation_and_bad_signatures
     copy_state(&state, &tampered);
     let stored = std::fs::read_to_string(tampered.join("checkpoint")).unwrap();
     let root_line = stored.lines().nth(2).unwrap().to_owned();
-    let other_root = meldpunt::b64::encode_std([9u8; 32]);
+    let other_root = meldpunt::protocol::b64::encode_std([9u8; 32]);
     std::fs::write(
         tampered.join("checkpoint"),
         stored.replace(&root_line, &other_root),
@@ -168,7 +168,8 @@ fn monitor_follows_a_growing_log_and_catches_forks_truncation_and_bad_signatures
     assert!(out.contains("shrank from 5 to 1"), "{out}");
 
     // (c) Bad signatures: a wrong key given or pinned, and an altered checkpoint text.
-    let other = meldpunt::log::NoteSigner::from_seed("meldpunt.test/log", &[3; 32]).unwrap();
+    let other =
+        meldpunt::protocol::log::NoteSigner::from_seed("meldpunt.test/log", &[3; 32]).unwrap();
     let (code, out) = monitor(
         &svc.url(),
         &work.path().join("fresh"),
@@ -218,7 +219,7 @@ fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
 fn the_log_survives_sigkill_with_every_acknowledged_statement() {
     let dir = TempDir::new("logkill");
     let national = RecipientKey::generate();
-    let public_key = meldpunt::b64::encode(national.public_key);
+    let public_key = meldpunt::protocol::b64::encode(national.public_key);
     common::run_cli(
         dir.path(),
         &[
@@ -374,7 +375,7 @@ fn the_log_survives_sigkill_with_every_acknowledged_statement() {
 /// log grew) unnoticed. The head may only grow.
 #[test]
 fn monitor_refuses_an_audit_chain_that_goes_back() {
-    use meldpunt::store::staff::{AuditEntry, StaffStore};
+    use meldpunt::server::store::staff::{AuditEntry, StaffStore};
 
     let svc = TestService::start(0);
     let work = TempDir::new("monitor-audit");
@@ -404,12 +405,12 @@ fn monitor_refuses_an_audit_chain_that_goes_back() {
         .verified_checkpoint(&parse_key(&LogClient::new(&svc.url()).key().unwrap()).unwrap())
         .unwrap()
         .1;
-    let signer = meldpunt::log::service::load_note_signer(
+    let signer = meldpunt::server::log::service::load_note_signer(
         &svc.dir.path().join("keys"),
         &svc.app.settings.public_url,
     )
     .unwrap();
-    let other_hash = meldpunt::b64::encode([9u8; 32]);
+    let other_hash = meldpunt::protocol::b64::encode([9u8; 32]);
     let current = svc.app.store.audit_head().unwrap().unwrap();
     for (what, extensions) in [
         ("an older head", vec![format!("audit 1 {}", head.hash)]),
@@ -419,7 +420,7 @@ fn monitor_refuses_an_audit_chain_that_goes_back() {
         ),
         ("no audit line", vec![]),
     ] {
-        let forged = meldpunt::log::checkpoint::Checkpoint {
+        let forged = meldpunt::protocol::log::checkpoint::Checkpoint {
             extensions,
             ..newest.clone()
         };

@@ -7,15 +7,16 @@ use std::sync::Arc;
 
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
 use super::{log_commands, staff_client_commands, staff_commands};
-use crate::app::App;
-use crate::client::recipient::{RecipientKey, open_export};
-use crate::config::Settings;
-use crate::crypto::hpke_suite;
-use crate::domain;
-use crate::protocol::{CaseExport, EXPORT_FORMAT};
-use crate::receipts::jws::StatementVerifier;
-use crate::receipts::keys::{Jwks, ReceiptKeys};
-use crate::store::{Recipient, SledStore, Store};
+use crate::clients::recipient::{RecipientKey, open_export};
+use crate::protocol::crypto::hpke_suite;
+use crate::protocol::domain;
+use crate::protocol::statements::Jwks;
+use crate::protocol::statements::jws::StatementVerifier;
+use crate::protocol::wire::{CaseExport, EXPORT_FORMAT};
+use crate::server::app::App;
+use crate::server::config::Settings;
+use crate::server::keys::ReceiptKeys;
+use crate::server::store::{Recipient, SledStore, Store};
 
 pub fn run(cli: Cli) -> Result<(), String> {
     let settings = || Settings::load_from_process(cli.config.as_deref()).map_err(|e| e.to_string());
@@ -70,7 +71,7 @@ fn serve(settings: Settings) -> Result<(), String> {
         keys.display()
     );
     actix_web::rt::System::new()
-        .block_on(crate::http::serve(app, listener))
+        .block_on(crate::server::http::serve(app, listener))
         .map_err(|e| e.to_string())
 }
 
@@ -79,10 +80,13 @@ fn keygen(out: &Path) -> Result<(), String> {
     key.save(out)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("kid        {}", key.kid);
-    println!("public key {}", crate::b64::encode(key.public_key));
+    println!(
+        "public key {}",
+        crate::protocol::b64::encode(key.public_key)
+    );
     println!(
         "register it: meldpunt recipient add --unit UNIT --public-key {}",
-        crate::b64::encode(key.public_key)
+        crate::protocol::b64::encode(key.public_key)
     );
     Ok(())
 }
@@ -100,13 +104,13 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
                     "unknown unit {unit:?}; see the units in the settings"
                 ));
             }
-            let public_key = crate::b64::decode_array::<32>(&public_key)
+            let public_key = crate::protocol::b64::decode_array::<32>(&public_key)
                 .ok_or("the public key must be 32 bytes of b64u")?;
             if hpke_suite::seal(&public_key, b"meldpunt key check", b"", b"").is_err() {
                 return Err("not a usable X25519 public key".into());
             }
             let kid = hpke_suite::x25519_kid(&public_key);
-            let held_by_staff = crate::store::StaffStore::users(&store)
+            let held_by_staff = crate::server::store::StaffStore::users(&store)
                 .map_err(|e| e.to_string())?
                 .iter()
                 .any(|u| u.enrolled.as_ref().is_some_and(|e| e.kid == kid));
@@ -129,7 +133,7 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
                     "{}\t{}\t{}",
                     r.kid,
                     r.unit,
-                    crate::b64::encode(r.public_key)
+                    crate::protocol::b64::encode(r.public_key)
                 );
             }
         }
@@ -152,7 +156,7 @@ pub(super) fn flush(store: &SledStore) -> Result<(), String> {
 
 fn export(settings: &Settings, case_ref: &str) -> Result<(), String> {
     let store = open_store(settings)?;
-    let bundle = crate::reporting::export_case(&store, case_ref)
+    let bundle = crate::server::reporting::export_case(&store, case_ref)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no case {case_ref}"))?;
     let text = serde_json::to_string_pretty(&bundle).map_err(|e| e.to_string())?;

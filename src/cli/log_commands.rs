@@ -12,13 +12,13 @@
 
 use std::path::Path;
 
-use crate::app::App;
-use crate::client::log::{LogCheckError, LogClient, check_audit_head, open_checkpoint, parse_key};
-use crate::config::Settings;
-use crate::keyfile::{ensure_private_dir, replace_private_file};
-use crate::log::NoteVerifier;
-use crate::receipts::jws::StatementVerifier;
-use crate::receipts::keys::Jwks;
+use crate::clients::log::{LogCheckError, LogClient, check_audit_head, open_checkpoint, parse_key};
+use crate::files::{ensure_private_dir, replace_private_file};
+use crate::protocol::log::NoteVerifier;
+use crate::protocol::statements::Jwks;
+use crate::protocol::statements::jws::StatementVerifier;
+use crate::server::app::App;
+use crate::server::config::Settings;
 
 /// Largest receipt file `verify` reads.
 const MAX_FILE: u64 = 1024 * 1024;
@@ -53,7 +53,7 @@ fn finish(verdict: Verdict) -> Result<(), String> {
 /// `meldpunt log checkpoint`: issues a checkpoint now if the tree changed, prints the newest.
 pub fn log_checkpoint(settings: Settings) -> Result<(), String> {
     let app = App::open(settings).map_err(|e| e.to_string())?;
-    let issued = crate::log::service::issue_for_app(&app).map_err(|e| e.to_string())?;
+    let issued = crate::server::log::service::issue_for_app(&app).map_err(|e| e.to_string())?;
     actix_web::rt::System::new()
         .block_on(app.store().sync())
         .map_err(|e| e.to_string())?;

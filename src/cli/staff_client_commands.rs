@@ -11,10 +11,10 @@ use std::process::{Command as Process, Stdio};
 use zeroize::Zeroizing;
 
 use super::{OnlineCaseCommand, PasswordArgs, StaffCommand};
-use crate::client::staff::StaffClient;
-use crate::client::staff_session::{DeviceTokens, SavedSession, check_server_url, default_path};
-use crate::receipts::Status;
-use crate::staff::roles::Outcome;
+use crate::clients::staff::StaffClient;
+use crate::clients::staff::session::{DeviceTokens, SavedSession, check_server_url, default_path};
+use crate::protocol::roles::Outcome;
+use crate::protocol::statements::Status;
 
 fn session_path(given: Option<&Path>) -> PathBuf {
     given.map(Path::to_path_buf).unwrap_or_else(default_path)
@@ -166,7 +166,7 @@ fn enrol(link: &str, password: &PasswordArgs, session_path: &Path) -> Result<(),
     Ok(())
 }
 
-fn roles(roles: &[crate::staff::roles::Role]) -> String {
+fn roles(roles: &[crate::protocol::roles::Role]) -> String {
     serde_json::to_value(roles)
         .ok()
         .and_then(|v| v.as_array().cloned())
@@ -188,17 +188,17 @@ fn unlocked(saved: &SavedSession, password: &PasswordArgs) -> Result<StaffClient
 }
 
 fn hour(secs: u64) -> String {
-    let days = secs / crate::time::DAY;
-    let (y, m, d) = crate::time::civil_date(days);
+    let days = secs / crate::protocol::time::DAY;
+    let (y, m, d) = crate::protocol::time::civil_date(days);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}h",
-        (secs % crate::time::DAY) / 3600
+        (secs % crate::protocol::time::DAY) / 3600
     )
 }
 
 pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String> {
     let saved = SavedSession::load(&session_path(session)).map_err(|e| e.to_string())?;
-    let fail = |e: crate::client::ClientError| e.to_string();
+    let fail = |e: crate::clients::ClientError| e.to_string();
     match cmd {
         OnlineCaseCommand::List {
             status,

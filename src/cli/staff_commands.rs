@@ -6,14 +6,14 @@
 
 use super::commands::{flush, open_store};
 use super::{AuditCommand, UserCommand};
-use crate::app::App;
-use crate::config::Settings;
-use crate::staff::api::InviteRequest;
-use crate::staff::roles::Role;
-use crate::staff::{accounts, audit};
-use crate::store::StaffStore;
+use crate::protocol::roles::Role;
+use crate::protocol::staff_wire::InviteRequest;
+use crate::server::app::App;
+use crate::server::config::Settings;
+use crate::server::staff::{accounts, audit};
+use crate::server::store::StaffStore;
 
-fn print_invite(answer: &crate::staff::api::InviteResponse) {
+fn print_invite(answer: &crate::protocol::staff_wire::InviteResponse) {
     println!("user {} ({})", answer.name, answer.user_id);
     println!("enrolment link (one use, valid 72 hours): {}", answer.link);
 }
@@ -33,7 +33,7 @@ pub fn write_first_admin_link(app: &App) -> Result<(), String> {
              hours). Delete this file once it is used.\n{}\n",
             answer.name, answer.link
         );
-        crate::keyfile::replace_private_file(&path, &[text.as_bytes()])
+        crate::files::replace_private_file(&path, &[text.as_bytes()])
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         flush(&app.store)?;
         println!(
@@ -89,7 +89,7 @@ pub fn user(settings: &Settings, cmd: UserCommand) -> Result<(), String> {
     Ok(())
 }
 
-fn set(store: &crate::store::SledStore, name: &str, disabled: bool) -> Result<(), String> {
+fn set(store: &crate::server::store::SledStore, name: &str, disabled: bool) -> Result<(), String> {
     let user = store
         .user_by_name(name)
         .map_err(|e| e.to_string())?

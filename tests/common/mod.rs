@@ -11,12 +11,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use meldpunt::app::App;
-use meldpunt::client::recipient::RecipientKey;
-use meldpunt::client::reporter::{Draft, ReporterClient};
-use meldpunt::config::Settings;
-use meldpunt::http::RunningServer;
-use meldpunt::store::{Recipient, Store};
+use meldpunt::clients::recipient::RecipientKey;
+use meldpunt::clients::reporter::{Draft, ReporterClient};
+use meldpunt::server::app::App;
+use meldpunt::server::config::Settings;
+use meldpunt::server::http::RunningServer;
+use meldpunt::server::store::{Recipient, Store};
 
 pub const PUBLIC_URL: &str = "https://meldpunt.test";
 
@@ -28,7 +28,7 @@ impl TempDir {
         let name = format!(
             "meldpunt-{label}-{}-{}",
             std::process::id(),
-            meldpunt::b64::encode(meldpunt::crypto::random_bytes::<6>())
+            meldpunt::protocol::b64::encode(meldpunt::protocol::crypto::random_bytes::<6>())
         );
         let path = std::env::temp_dir().join(name);
         std::fs::create_dir_all(&path).unwrap();

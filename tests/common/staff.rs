@@ -1,12 +1,12 @@
 //! Staff helpers for the tests: invite and enrol users (TOTP codes computed here), sign in,
 //! and raw HTTP calls with or without cookie and CSRF token.
 
-use meldpunt::client::staff::{Enrolled, StaffClient};
-use meldpunt::staff::accounts;
-use meldpunt::staff::api::InviteRequest;
-use meldpunt::staff::roles::Role;
-use meldpunt::staff::totp;
-use meldpunt::time;
+use meldpunt::clients::staff::{Enrolled, StaffClient};
+use meldpunt::protocol::roles::Role;
+use meldpunt::protocol::staff_wire::InviteRequest;
+use meldpunt::protocol::time;
+use meldpunt::protocol::totp;
+use meldpunt::server::staff::accounts;
 
 use super::TestService;
 
@@ -64,7 +64,7 @@ pub fn enrol(svc: &TestService, name: &str, roles: &[Role], unit: Option<&str>) 
     let token = invite(svc, name, roles, unit);
     let password = format!(
         "pw-{name}-{}",
-        meldpunt::b64::encode(meldpunt::crypto::random_bytes::<6>())
+        meldpunt::protocol::b64::encode(meldpunt::protocol::crypto::random_bytes::<6>())
     );
     let enrolled_at = time::now() - totp::STEP_SECS;
     let enrolled = StaffClient::new(&svc.url())

@@ -1,0 +1,482 @@
+//! The reporter's client: make an access code, encrypt, solve the proof of work, submit,
+//! check the receipt; later read the case and send messages with the code.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use super::{ClientError, MessageContent};
+use crate::protocol::crypto::access_code::AccessCode;
+use crate::protocol::crypto::item::{Item, ItemKind};
+use crate::protocol::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
+use crate::protocol::crypto::{commit, random_bytes};
+use crate::protocol::statements::Jwks;
+use crate::protocol::statements::jws::StatementVerifier;
+use crate::protocol::statements::{StatementPayload, check_chain};
+use crate::protocol::wire::{
+    CaseView, ConfigView, ItemPage, MAX_STATEMENTS_PER_CASE, POW_HEADER, PowSolution, REPORTER,
+    StatementResponse, SubmitRequest, SubmitResponse,
+};
+use crate::server::pow;
+use crate::server::reporting::recipients_for;
+use crate::server::store::Recipient;
+
+/// What the reporter fills in.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub theme: String,
+    pub unit: String,
+    pub relation: Option<String>,
+    /// The report itself, as the form's fields; encrypted before it leaves.
+    pub report: serde_json::Value,
+}
+
+/// A submission ready to send, with what the reporter keeps.
+pub struct Prepared {
+    pub request: SubmitRequest,
+    pub thread_key: Zeroizing<[u8; 32]>,
+    pub cmt: [u8; 32],
+}
+
+/// The result of a successful submission.
+pub struct Submitted {
+    pub access_code: AccessCode,
+    pub case_id: [u8; 16],
+    pub case_ref: String,
+    pub receipt: String,
+    pub payload: StatementPayload,
+}
+
+/// A case as the reporter sees it, decrypted.
+pub struct OpenedCase {
+    pub view: CaseView,
+    /// Every item after the report, from all pages, in arrival order.
+    pub items: Vec<Item>,
+    pub statements: Vec<StatementPayload>,
+    pub report: serde_json::Value,
+    /// The texts of the messages that could be read, in arrival order.
+    pub messages: Vec<String>,
+    /// The statement `seq` of each signed message that could not be read (its ciphertext does
+    /// not open under the thread key, or holds no text): shown as unreadable, never a reason
+    /// to refuse the rest of the case (hardening finding 7).
+    pub unreadable: Vec<u32>,
+}
+
+pub struct ReporterClient {
+    base: String,
+    agent: ureq::Agent,
+}
+
+pub(crate) fn transport(e: ureq::Error) -> ClientError {
+    ClientError::Transport(e.to_string())
+}
+
+/// Turns a response into `T`, or its `{"error":…}` body into `ClientError::Api`.
+pub(crate) fn parse<T: DeserializeOwned>(
+    mut response: ureq::http::Response<ureq::Body>,
+) -> Result<T, ClientError> {
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().map_err(transport)?;
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()));
+    }
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    Err(ClientError::Api {
+        status,
+        code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
+        message: body["error"]["message"]
+            .as_str()
+            .unwrap_or(&text)
+            .to_owned(),
+    })
+}
+
+/// Builds the request for `draft` against `config`, for the reporter holding `code`.
+pub fn prepare_submission(
+    config: &ConfigView,
+    draft: &Draft,
+    code: &AccessCode,
+    pow: PowSolution,
+) -> Result<Prepared, ClientError> {
+    let crypto = |e: crate::protocol::crypto::CryptoError| ClientError::Crypto(e.to_string());
+    let keys = code.derive_keys();
+    let case_id = random_bytes::<16>();
+    let thread_key = Zeroizing::new(random_bytes::<32>());
+    let plaintext = Zeroizing::new(
+        serde_json::to_vec(&draft.report).map_err(|e| ClientError::Protocol(e.to_string()))?,
+    );
+    let item = Item::seal(
+        &thread_key,
+        &case_id,
+        random_bytes::<16>(),
+        ItemKind::Report,
+        &plaintext,
+    )
+    .map_err(crypto)?;
+    let recipients: Vec<Recipient> = config
+        .recipients
+        .iter()
+        .map(|r| Recipient {
+            kid: r.kid.clone(),
+            public_key: r.public_key,
+            unit: r.unit.clone(),
+        })
+        .collect();
+    let mut wraps = vec![
+        seal_case_key(
+            &keys.reporter_pk,
+            REPORTER,
+            &case_id,
+            WrapPurpose::Thread,
+            &thread_key,
+        )
+        .map_err(crypto)?,
+    ];
+    for r in recipients_for(&recipients, &draft.unit) {
+        wraps.push(
+            seal_case_key(
+                &r.public_key,
+                &r.kid,
+                &case_id,
+                WrapPurpose::Thread,
+                &thread_key,
+            )
+            .map_err(crypto)?,
+        );
+    }
+    let kc = commit::key_commitment(&thread_key);
+    let items = vec![item];
+    let cmt = commit::submission_commitment(&case_id, &kc, &items);
+    Ok(Prepared {
+        request: SubmitRequest {
+            pow,
+            case_id,
+            theme: draft.theme.clone(),
+            unit: draft.unit.clone(),
+            relation: draft.relation.clone(),
+            reporter_pk: keys.reporter_pk,
+            verifier: keys.verifier(),
+            binding: keys.binding(),
+            kc,
+            wraps,
+            items,
+        },
+        thread_key,
+        cmt,
+    })
+}
+
+/// A message item with `text`, sealed to the thread key.
+pub fn seal_message(
+    thread_key: &[u8; 32],
+    case_id: &[u8; 16],
+    text: &str,
+) -> Result<Item, ClientError> {
+    seal_text(thread_key, case_id, ItemKind::Message, text)
+}
+
+/// An item of `kind` holding `{"text": text}` (messages and notes), sealed under `key`.
+pub fn seal_text(
+    key: &[u8; 32],
+    case_id: &[u8; 16],
+    kind: ItemKind,
+    text: &str,
+) -> Result<Item, ClientError> {
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&MessageContent {
+            text: text.to_owned(),
+        })
+        .map_err(|e| ClientError::Protocol(e.to_string()))?,
+    );
+    Item::seal(key, case_id, random_bytes::<16>(), kind, &plain)
+        .map_err(|e| ClientError::Crypto(e.to_string()))
+}
+
+/// What the reporter can check beyond the signatures: the receipt is theirs (`sub` is the hash
+/// of their `rb`), it commits to the report they are shown (`cmt` over the report item and the
+/// `kc` of the thread key they opened), and the messages among `items` (the pages after the
+/// report) are exactly those with a signed message statement: a server can neither slip one in
+/// nor hide one. Whether a signed message can be *read* is not checked here: an unreadable one
+/// is shown as such (see [`ReporterClient::case`]).
+pub fn check_case_against_statements(
+    code: &AccessCode,
+    view: &CaseView,
+    items: &[Item],
+    statements: &[StatementPayload],
+    thread_key: &[u8; 32],
+) -> Result<(), ClientError> {
+    let bad = |why: &str| Err(ClientError::BadReceipt(why.to_owned()));
+    let receipt = statements
+        .first()
+        .ok_or(ClientError::BadReceipt("no receipt".into()))?;
+    if receipt.sub.as_deref()
+        != Some(crate::protocol::b64::encode(code.derive_keys().binding()).as_str())
+    {
+        return bad("the receipt's sub is not this access code's binding");
+    }
+    if view.report.kind != ItemKind::Report || items.iter().any(|i| i.kind == ItemKind::Report) {
+        return bad("the case does not have exactly one report");
+    }
+    let kc = commit::key_commitment(thread_key);
+    if !super::receipt_commits_to(
+        receipt,
+        &view.case_id,
+        &kc,
+        std::slice::from_ref(&view.report),
+    ) {
+        return bad("the receipt's cmt does not commit to the report shown");
+    }
+    let signed: std::collections::BTreeSet<&str> = statements
+        .iter()
+        .filter_map(|s| s.item.as_deref())
+        .collect();
+    let shown: Vec<String> = items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Message)
+        .map(|i| crate::protocol::b64::encode(i.hash()))
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = shown.iter().map(String::as_str).collect();
+    if distinct.len() != shown.len() {
+        return bad("a message is shown twice");
+    }
+    if shown.iter().any(|hash| !signed.contains(hash.as_str())) {
+        return bad("a message has no signed statement");
+    }
+    // And the other way round: a server must not hide a message it signed for.
+    if signed.iter().any(|hash| !distinct.contains(*hash)) {
+        return bad("a signed message is missing from the case");
+    }
+    Ok(())
+}
+
+/// The text of a message item, if it opens under `key` and holds `{"text": …}`.
+pub fn message_text(item: &Item, key: &[u8; 32], case_id: &[u8; 16]) -> Option<String> {
+    let plain = item.open(key, case_id).ok()?;
+    serde_json::from_slice::<MessageContent>(&plain)
+        .ok()
+        .map(|m| m.text)
+}
+
+/// Opens the reporter's thread key from a case's wraps.
+pub fn reporter_thread_key(
+    code: &AccessCode,
+    case_id: &[u8; 16],
+    wraps: &[Wrap],
+) -> Result<Zeroizing<[u8; 32]>, ClientError> {
+    let keys = code.derive_keys();
+    let wrap = wraps
+        .iter()
+        .find(|w| w.to == REPORTER && w.purpose == WrapPurpose::Thread)
+        .ok_or_else(|| ClientError::Protocol("no reporter wrap".into()))?;
+    open_case_key(&keys.reporter_sk, case_id, wrap).map_err(|e| ClientError::Crypto(e.to_string()))
+}
+
+impl ReporterClient {
+    pub fn new(base_url: &str) -> ReporterClient {
+        let agent = super::http_agent();
+        ReporterClient {
+            base: base_url.trim_end_matches('/').to_owned(),
+            agent,
+        }
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str, auth: Option<&str>) -> Result<T, ClientError> {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = auth {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        parse(request.call().map_err(transport)?)
+    }
+
+    fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        auth: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
+        let mut request = self.agent.post(format!("{}{path}", self.base));
+        if let Some(token) = auth {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        parse(request.send_json(body).map_err(transport)?)
+    }
+
+    pub fn config(&self) -> Result<ConfigView, ClientError> {
+        self.get("/api/v1/config", None)
+    }
+
+    pub fn jwks(&self) -> Result<Jwks, ClientError> {
+        self.get("/.well-known/jwks.json", None)
+    }
+
+    /// Fetches a challenge and solves it.
+    pub fn solve_pow(&self) -> Result<PowSolution, ClientError> {
+        let challenge: pow::PowChallenge = self.get("/api/v1/pow", None)?;
+        let raw = crate::protocol::b64::decode(&challenge.challenge)
+            .ok_or_else(|| ClientError::Protocol("challenge is not b64u".into()))?;
+        Ok(PowSolution {
+            nonce: pow::solve(&raw, challenge.bits),
+            challenge: challenge.challenge,
+        })
+    }
+
+    /// Sends a prepared (or deliberately altered) request as it is.
+    pub fn post_submission(&self, request: &SubmitRequest) -> Result<SubmitResponse, ClientError> {
+        self.post("/api/v1/reports", None, request)
+    }
+
+    /// The whole reporter flow: code, encryption, proof of work, submission, receipt check.
+    pub fn submit(&self, draft: &Draft) -> Result<Submitted, ClientError> {
+        let config = self.config()?;
+        let code = AccessCode::generate();
+        let prepared = prepare_submission(&config, draft, &code, self.solve_pow()?)?;
+        let response = self.post_submission(&prepared.request)?;
+        let payload = self.check_receipt(&response.receipt, &prepared)?;
+        Ok(Submitted {
+            access_code: code,
+            case_id: prepared.request.case_id,
+            case_ref: response.case_ref,
+            receipt: response.receipt,
+            payload,
+        })
+    }
+
+    /// Verifies the receipt's signature against the JWKS and its content against what we sent.
+    pub fn check_receipt(
+        &self,
+        receipt: &str,
+        prepared: &Prepared,
+    ) -> Result<StatementPayload, ClientError> {
+        let verifier = StatementVerifier::from_jwks(&self.jwks()?)
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
+        let verified = verifier
+            .verify(receipt)
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
+        let payload = verified.payload;
+        if payload.cmt.as_deref() != Some(crate::protocol::b64::encode(prepared.cmt).as_str()) {
+            return Err(ClientError::BadReceipt("cmt differs from ours".into()));
+        }
+        if payload.sub.as_deref()
+            != Some(crate::protocol::b64::encode(prepared.request.binding).as_str())
+        {
+            return Err(ClientError::BadReceipt(
+                "sub differs from our binding".into(),
+            ));
+        }
+        Ok(payload)
+    }
+
+    fn auth(code: &AccessCode) -> Zeroizing<String> {
+        Zeroizing::new(crate::protocol::b64::encode(
+            code.derive_keys().auth_key.as_ref(),
+        ))
+    }
+
+    pub fn raw_case(&self, code: &AccessCode) -> Result<CaseView, ClientError> {
+        self.get("/api/v1/reporter/case", Some(&Self::auth(code)))
+    }
+
+    /// One page of the case's items after the report (`after`: the previous page's `next`).
+    pub fn item_page(
+        &self,
+        code: &AccessCode,
+        after: Option<&str>,
+    ) -> Result<ItemPage, ClientError> {
+        let path = match after {
+            Some(cursor) => format!("/api/v1/reporter/items?after={cursor}"),
+            None => "/api/v1/reporter/items".to_owned(),
+        };
+        self.get(&path, Some(&Self::auth(code)))
+    }
+
+    /// Every item after the report, page by page (a case has at most one per statement).
+    pub fn all_items(&self, code: &AccessCode) -> Result<Vec<Item>, ClientError> {
+        super::read_all_pages(
+            |after| self.item_page(code, after),
+            MAX_STATEMENTS_PER_CASE as usize,
+        )
+    }
+
+    /// Reads the case and decrypts it; the statement chain is verified against the JWKS. A
+    /// signed message that does not open is listed in `unreadable`, not a reason to refuse.
+    pub fn case(&self, code: &AccessCode) -> Result<OpenedCase, ClientError> {
+        let view = self.raw_case(code)?;
+        let items = self.all_items(code)?;
+        let case_id = &view.case_id;
+        let verifier = StatementVerifier::from_jwks(&self.jwks()?)
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
+        let statements = check_chain(&view.statements, &verifier)
+            .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
+        let key = reporter_thread_key(code, case_id, &view.wraps)?;
+        check_case_against_statements(code, &view, &items, &statements, &key)?;
+        let plain = view
+            .report
+            .open(&key, case_id)
+            .map_err(|e| ClientError::Crypto(e.to_string()))?;
+        let report =
+            serde_json::from_slice(&plain).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let seq_of = |item: &Item| {
+            let hash = crate::protocol::b64::encode(item.hash());
+            statements
+                .iter()
+                .find(|s| s.item.as_deref() == Some(hash.as_str()))
+                .map_or(0, |s| s.seq)
+        };
+        let (mut messages, mut unreadable) = (Vec::new(), Vec::new());
+        for item in items.iter().filter(|i| i.kind == ItemKind::Message) {
+            match message_text(item, &key, case_id) {
+                Some(text) => messages.push(text),
+                None => unreadable.push(seq_of(item)),
+            }
+        }
+        Ok(OpenedCase {
+            view,
+            items,
+            statements,
+            report,
+            messages,
+            unreadable,
+        })
+    }
+
+    /// Encrypts `text` to the case's thread key and sends it; returns the signed statement.
+    /// The key is used only after [`ReporterClient::case`] has verified it against the signed,
+    /// logged receipt (`cmt` commits to `kc` of the real thread key), so a server that wraps a
+    /// key of its own to the reporter's public key cannot read the reply.
+    pub fn send_message(&self, code: &AccessCode, text: &str) -> Result<String, ClientError> {
+        let opened = self.case(code)?;
+        let key = reporter_thread_key(code, &opened.view.case_id, &opened.view.wraps)?;
+        let item = seal_message(&key, &opened.view.case_id, text)?;
+        self.post_item(code, &item)
+    }
+
+    /// Sends an item as it is; returns the signed statement. When the case's free messages of
+    /// this hour are used (`429 pow_required`), solves a proof of work and sends it again.
+    pub fn post_item(&self, code: &AccessCode, item: &Item) -> Result<String, ClientError> {
+        match self.post_item_with(code, item, None) {
+            Err(e) if e.api_code() == Some("pow_required") => {
+                let pow = self.solve_pow()?;
+                self.post_item_with(code, item, Some(&pow))
+            }
+            other => other,
+        }
+    }
+
+    /// Sends an item with an optional proof of work in the `Meldpunt-Pow` header.
+    pub fn post_item_with(
+        &self,
+        code: &AccessCode,
+        item: &Item,
+        pow: Option<&PowSolution>,
+    ) -> Result<String, ClientError> {
+        let mut request = self
+            .agent
+            .post(format!("{}/api/v1/reporter/messages", self.base))
+            .header("Authorization", format!("Bearer {}", *Self::auth(code)));
+        if let Some(pow) = pow {
+            request = request.header(POW_HEADER, format!("{}:{}", pow.challenge, pow.nonce));
+        }
+        let response: StatementResponse = parse(request.send_json(item).map_err(transport)?)?;
+        Ok(response.statement)
+    }
+}

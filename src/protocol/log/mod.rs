@@ -1,0 +1,14 @@
+//! The transparency log's formats and checks (DESIGN §5): the RFC 9162 verifiers, C2SP signed
+//! notes with Ed25519 note keys, and `tlog-checkpoint` bodies. The stored tree and the
+//! service that signs checkpoints are the server's (`server::log`).
+//!
+//! - [`proof`]: an independent verifier written from RFC 9162 §2.1.3.2 and §2.1.4.2.
+//! - [`note`] and [`checkpoint`]: note keys, signed notes, checkpoints and their extension lines.
+
+pub mod checkpoint;
+pub mod note;
+pub mod proof;
+
+pub use checkpoint::{Checkpoint, open_signed_checkpoint};
+pub use note::{NoteError, NoteSigner, NoteVerifier};
+pub use proof::{leaf_hash, node_hash, verify_consistency, verify_inclusion};

@@ -1,0 +1,241 @@
+//! The reporter web app: the files of `web/`, embedded in the binary and served for GET (and
+//! HEAD) requests that no API route matched, plus the published hash of that bundle.
+//!
+//! Contract:
+//! - `/` serves `index.html`; a path without an extension serves `<path>.html` when it exists
+//!   (clean URLs: `/melden`, `/status`); any other path serves the embedded file of exactly that
+//!   name. Everything else — other methods, unknown paths, `..` or empty segments — is the usual
+//!   JSON `not_found`, so the API's error contract is unchanged.
+//! - The Content-Type follows the extension; the security headers (CSP, `nosniff`, `no-store`,
+//!   …) come from `middleware::security_headers` like every other answer. `no-store` is kept on
+//!   purpose: nothing of the channel should stay in a shared device's cache.
+//! - At start-up every embedded file is read once into a snapshot: its bytes, its SHA-256, and
+//!   for text types a gzip copy (sent with `Content-Encoding: gzip` when the request accepts it,
+//!   so a phone on a slow line loads the form in a third of the bytes). Only these static files
+//!   are compressed, never API answers. What is served is always what was hashed.
+//! - `GET /api/v1/web-bundle` returns `{"files": {path: b64u(SHA-256(file))}, "bundle": b64u}` with
+//!   `bundle = SHA-256("meldpunt web bundle v1" || 0x00 || for each path in byte order:
+//!   path || 0x00 || SHA-256(file))`, so anyone can compare what a server sends reporters with
+//!   a published release (the mitigation of DESIGN §1 for served JavaScript).
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use actix_web::http::{Method, header};
+use actix_web::{HttpRequest, HttpResponse};
+use ring::digest;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use crate::server::error::ApiError;
+
+#[derive(RustEmbed)]
+#[folder = "web/"]
+struct Assets;
+
+/// The hashes of the embedded files, as published by `GET /api/v1/web-bundle`.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct WebBundleView {
+    /// Every served file by its path inside `web/`, with b64u(SHA-256(contents)).
+    pub files: BTreeMap<String, String>,
+    /// b64u of the hash over all files (see the module documentation).
+    pub bundle: String,
+}
+
+/// One served file, as read at start-up.
+struct Served {
+    data: Vec<u8>,
+    gzip: Option<Vec<u8>>,
+}
+
+struct Snapshot {
+    files: BTreeMap<String, Served>,
+    view: WebBundleView,
+}
+
+static SNAPSHOT: LazyLock<Snapshot> = LazyLock::new(take_snapshot);
+
+fn compressible(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "html" | "js" | "mjs" | "css" | "json" | "svg" | "txt" | "webmanifest"
+    )
+}
+
+fn gzip(data: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).ok()?;
+    let out = encoder.finish().ok()?;
+    (out.len() < data.len()).then_some(out)
+}
+
+fn take_snapshot() -> Snapshot {
+    let mut files = BTreeMap::new();
+    let mut hashes: BTreeMap<String, [u8; 32]> = BTreeMap::new();
+    for path in Assets::iter() {
+        let Some(file) = Assets::get(&path) else {
+            continue;
+        };
+        let data = file.data.into_owned();
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(digest::digest(&digest::SHA256, &data).as_ref());
+        let gzip = if compressible(&path) {
+            gzip(&data)
+        } else {
+            None
+        };
+        hashes.insert(path.to_string(), hash);
+        files.insert(path.into_owned(), Served { data, gzip });
+    }
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(b"meldpunt web bundle v1\x00");
+    for (path, hash) in &hashes {
+        ctx.update(path.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(hash);
+    }
+    let view = WebBundleView {
+        files: hashes
+            .iter()
+            .map(|(p, h)| (p.clone(), crate::protocol::b64::encode(h)))
+            .collect(),
+        bundle: crate::protocol::b64::encode(ctx.finish()),
+    };
+    Snapshot { files, view }
+}
+
+/// Reads and hashes every embedded file now (called once when the server is built).
+pub fn bundle() -> &'static WebBundleView {
+    &SNAPSHOT.view
+}
+
+/// The Content-Type for a file name, by its extension.
+pub fn content_type(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        "webmanifest" => "application/manifest+json",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Maps a request path to the embedded file it names, if any.
+fn resolve(path: &str) -> Option<String> {
+    if path == "/" {
+        return Some("index.html".to_owned());
+    }
+    let rel = path.strip_prefix('/')?;
+    let safe = rel
+        .split('/')
+        .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
+    if !safe {
+        return None;
+    }
+    let files = &SNAPSHOT.files;
+    if files.contains_key(rel) {
+        return Some(rel.to_owned());
+    }
+    let last = rel.rsplit('/').next().unwrap_or(rel);
+    if !last.contains('.') {
+        let page = format!("{rel}.html");
+        if files.contains_key(&page) {
+            return Some(page);
+        }
+    }
+    None
+}
+
+/// Whether the request's `Accept-Encoding` accepts gzip (with a non-zero q).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let mut pieces = part.split(';').map(str::trim);
+            let name = pieces.next().unwrap_or("");
+            let zero_q = pieces.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            name.eq_ignore_ascii_case("gzip") && !zero_q
+        })
+}
+
+/// The service's default service: an embedded file for GET/HEAD, the JSON 404 otherwise.
+pub async fn static_or_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Err(ApiError::NotFound);
+    }
+    let path = resolve(req.path()).ok_or(ApiError::NotFound)?;
+    let file = SNAPSHOT.files.get(&path).ok_or(ApiError::NotFound)?;
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, content_type(&path)));
+    if file.gzip.is_some() {
+        res.insert_header((header::VARY, "Accept-Encoding"));
+    }
+    match &file.gzip {
+        Some(gz) if accepts_gzip(&req) => Ok(res
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(gz.clone())),
+        _ => Ok(res.body(file.data.clone())),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/web-bundle", tag = "meta",
+    responses((status = 200, description = "SHA-256 of every file of the reporter web app and of the whole bundle", body = WebBundleView)))]
+pub async fn web_bundle() -> HttpResponse {
+    HttpResponse::Ok().json(bundle())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_only_to_embedded_files() {
+        assert_eq!(resolve("/").as_deref(), Some("index.html"));
+        assert_eq!(resolve("/melden").as_deref(), Some("melden.html"));
+        assert_eq!(resolve("/status").as_deref(), Some("status.html"));
+        assert_eq!(resolve("/index.html").as_deref(), Some("index.html"));
+        assert_eq!(resolve("/css/site.css").as_deref(), Some("css/site.css"));
+        for bad in [
+            "/../Cargo.toml",
+            "/css/../index.html",
+            "//index.html",
+            "/nothing",
+            "/css/",
+        ] {
+            assert_eq!(resolve(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_bundle_covers_every_file() {
+        let b = bundle();
+        assert!(b.files.contains_key("index.html"));
+        assert_eq!(b.files.len(), Assets::iter().count());
+        let index = &SNAPSHOT.files["index.html"];
+        let gz = index.gzip.as_ref().expect("html is compressed");
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out).unwrap();
+        assert_eq!(out, index.data);
+        assert_eq!(
+            crate::protocol::b64::decode_array::<32>(&b.bundle).map(|_| ()),
+            Some(())
+        );
+        assert_eq!(content_type("a/b.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("x.svg"), "image/svg+xml");
+    }
+}

@@ -1,0 +1,333 @@
+//! The transparency log as the running service uses it (DESIGN §5): the note key in `keys/`,
+//! signed checkpoints issued on a schedule and stored, and the proofs and leaf hashes that the
+//! public endpoints and the reporter's case view serve.
+//!
+//! Contract:
+//! - The note key lives in `keys/log-note.key` (32-byte Ed25519 seed, b64u, mode 0600, created on
+//!   first start). Its name, which is also every checkpoint's origin, is `<host>/log` where
+//!   `<host>` is the public URL's host (with its port, if any; without scheme, user info and
+//!   path), lowercased: `https://meldpunt.test` gives `meldpunt.test/log`.
+//! - [`issue_checkpoint`] signs the tree as it is now and stores the note (newest and in the
+//!   history by size) unless the newest stored checkpoint already has this size and these
+//!   extension lines. It refuses to sign a tree smaller than the newest checkpoint, and to sign
+//!   at all when the newest checkpoint is not signed by this key (another public URL or key
+//!   file) or when the tree no longer has the newest checkpoint's root at its size: a log never
+//!   changes identity or forks silently.
+//! - Extension lines: one line is reserved for the audit-chain head (DESIGN §6). Until the
+//!   staff issue provides it, [`checkpoint_extensions`] returns no line; that function is the
+//!   one seam to fill, and [`issue_checkpoint`] takes the lines as an argument.
+//! - Proofs and leaf hashes are served only up to the size of the newest published checkpoint
+//!   ([`published_size`]), never up to the live tree: a poller who could watch the live tree
+//!   grow would learn when each leaf (and so each report) arrived, to the second, while the
+//!   checkpoint schedule only reveals the hour (DESIGN §11).
+//! - Nothing here reads statement contents; only leaf hashes and tree hashes leave.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::store::{LogError, node_key};
+use super::tree;
+use crate::protocol::log::checkpoint::{Checkpoint, open_signed_checkpoint};
+use crate::protocol::log::note::{NoteError, NoteSigner};
+use crate::protocol::wire::{ConsistencyProofView, InclusionProofView, LeafHashesView};
+use crate::server::app::App;
+use crate::server::error::ApiError;
+use crate::server::store::{SledStore, Store, StoreError};
+
+/// The note key's file in the keys folder.
+pub const NOTE_KEY_FILE: &str = "log-note.key";
+/// Most leaf hashes one `leaf-hashes` page returns.
+pub const MAX_LEAF_HASHES: u64 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("log checkpoint: {0}")]
+    Note(#[from] NoteError),
+    #[error("log note key {path}: {source}")]
+    Key {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the log has {current} leaves but a checkpoint of {checkpointed} was issued")]
+    Shrunk { current: u64, checkpointed: u64 },
+    #[error(
+        "the newest stored checkpoint (origin {origin:?}) is not signed by this note key \
+         ({name:?}): the public URL or keys/log-note.key differ from the ones that signed it; \
+         use the server's settings"
+    )]
+    ForeignCheckpoint { origin: String, name: String },
+    #[error(
+        "the log's first {size} entries no longer hash to the root of the checkpoint of {size}: \
+         the database was replaced or rewritten; refusing to sign a fork"
+    )]
+    Rewritten { size: u64 },
+}
+
+impl From<LogServiceError> for ApiError {
+    fn from(e: LogServiceError) -> Self {
+        match e {
+            LogServiceError::Store(e) => e.into(),
+            LogServiceError::Log(
+                e @ (LogError::IndexOutOfRange { .. } | LogError::InvalidRange { .. }),
+            ) => ApiError::InvalidRange(e.to_string()),
+            other => {
+                tracing::error!(error = %other, "transparency log failure");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+/// `<host>/log` for a public URL such as `https://meldpunt.test/path` (see the module doc).
+pub fn origin_for(public_url: &str) -> String {
+    let rest = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host: String = host
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '+')
+        .collect::<String>()
+        .to_lowercase();
+    if host.is_empty() {
+        "meldpunt/log".to_owned()
+    } else {
+        format!("{host}/log")
+    }
+}
+
+/// Loads the note signing key from `keys_dir` (creating it on first start), named for
+/// `public_url`.
+pub fn load_note_signer(keys_dir: &Path, public_url: &str) -> Result<NoteSigner, LogServiceError> {
+    let path = keys_dir.join(NOTE_KEY_FILE);
+    let seed =
+        crate::files::load_or_create_secret(&path).map_err(|source| LogServiceError::Key {
+            path: path.display().to_string(),
+            source,
+        })?;
+    Ok(NoteSigner::from_seed(&origin_for(public_url), &seed)?)
+}
+
+/// The extension lines of the next checkpoint. Reserved for the audit-chain head (DESIGN §6),
+/// one line, filled by the staff issue; none yet.
+pub fn checkpoint_extensions(app: &App) -> Vec<String> {
+    use crate::server::store::StaffStore;
+    match app.store.audit_head() {
+        Ok(head) => crate::server::staff::audit::extension_line(head.as_ref())
+            .into_iter()
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the audit chain head");
+            Vec::new()
+        }
+    }
+}
+
+/// A signed checkpoint and what it says.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub note: String,
+    pub checkpoint: Checkpoint,
+    /// Whether this call signed it (false: the newest stored one still describes the tree).
+    pub fresh: bool,
+}
+
+/// The newest stored checkpoint, opened with `signer`'s verifier. A stored note that does not
+/// verify (the note key was replaced) is reported and treated as absent.
+pub fn latest_checkpoint(
+    store: &dyn Store,
+    signer: &NoteSigner,
+) -> Result<Option<(String, Checkpoint)>, LogServiceError> {
+    let Some(note) = store.latest_checkpoint()? else {
+        return Ok(None);
+    };
+    match open_signed_checkpoint(&note, &signer.verifier()) {
+        Ok(checkpoint) => Ok(Some((note, checkpoint))),
+        Err(e) => {
+            tracing::warn!(error = %e, "the stored checkpoint does not verify with the note key");
+            Ok(None)
+        }
+    }
+}
+
+/// The number of leaves the public may see proofs and hashes for: the size of the newest
+/// published checkpoint, 0 before the first.
+pub fn published_size(store: &dyn Store, signer: &NoteSigner) -> Result<u64, LogServiceError> {
+    Ok(latest_checkpoint(store, signer)?.map_or(0, |(_, checkpoint)| checkpoint.size))
+}
+
+/// Signs and stores a checkpoint of the tree as it is now, unless the newest one already
+/// describes it (see the module doc). The caller makes it durable with [`Store::sync`].
+pub fn issue_checkpoint(
+    store: &SledStore,
+    signer: &NoteSigner,
+    extensions: Vec<String>,
+) -> Result<Issued, LogServiceError> {
+    // A transaction's writes become visible to reads all at once, so the nodes of `size` are
+    // there once `size` is.
+    let size = store.log_size()?;
+    let root = tree::root(store.log_nodes(), size)?;
+    let latest = match store.latest_checkpoint()? {
+        None => None,
+        Some(note) => match open_signed_checkpoint(&note, &signer.verifier()) {
+            Ok(checkpoint) => Some((note, checkpoint)),
+            // Never start a second log identity silently: monitors would see a stranger.
+            Err(_) => {
+                return Err(LogServiceError::ForeignCheckpoint {
+                    origin: note.lines().next().unwrap_or_default().to_owned(),
+                    name: signer.name().to_owned(),
+                });
+            }
+        },
+    };
+    if let Some((note, checkpoint)) = latest {
+        if checkpoint.size > size {
+            return Err(LogServiceError::Shrunk {
+                current: size,
+                checkpointed: checkpoint.size,
+            });
+        }
+        // The tree must still extend what was signed; otherwise signing would publish a fork.
+        if tree::root(store.log_nodes(), checkpoint.size)? != checkpoint.root {
+            return Err(LogServiceError::Rewritten {
+                size: checkpoint.size,
+            });
+        }
+        if checkpoint.size == size && checkpoint.extensions == extensions {
+            return Ok(Issued {
+                note,
+                checkpoint,
+                fresh: false,
+            });
+        }
+    }
+    let checkpoint = Checkpoint {
+        origin: signer.name().to_owned(),
+        size,
+        root,
+        extensions,
+    };
+    let note = checkpoint.sign(signer)?;
+    store.put_checkpoint(size, &note)?;
+    Ok(Issued {
+        note,
+        checkpoint,
+        fresh: true,
+    })
+}
+
+/// What the schedule (and `meldpunt log checkpoint`) runs: a checkpoint of the service's log
+/// with the current extension lines.
+pub fn issue_for_app(app: &App) -> Result<Issued, LogServiceError> {
+    issue_checkpoint(&app.store, &app.log_signer, checkpoint_extensions(app))
+}
+
+/// Issues a checkpoint at once (if none exists or the tree changed), then every
+/// `settings.checkpoint_secs`, each made durable before the next.
+pub async fn checkpoint_schedule(app: Arc<App>) {
+    let every = Duration::from_secs(app.settings.checkpoint_secs.max(1));
+    let mut tick = actix_web::rt::time::interval(every);
+    loop {
+        tick.tick().await;
+        match issue_for_app(&app) {
+            Ok(issued) if issued.fresh => match app.store().sync().await {
+                Ok(()) => tracing::info!(size = issued.checkpoint.size, "log checkpoint issued"),
+                Err(e) => tracing::warn!(error = %e, "could not store the log checkpoint"),
+            },
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not issue a log checkpoint"),
+        }
+    }
+}
+
+/// The inclusion proof of leaf `index` in the tree of `size` leaves (`index < size <=` the
+/// published size; the caller checks).
+pub fn inclusion(
+    store: &SledStore,
+    index: u64,
+    size: u64,
+) -> Result<InclusionProofView, LogServiceError> {
+    let nodes = store.log_nodes();
+    Ok(InclusionProofView {
+        index,
+        size,
+        leaf_hash: tree::leaf_hash_at(nodes, index)?,
+        path: tree::inclusion_proof(nodes, index, size)?,
+    })
+}
+
+/// The consistency proof from `from` to `to` leaves (`from <= to <=` the published size; the caller checks).
+pub fn consistency(
+    store: &SledStore,
+    from: u64,
+    to: u64,
+) -> Result<ConsistencyProofView, LogServiceError> {
+    Ok(ConsistencyProofView {
+        from,
+        to,
+        path: tree::consistency_proof(store.log_nodes(), from, to)?,
+    })
+}
+
+/// The leaf hashes of `[start, end)`, read in one scan (`end <=` the published size; the caller checks).
+pub fn leaf_hashes(
+    store: &SledStore,
+    start: u64,
+    end: u64,
+) -> Result<LeafHashesView, LogServiceError> {
+    let mut hashes = Vec::new();
+    for (offset, entry) in store
+        .log_nodes()
+        .range(node_key(0, start)..node_key(0, end))
+        .enumerate()
+    {
+        let (_, value) = entry.map_err(LogError::from)?;
+        let index = start + offset as u64;
+        let hash = <[u8; 32]>::try_from(value.as_ref())
+            .map_err(|_| LogError::CorruptNode { level: 0, index })?;
+        hashes.push(hash);
+    }
+    if hashes.len() as u64 != end.saturating_sub(start) {
+        return Err(LogError::MissingNode {
+            level: 0,
+            index: start + hashes.len() as u64,
+        }
+        .into());
+    }
+    Ok(LeafHashesView { start, hashes })
+}
+
+/// The `log` index a statement JWS was signed with, read from its payload without checking the
+/// signature (the service only reads its own statements this way).
+pub fn statement_log_index(jws: &str) -> Option<u64> {
+    let payload = crate::protocol::b64::decode(jws.split('.').nth(1)?)?;
+    let value: serde_json::Value = serde_json::from_slice(&payload).ok()?;
+    value.get("log")?.as_u64()
+}
+
+/// For each statement, its inclusion proof against `checkpoint`, or `None` if the checkpoint
+/// does not cover it yet.
+pub fn statement_proofs(
+    store: &SledStore,
+    statements: &[String],
+    checkpoint: &Checkpoint,
+) -> Result<Vec<Option<InclusionProofView>>, LogServiceError> {
+    statements
+        .iter()
+        .map(|jws| match statement_log_index(jws) {
+            Some(index) if index < checkpoint.size => {
+                inclusion(store, index, checkpoint.size).map(Some)
+            }
+            _ => Ok(None),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,15 @@
+//! The service: storage, the sequencer that owns every write, the reporter and staff services,
+//! the transparency log's service side, and HTTP.
+//!
+//! Contract: built on `protocol` and `files` only; never imports the clients or the CLI.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod log;
+pub mod pow;
+pub mod reporting;
+pub mod staff;
+pub mod store;

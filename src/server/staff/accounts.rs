@@ -1,0 +1,438 @@
+//! Staff accounts: invites, enrolment, pre-login, sign-in, and enabling/disabling users.
+//!
+//! Contract:
+//! - An invite fixes the user's id, name, roles, unit, KDF salt and iterations and TOTP secret;
+//!   its token (32 random bytes) is stored only as SHA-256, works once, for 72 hours.
+//! - Enrolment stores Argon2id(auth_hash), the public key and the wrapped private key, after a
+//!   correct TOTP code (whose step then counts as used).
+//! - Sign-in fails with one answer (`login_failed`) for every reason. The TOTP code is checked
+//!   first, the same way whether or not the name exists; only a right, unused code leads to the
+//!   Argon2id check of the password (under a permit, `password::Argon2Permits`), and that code
+//!   is then spent whatever the password, so one code buys one password guess. Attempts are
+//!   throttled (`throttle`) per name, or per device for a client that shows the device token
+//!   of an earlier sign-in (`device`), so strangers who guess at a name never slow its owner.
+//! - Pre-login of an unknown name gives a stable fake salt and an iteration count drawn from
+//!   the real users' counts, so neither tells names apart.
+//! - Every change is validated first and audited in its own transaction; answers come after
+//!   `sync`.
+
+use zeroize::Zeroizing;
+
+use super::session::NewSession;
+use super::{device, password};
+use crate::protocol::crypto::{hpke_suite, random_bytes, sha256};
+use crate::protocol::domain;
+use crate::protocol::roles::Role;
+use crate::protocol::staff_wire::{
+    EnrolInfo, EnrolRequest, EnrolResponse, InviteRequest, InviteResponse, KdfParams, LoginRequest,
+    LoginResponse, UserListEntry, UserStatus, UserView,
+};
+use crate::protocol::time::{self, HOUR};
+use crate::protocol::totp;
+use crate::server::app::App;
+use crate::server::config::Settings;
+use crate::server::error::ApiError;
+use crate::server::store::staff::{AuditEntry, Enrolment, InviteRecord, StaffStore, UserRecord};
+use crate::server::store::{SledStore, Store};
+
+/// How long an enrolment link works.
+pub const INVITE_VALID_SECS: u64 = 72 * HOUR;
+/// Longest user name.
+pub const MAX_NAME_LEN: usize = 64;
+/// The TOTP issuer shown in authenticator apps.
+pub const TOTP_ISSUER: &str = "meldpunt";
+
+pub fn user_id_text(id: &[u8; 16]) -> String {
+    crate::protocol::b64::encode(id)
+}
+
+pub fn parse_user_id(text: &str) -> Result<[u8; 16], ApiError> {
+    crate::protocol::b64::decode_array::<16>(text).ok_or(ApiError::NotFound)
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.trim().is_empty()
+        && name.trim() == name
+        && name.chars().count() <= MAX_NAME_LEN
+        && !name.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "name: 1 to {MAX_NAME_LEN} characters, no control characters or outer spaces"
+        )))
+    }
+}
+
+/// Checks an invite's roles and unit: at least one role, no duplicates; a unit (from the
+/// settings, or `national`) exactly when the roles include intake or investigator.
+pub fn check_roles(
+    settings: &Settings,
+    roles: &[Role],
+    unit: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut sorted = roles.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    if roles.is_empty() || sorted.len() != roles.len() {
+        return Err(ApiError::InvalidRequest(
+            "roles: at least one, each once".into(),
+        ));
+    }
+    let needs_unit = roles.iter().any(|r| r.needs_unit());
+    match unit {
+        None if needs_unit => Err(ApiError::InvalidRequest(
+            "unit: intake and investigators belong to a unit (or national)".into(),
+        )),
+        Some(_) if !needs_unit => Err(ApiError::InvalidRequest(
+            "unit: only intake and investigators belong to a unit".into(),
+        )),
+        Some(u) if !domain::contains(&settings.units, u) => Err(ApiError::UnknownUnit),
+        _ => Ok(()),
+    }
+}
+
+/// Creates a user and its one-time enrolment link.
+pub fn invite(
+    store: &SledStore,
+    settings: &Settings,
+    req: &InviteRequest,
+    actor: &str,
+) -> Result<InviteResponse, ApiError> {
+    check_name(&req.name)?;
+    check_roles(settings, &req.roles, req.unit.as_deref())?;
+    if store.user_by_name(&req.name)?.is_some() {
+        return Err(ApiError::NameTaken);
+    }
+    let now = time::now();
+    let user = UserRecord {
+        user_id: random_bytes::<16>(),
+        name: req.name.clone(),
+        roles: req.roles.clone(),
+        unit: req.unit.clone(),
+        kdf_salt: random_bytes::<16>(),
+        kdf_iterations: settings.staff_kdf_iterations,
+        totp_secret: random_bytes::<20>(),
+        invited_hour: time::hour_floor(now),
+        disabled: false,
+        last_totp_step: 0,
+        enrolled: None,
+    };
+    let token = Zeroizing::new(random_bytes::<32>());
+    let expires = now + INVITE_VALID_SECS;
+    let roles: Vec<&str> = req.roles.iter().map(|r| r.name()).collect();
+    let audit = AuditEntry::new(
+        actor,
+        "user.invited",
+        format!(
+            "user {} roles {} unit {}",
+            user_id_text(&user.user_id),
+            roles.join(","),
+            req.unit.as_deref().unwrap_or("-")
+        ),
+    );
+    store.create_invite(
+        &user,
+        &sha256(token.as_ref()),
+        &InviteRecord {
+            user_id: user.user_id,
+            expires,
+        },
+        audit,
+    )?;
+    Ok(InviteResponse {
+        user_id: user_id_text(&user.user_id),
+        name: user.name,
+        link: format!(
+            "{}/staff/enrol#{}",
+            settings.public_url,
+            crate::protocol::b64::encode(token.as_ref())
+        ),
+        expires,
+    })
+}
+
+/// The invite's user, if the token is open, unexpired and its user not yet enrolled.
+fn open_invite(store: &SledStore, token: &str) -> Result<([u8; 32], UserRecord), ApiError> {
+    let token = crate::protocol::b64::decode_array::<32>(token)
+        .map(Zeroizing::new)
+        .ok_or(ApiError::InviteInvalid)?;
+    let hash = sha256(token.as_ref());
+    let invite = store.invite(&hash)?.ok_or(ApiError::InviteInvalid)?;
+    if invite.expires < time::now() {
+        return Err(ApiError::InviteInvalid);
+    }
+    match store.user(&invite.user_id)? {
+        Some(user) if user.enrolled.is_none() => Ok((hash, user)),
+        _ => Err(ApiError::InviteInvalid),
+    }
+}
+
+pub fn enrol_info(store: &SledStore, token: &str) -> Result<EnrolInfo, ApiError> {
+    let (_, user) = open_invite(store, token)?;
+    let secret = totp::base32(&user.totp_secret);
+    Ok(EnrolInfo {
+        totp: crate::protocol::staff_wire::TotpSetup {
+            uri: totp::otpauth_uri(TOTP_ISSUER, &user.name, &secret),
+            secret,
+        },
+        name: user.name,
+        roles: user.roles,
+        unit: user.unit,
+        user_id: user_id_text(&user.user_id),
+        kdf: KdfParams {
+            salt: user.kdf_salt,
+            iterations: user.kdf_iterations,
+        },
+    })
+}
+
+pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolResponse, ApiError> {
+    let store = app.store.as_ref();
+    let (hash, user) = open_invite(store, token)?;
+    if user.disabled {
+        return Err(ApiError::InviteInvalid);
+    }
+    let step =
+        totp::check(&user.totp_secret, &req.totp_code, time::now()).ok_or(ApiError::TotpInvalid)?;
+    // A key every reporter's browser and every staff client can seal to: not zero, not of low
+    // order (those are refused by HPKE, and one such recipient would block a unit's reports).
+    if hpke_suite::seal(&req.public_key, b"meldpunt key check", b"", b"").is_err() {
+        return Err(ApiError::InvalidRequest(
+            "public_key: not a usable X25519 key".into(),
+        ));
+    }
+    let kid = hpke_suite::x25519_kid(&req.public_key);
+    // Argon2id is deliberately slow: keep it off the threads that serve reporters.
+    let auth_hash = Zeroizing::new(req.auth_hash);
+    let auth_phc = app
+        .staff
+        .argon2
+        .run(move || password::hash(&auth_hash))
+        .await?;
+    let enrolment = Enrolment {
+        auth_phc,
+        public_key: req.public_key,
+        kid: kid.clone(),
+        wrapped_private_key: req.wrapped_private_key,
+        hour: time::hour_floor(time::now()),
+    };
+    let id = user_id_text(&user.user_id);
+    let audit = AuditEntry::new(id.clone(), "user.enrolled", format!("kid {kid}"));
+    store.enrol(&hash, &user.user_id, &enrolment, step, audit)?;
+    store.sync().await?;
+    Ok(EnrolResponse {
+        user_id: id,
+        name: user.name,
+        kid,
+        device_token: device::issue(&app.staff.prelogin_secret, &user.user_id),
+    })
+}
+
+/// The KDF parameters for `name`: the user's own, or a stable fake for an unknown name.
+///
+/// A fake's iteration count is the count of a real user, picked by a keyed hash of the name
+/// from all users in invitation order; so when the setting changes, unknown names show the old
+/// and new counts in the same proportion as real ones (the setting alone would give unknown
+/// names away as soon as real users kept an older count). Before the first invite the setting
+/// is used. The fake is computed for real names too, so both take the same work. (An unknown
+/// name's borrowed count can change when users are invited; a real name's never does. An
+/// observer who asks again after every invitation could tell some unknown names apart.)
+pub fn prelogin(app: &App, name: &str) -> Result<KdfParams, ApiError> {
+    let mut users = app.store.users()?;
+    users.sort_by_key(|u| (u.invited_hour, u.user_id));
+    let pick = password::fake_pick(&app.staff.prelogin_secret, name);
+    let fake = KdfParams {
+        salt: password::fake_salt(&app.staff.prelogin_secret, name),
+        iterations: match users.len() {
+            0 => app.settings.staff_kdf_iterations,
+            n => users[((u128::from(pick) * n as u128) >> 64) as usize].kdf_iterations,
+        },
+    };
+    Ok(match app.store.user_by_name(name)? {
+        Some(user) => KdfParams {
+            salt: user.kdf_salt,
+            iterations: user.kdf_iterations,
+        },
+        None => fake,
+    })
+}
+
+pub fn user_view(user: &UserRecord) -> Option<UserView> {
+    let e = user.enrolled.as_ref()?;
+    Some(UserView {
+        id: user_id_text(&user.user_id),
+        name: user.name.clone(),
+        roles: user.roles.clone(),
+        unit: user.unit.clone(),
+        kid: e.kid.clone(),
+        public_key: e.public_key,
+    })
+}
+
+/// The throttle bucket of a sign-in attempt: the device's own when the request shows a device
+/// token of this account, else the name's (shared with every stranger guessing at it).
+fn bucket(app: &App, user: Option<&UserRecord>, req: &LoginRequest) -> ([u8; 32], bool) {
+    // A token shown with an unknown name is checked too (against a random account), so the
+    // work done does not tell names apart.
+    let device = req.device_token.as_deref().and_then(|token| {
+        let user_id = user.map_or_else(random_bytes::<16>, |u| u.user_id);
+        let id = device::check(&app.staff.prelogin_secret, &user_id, token)?;
+        user.is_some().then_some(id)
+    });
+    match device {
+        Some(id) => (sha256(&[b"device ".as_slice(), &id].concat()), true),
+        None => (
+            sha256(&[b"name ".as_slice(), req.name.to_lowercase().as_bytes()].concat()),
+            false,
+        ),
+    }
+}
+
+/// Marks a user's password check as running; the mark goes when this is dropped.
+struct Checking<'a> {
+    app: &'a App,
+    user_id: [u8; 16],
+}
+
+impl Drop for Checking<'_> {
+    fn drop(&mut self) {
+        let mut set = self
+            .app
+            .staff
+            .checking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        set.remove(&self.user_id);
+    }
+}
+
+fn start_checking(app: &App, user_id: [u8; 16]) -> Option<Checking<'_>> {
+    let mut set = app.staff.checking.lock().unwrap_or_else(|p| p.into_inner());
+    set.insert(user_id).then_some(Checking { app, user_id })
+}
+
+/// Signs in; on success returns the answer and the new session's tokens.
+pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewSession), ApiError> {
+    let throttle = &app.staff.throttle;
+    let user = app.store.user_by_name(&req.name)?;
+    let (key, known_device) = bucket(app, user.as_ref(), req);
+    let attempt = throttle.admit(key).map_err(ApiError::TooManyAttempts)?;
+    // The second factor first: it is cheap, and only its holder gets past it, so strangers'
+    // guesses never reach Argon2id. Unknown, unenrolled and disabled users are checked against
+    // a random secret, which takes the same time and always fails.
+    let active = user.filter(UserRecord::active);
+    let secret = active
+        .as_ref()
+        .map(|u| Zeroizing::new(u.totp_secret))
+        .unwrap_or_else(|| Zeroizing::new(random_bytes::<20>()));
+    let step = totp::check(&secret, &req.totp_code, time::now());
+    let (Some(user), Some(step)) = (active, step) else {
+        return Err(ApiError::LoginFailed);
+    };
+    if step <= user.last_totp_step {
+        return Err(ApiError::LoginFailed);
+    }
+    let Some(_checking) = start_checking(app, user.user_id) else {
+        return Err(ApiError::LoginFailed);
+    };
+    let Some(e) = user.enrolled.as_ref() else {
+        return Err(ApiError::Internal);
+    };
+    let (phc, auth_hash) = (e.auth_phc.clone(), Zeroizing::new(req.auth_hash));
+    let password_ok = app
+        .staff
+        .argon2
+        .run(move || password::verify(&phc, &auth_hash))
+        .await?;
+    // The code is spent either way: a wrong password needs the next code to try again.
+    let id = user_id_text(&user.user_id);
+    let audit = if password_ok {
+        AuditEntry::new(id, "staff.login", "")
+    } else {
+        AuditEntry::new(id, "staff.login_failed", "password")
+    };
+    app.store.record_login(&user.user_id, step, audit)?;
+    app.store().sync().await?;
+    if !password_ok {
+        return Err(ApiError::LoginFailed);
+    }
+    throttle.success(attempt);
+    let session = app.staff.sessions.create(user.user_id);
+    let Some(view) = user_view(&user) else {
+        return Err(ApiError::Internal);
+    };
+    let device_token = match &req.device_token {
+        Some(token) if known_device => token.clone(),
+        _ => device::issue(&app.staff.prelogin_secret, &user.user_id),
+    };
+    Ok((
+        LoginResponse {
+            user: view,
+            wrapped_private_key: e.wrapped_private_key.clone(),
+            csrf_token: crate::protocol::b64::encode(session.csrf.as_ref()),
+            device_token,
+        },
+        session,
+    ))
+}
+
+pub fn list(store: &SledStore) -> Result<Vec<UserListEntry>, ApiError> {
+    let mut users = store.users()?;
+    users.sort_by_key(|u| u.name.to_lowercase());
+    Ok(users
+        .into_iter()
+        .map(|u| UserListEntry {
+            id: user_id_text(&u.user_id),
+            kid: u.kid().map(str::to_owned),
+            status: match (u.disabled, u.enrolled.is_some()) {
+                (true, _) => UserStatus::Disabled,
+                (false, true) => UserStatus::Active,
+                (false, false) => UserStatus::Invited,
+            },
+            name: u.name,
+            roles: u.roles,
+            unit: u.unit,
+        })
+        .collect())
+}
+
+/// Disables or enables a user; a disabled user's sessions end at once (their wraps stay).
+pub fn set_disabled(
+    app_sessions: Option<&super::session::Sessions>,
+    store: &SledStore,
+    user_id: &[u8; 16],
+    disabled: bool,
+    actor: &str,
+) -> Result<(), ApiError> {
+    if store.user(user_id)?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let action = if disabled {
+        "user.disabled"
+    } else {
+        "user.enabled"
+    };
+    let audit = AuditEntry::new(actor, action, format!("user {}", user_id_text(user_id)));
+    store.set_disabled(user_id, disabled, audit)?;
+    if disabled && let Some(sessions) = app_sessions {
+        sessions.end_all(user_id);
+    }
+    Ok(())
+}
+
+/// On a store without users, an invite for a first admin (printed by `serve`).
+pub fn first_admin_invite(
+    store: &SledStore,
+    settings: &Settings,
+) -> Result<Option<InviteResponse>, ApiError> {
+    if !store.users()?.is_empty() {
+        return Ok(None);
+    }
+    let req = InviteRequest {
+        name: settings.first_admin_name.clone(),
+        roles: vec![Role::Admin],
+        unit: None,
+    };
+    invite(store, settings, &req, "system").map(Some)
+}

@@ -1,0 +1,318 @@
+//! Who sees which case, and what staff read (DESIGN §2, §3.3, §4, §9).
+//!
+//! Contract (visibility; the same rule decides the list and the detail):
+//! - intake: cases where the user's key holds a thread wrap (its unit's and, for a national
+//!   intake, all cases reported while it was a recipient);
+//! - investigator: cases it is assigned to;
+//! - custodian: cases with a confidential identity (an identity wrap);
+//! - auditor and admin: no case content at all (403), whatever else they hold no role for.
+//!
+//! A user with several roles sees the union. The detail shows only the caller's own wraps,
+//! the report and the statements, and the items after the report come in bounded pages: the
+//! thread items, and the notes only if the caller holds an internal wrap. Opening the detail
+//! and reading each page are audit records. Overdue (docs/PROTOCOL.md §13): `received` and more than 7
+//! days after receipt, or still `acknowledged` more than 3 calendar months after
+//! acknowledgement (`time::add_months`); any later status stops the clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::accounts::user_id_text;
+use crate::protocol::crypto::item::ItemKind;
+use crate::protocol::crypto::wrap::WrapPurpose;
+use crate::protocol::roles::Role;
+use crate::protocol::staff_wire::{CaseDetail, CaseList, CaseRow, Holder};
+use crate::protocol::statements::Status;
+use crate::protocol::time::{self, DAY};
+use crate::protocol::wire::{ItemPage, REPORTER};
+use crate::server::app::App;
+use crate::server::error::ApiError;
+use crate::server::reporting::deadlines;
+use crate::server::store::staff::{AuditEntry, CaseStaff, StaffStore, UserRecord};
+use crate::server::store::{CaseRecord, Recipient};
+
+/// Most rows one page of the case list returns.
+pub const MAX_PER_PAGE: usize = 100;
+pub const DEFAULT_PER_PAGE: usize = 25;
+
+/// The intake recipients of `/api/v1/config`: enrolled, enabled users with the intake role,
+/// plus the recipients an admin added by hand (`meldpunt recipient add`).
+pub fn recipients(app: &App) -> Result<Vec<Recipient>, ApiError> {
+    let mut out = app.store().recipients()?;
+    for user in app.store.users()? {
+        if let (true, true, Some(e), Some(unit)) = (
+            user.active(),
+            user.has(Role::Intake),
+            user.enrolled.as_ref(),
+            user.unit.as_ref(),
+        ) && !out.iter().any(|r| r.kid == e.kid)
+        {
+            out.push(Recipient {
+                kid: e.kid.clone(),
+                public_key: e.public_key,
+                unit: unit.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// How the caller relates to a case.
+pub struct Access {
+    pub case: CaseRecord,
+    pub staff: CaseStaff,
+    pub kid: String,
+    pub intake_holder: bool,
+    pub assigned: bool,
+    pub custodian: bool,
+    /// Holds an internal wrap: may read and write notes.
+    pub internal: bool,
+}
+
+impl Access {
+    pub fn visible(&self) -> bool {
+        self.intake_holder || self.assigned || self.custodian
+    }
+
+    /// May write to the case (status, messages, notes): intake holder or assigned.
+    pub fn works_on(&self) -> bool {
+        self.intake_holder || self.assigned
+    }
+}
+
+/// Whether the user holds any role that may see content; auditors and admins do not.
+pub fn may_see_cases(user: &UserRecord) -> bool {
+    [Role::Intake, Role::Investigator, Role::Custodian]
+        .iter()
+        .any(|r| user.has(*r))
+}
+
+pub fn access_to(user: &UserRecord, case: CaseRecord, staff: CaseStaff) -> Access {
+    let kid = user.kid().unwrap_or_default().to_owned();
+    let holds = |purpose: WrapPurpose| {
+        case.wraps
+            .iter()
+            .any(|w| w.to == kid && w.purpose == purpose)
+    };
+    let intake_holder = user.has(Role::Intake) && holds(WrapPurpose::Thread);
+    let assigned =
+        user.has(Role::Investigator) && staff.assigned.contains(&user_id_text(&user.user_id));
+    let custodian = user.has(Role::Custodian)
+        && case
+            .wraps
+            .iter()
+            .any(|w| w.purpose == WrapPurpose::Identity);
+    let internal = holds(WrapPurpose::Internal);
+    Access {
+        case,
+        staff,
+        kid,
+        intake_holder,
+        assigned,
+        custodian,
+        internal,
+    }
+}
+
+/// The caller's access to `case_ref`: 403 for roles without content or no relation to the case,
+/// 404 for an unknown reference.
+pub fn access(app: &App, user: &UserRecord, case_ref: &str) -> Result<Access, ApiError> {
+    if !may_see_cases(user) {
+        return Err(ApiError::Forbidden);
+    }
+    let case = app
+        .store()
+        .case_by_ref(case_ref)?
+        .ok_or(ApiError::NotFound)?;
+    let staff = app.store.case_staff(&case.case_id)?;
+    let access = access_to(user, case, staff);
+    if !access.visible() {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(access)
+}
+
+pub fn overdue(case: &CaseRecord, now: u64) -> bool {
+    match case.status {
+        Status::Received => now > case.received_hour + 7 * DAY,
+        Status::Acknowledged => case
+            .acknowledged_hour
+            .is_some_and(|a| now > time::add_months(a, 3)),
+        _ => false,
+    }
+}
+
+fn names(app: &App) -> Result<BTreeMap<String, String>, ApiError> {
+    Ok(app
+        .store
+        .users()?
+        .into_iter()
+        .map(|u| (user_id_text(&u.user_id), u.name))
+        .collect())
+}
+
+fn row(
+    case: &CaseRecord,
+    staff: &CaseStaff,
+    names: &BTreeMap<String, String>,
+    now: u64,
+) -> CaseRow {
+    CaseRow {
+        case_ref: case.case_ref.clone(),
+        theme: case.theme.clone(),
+        unit: case.unit.clone(),
+        relation: case.relation.clone(),
+        status: case.status,
+        received_hour: case.received_hour,
+        deadlines: deadlines(case),
+        overdue: overdue(case, now),
+        assigned: staff
+            .assigned
+            .iter()
+            .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
+            .collect(),
+        triage: staff.triage.clone(),
+    }
+}
+
+/// The list's filters, as the query string gives them.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFilter {
+    pub status: Option<Status>,
+    pub theme: Option<String>,
+    pub unit: Option<String>,
+    /// `true`: only overdue cases.
+    pub overdue: Option<bool>,
+    /// 1-based.
+    pub page: Option<usize>,
+    /// At most 100; 25 when absent.
+    pub per_page: Option<usize>,
+}
+
+pub fn list(app: &App, user: &UserRecord, filter: &CaseFilter) -> Result<CaseList, ApiError> {
+    if !may_see_cases(user) {
+        return Err(ApiError::Forbidden);
+    }
+    let per_page = filter.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    let page = filter.page.unwrap_or(1);
+    if per_page == 0 || per_page > MAX_PER_PAGE || page == 0 {
+        return Err(ApiError::InvalidRange(format!(
+            "page starts at 1; per_page is 1 to {MAX_PER_PAGE}"
+        )));
+    }
+    let now = time::now();
+    let names = names(app)?;
+    let mut rows = Vec::new();
+    for case in app.store.all_cases()? {
+        let wanted = filter.status.is_none_or(|s| s == case.status)
+            && filter.theme.as_ref().is_none_or(|t| *t == case.theme)
+            && filter.unit.as_ref().is_none_or(|u| *u == case.unit)
+            && filter.overdue.is_none_or(|o| o == overdue(&case, now));
+        if !wanted {
+            continue;
+        }
+        let staff = app.store.case_staff(&case.case_id)?;
+        let access = access_to(user, case, staff);
+        if access.visible() {
+            rows.push(row(&access.case, &access.staff, &names, now));
+        }
+    }
+    rows.sort_by(|a, b| (b.received_hour, &a.case_ref).cmp(&(a.received_hour, &b.case_ref)));
+    let total = rows.len();
+    let cases = rows
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .collect();
+    Ok(CaseList {
+        cases,
+        page,
+        per_page,
+        total,
+    })
+}
+
+/// Public keys of the *active* holders of a thread wrap of the case: enabled, enrolled staff
+/// and recipients still registered by hand. A disabled user keeps the wraps they had but
+/// receives nothing new, so triage wraps the internal key to exactly these.
+pub fn thread_holders(app: &App, case: &CaseRecord) -> Result<Vec<Holder>, ApiError> {
+    let kids: BTreeSet<&str> = case
+        .wraps
+        .iter()
+        .filter(|w| w.purpose == WrapPurpose::Thread && w.to != REPORTER)
+        .map(|w| w.to.as_str())
+        .collect();
+    let mut keys: BTreeMap<String, [u8; 32]> = app
+        .store()
+        .recipients()?
+        .into_iter()
+        .map(|r| (r.kid, r.public_key))
+        .collect();
+    for user in app.store.users()? {
+        if let (true, Some(e)) = (user.active(), user.enrolled) {
+            keys.insert(e.kid, e.public_key);
+        }
+    }
+    Ok(kids
+        .into_iter()
+        .filter_map(|kid| {
+            keys.get(kid).map(|pk| Holder {
+                kid: kid.to_owned(),
+                public_key: *pk,
+            })
+        })
+        .collect())
+}
+
+/// The kinds of item `access` may read in pages: the thread items after the report, and the
+/// notes for a holder of the internal key. Identity items never (custodians get them with the
+/// identity issue).
+fn page_kinds(access: &Access) -> &'static [ItemKind] {
+    if access.internal {
+        &[ItemKind::Message, ItemKind::Attachment, ItemKind::Note]
+    } else {
+        crate::server::reporting::REPORTER_PAGE_KINDS
+    }
+}
+
+pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<CaseDetail, ApiError> {
+    let access = access(app, user, case_ref)?;
+    let case = &access.case;
+    let detail = CaseDetail {
+        row: row(case, &access.staff, &names(app)?, time::now()),
+        case_id: case.case_id,
+        wraps: case
+            .wraps
+            .iter()
+            .filter(|w| w.to == access.kid)
+            .cloned()
+            .collect(),
+        report: crate::server::reporting::report_item(app.store(), &case.case_id)?,
+        statements: app.store().statements(&case.case_id)?,
+        holders: thread_holders(app, case)?,
+    };
+    let audit = AuditEntry::new(user_id_text(&user.user_id), "case.opened", "").on_case(case_ref);
+    app.store.audit(audit)?;
+    app.store().sync().await?;
+    Ok(detail)
+}
+
+/// A page of the case's items after the report, as `user` may read them. Every page read is
+/// an audit record (`case.items`), like opening the case, so content never leaves unrecorded.
+pub async fn items(
+    app: &App,
+    user: &UserRecord,
+    case_ref: &str,
+    after: Option<&str>,
+) -> Result<ItemPage, ApiError> {
+    let access = access(app, user, case_ref)?;
+    let kinds = page_kinds(&access);
+    let page =
+        crate::server::reporting::item_page(app.store(), &access.case.case_id, after, kinds)?;
+    let detail = format!("{} items", page.items.len());
+    let audit =
+        AuditEntry::new(user_id_text(&user.user_id), "case.items", detail).on_case(case_ref);
+    app.store.audit(audit)?;
+    app.store().sync().await?;
+    Ok(page)
+}

@@ -1,0 +1,109 @@
+//! The records the store keeps, as versioned serde values.
+//!
+//! Every value written to sled is `{"v":1, ...}` JSON, so a later format can be read next to the
+//! old one and migrated lazily. Records hold ciphertext, hashes and coarse (hour) timestamps
+//! only: nothing here can identify a reporter or reveal what was reported (DESIGN G1, G2).
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::crypto::CaseId;
+use crate::protocol::crypto::serde_b64;
+use crate::protocol::crypto::wrap::Wrap;
+use crate::protocol::statements::Status;
+
+/// A case as stored: its metadata, the reporter's and recipients' wraps, and where its
+/// statement chain stands. Items and statements live in their own trees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredCase {
+    #[serde(rename = "1")]
+    V1(CaseRecord),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    #[serde(with = "serde_b64::fixed")]
+    pub case_id: CaseId,
+    pub case_ref: String,
+    pub theme: String,
+    pub unit: String,
+    pub relation: Option<String>,
+    #[serde(with = "serde_b64::fixed")]
+    pub reporter_pk: [u8; 32],
+    /// SHA-256 of the reporter's auth key: how the reporter's requests find the case.
+    #[serde(with = "serde_b64::fixed")]
+    pub verifier: [u8; 32],
+    /// SHA-256(rb), the receipt's `sub`.
+    #[serde(with = "serde_b64::fixed")]
+    pub binding: [u8; 32],
+    /// HMAC-SHA256(thread key, …): the key commitment of DESIGN §3.6.
+    #[serde(with = "serde_b64::fixed")]
+    pub kc: [u8; 32],
+    /// Unix seconds, truncated to the hour.
+    pub received_hour: u64,
+    pub status: Status,
+    pub acknowledged_hour: Option<u64>,
+    pub wraps: Vec<Wrap>,
+    /// How many statements the case has; the next one gets this `seq`.
+    pub statement_count: u32,
+    /// `chain_hash` of the newest statement: the next statement's `prev`.
+    pub last_statement_hash: String,
+    /// Item ciphertext bytes the case holds, at most `protocol::MAX_CASE_BYTES`. (Cases stored
+    /// before this field count from 0.)
+    #[serde(default)]
+    pub content_bytes: u64,
+    /// The reporter's free messages of the current hour (`protocol::FREE_MESSAGES_PER_HOUR`).
+    #[serde(default)]
+    pub free_messages: HourCount,
+}
+
+/// How many of something happened in one hour (unix seconds, a whole hour).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourCount {
+    pub hour: u64,
+    pub count: u32,
+}
+
+impl StoredCase {
+    pub fn into_current(self) -> CaseRecord {
+        match self {
+            StoredCase::V1(record) => record,
+        }
+    }
+}
+
+/// An intake recipient registered by an admin (until staff accounts exist).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredRecipient {
+    #[serde(rename = "1")]
+    V1(Recipient),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub kid: String,
+    #[serde(with = "serde_b64::fixed")]
+    pub public_key: [u8; 32],
+    pub unit: String,
+}
+
+/// Where the next statement goes: its place in the case chain and in the transparency log.
+/// The store fills it in under its append lock and hands it to the signer, so the `log`
+/// index inside a signed statement is always the index the statement is stored at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementSlot {
+    pub seq: u32,
+    /// `None` for the receipt (seq 0).
+    pub prev: Option<String>,
+    pub log_index: u64,
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising these plain structs cannot fail: no maps with non-string keys, no I/O.
+    serde_json::to_vec(value).expect("records serialise")
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}

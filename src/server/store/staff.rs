@@ -1,0 +1,367 @@
+//! Storage of the staff side: users and their invites, the per-case staff state (assignments,
+//! triage), and the audit chain (DESIGN §6).
+//!
+//! Contract:
+//! - Every change here appends its audit record in the *same* transaction, so the chain holds a
+//!   record exactly for the changes that happened. Audit records are chained by
+//!   `prev = b64u(SHA-256(previous record's stored bytes))` (32 zero bytes before the first);
+//!   `meta/audit_head` holds the next `seq` and the newest record's hash, so a truncated or
+//!   edited tail is detected too ([`verify_audit_chain`]).
+//! - A case change ([`CaseChange`]) is applied under the store's append lock to the freshly
+//!   loaded case, together with its optional item, optional signed statement (and log leaf)
+//!   and its audit record, in one transaction. The caller has validated it (under
+//!   `staff::StaffState::case_lock`), so the store only applies it.
+//! - The server keeps no password and no private key: a user holds Argon2id(auth_hash), the
+//!   public key and the AES-GCM-wrapped private key (DESIGN §3.7). The TOTP secret is the one
+//!   secret it must hold.
+
+use serde::{Deserialize, Serialize};
+
+use super::records::CaseRecord;
+use super::{Signer, StoreError};
+use crate::protocol::crypto::item::Item;
+use crate::protocol::crypto::serde_b64;
+use crate::protocol::crypto::wrap::Wrap;
+use crate::protocol::crypto::{CaseId, sha256};
+use crate::protocol::roles::{Outcome, Role};
+use crate::protocol::statements::Status;
+
+/// Length of a wrapped staff private key: 32 bytes plus the AES-GCM tag.
+pub const WRAPPED_KEY_CT_LEN: usize = 48;
+
+/// A staff user as stored; `enrolled` is absent until the invite was used. `Debug` leaves out
+/// the TOTP secret and the enrolment (password hash), so a stray `{:?}` cannot log them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    #[serde(with = "serde_b64::fixed")]
+    pub user_id: [u8; 16],
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub unit: Option<String>,
+    #[serde(with = "serde_b64::fixed")]
+    pub kdf_salt: [u8; 16],
+    pub kdf_iterations: u32,
+    #[serde(with = "serde_b64::fixed")]
+    pub totp_secret: [u8; 20],
+    pub invited_hour: u64,
+    pub disabled: bool,
+    /// The newest TOTP time step accepted; a step is accepted once, and never an older one.
+    pub last_totp_step: u64,
+    pub enrolled: Option<Enrolment>,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("name", &self.name)
+            .field("roles", &self.roles)
+            .field("unit", &self.unit)
+            .field("disabled", &self.disabled)
+            .field("enrolled", &self.enrolled.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserRecord {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn kid(&self) -> Option<&str> {
+        self.enrolled.as_ref().map(|e| e.kid.as_str())
+    }
+
+    /// Enrolled and not disabled: may sign in, counts as a recipient or assignee.
+    pub fn active(&self) -> bool {
+        self.enrolled.is_some() && !self.disabled
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// Argon2id(auth_hash) as a PHC string.
+    pub auth_phc: String,
+    #[serde(with = "serde_b64::fixed")]
+    pub public_key: [u8; 32],
+    pub kid: String,
+    pub wrapped_private_key: WrappedKey,
+    pub hour: u64,
+}
+
+/// The staff private key under the password-derived wrap key (DESIGN §3.7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WrappedKey {
+    #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
+    pub nonce: [u8; 12],
+    #[serde(
+        serialize_with = "serde_b64::bytes::serialize",
+        deserialize_with = "de_wrapped_ct"
+    )]
+    #[schema(value_type = String)]
+    pub ct: Vec<u8>,
+}
+
+fn de_wrapped_ct<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    serde_b64::bytes_field(d, "ct", WRAPPED_KEY_CT_LEN, WRAPPED_KEY_CT_LEN)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredUser {
+    #[serde(rename = "1")]
+    V1(UserRecord),
+}
+
+/// An open invite, keyed by SHA-256 of its token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredInvite {
+    #[serde(rename = "1")]
+    V1(InviteRecord),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRecord {
+    #[serde(with = "serde_b64::fixed")]
+    pub user_id: [u8; 16],
+    /// Unix seconds after which the invite no longer works.
+    pub expires: u64,
+}
+
+/// Staff state of a case that the reporter never sees.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseStaff {
+    /// User ids (b64u) of the assigned investigators, in order of assignment.
+    pub assigned: Vec<String>,
+    pub triage: Option<Triage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Triage {
+    pub outcome: Outcome,
+    pub hour: u64,
+    /// b64u id of the note item (internal key) that holds the reason.
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredCaseStaff {
+    #[serde(rename = "1")]
+    V1(CaseStaff),
+}
+
+/// What an audit record says; the store adds `seq`, `hour` and `prev`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// A user id (b64u), `system` or `cli`.
+    pub actor: String,
+    pub action: String,
+    pub case_ref: Option<String>,
+    pub detail: String,
+}
+
+impl AuditEntry {
+    pub fn new(actor: impl Into<String>, action: &str, detail: impl Into<String>) -> Self {
+        AuditEntry {
+            actor: actor.into(),
+            action: action.to_owned(),
+            case_ref: None,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn on_case(mut self, case_ref: &str) -> Self {
+        self.case_ref = Some(case_ref.to_owned());
+        self
+    }
+}
+
+/// One record of the audit chain, as stored (inside `{"v":"1",…}`) and served.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRecord {
+    pub seq: u64,
+    /// Unix seconds, truncated to the hour.
+    pub hour: u64,
+    pub actor: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_ref: Option<String>,
+    pub detail: String,
+    /// b64u(SHA-256(previous record's stored bytes)).
+    pub prev: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredAudit {
+    #[serde(rename = "1")]
+    V1(AuditRecord),
+}
+
+/// The chain's newest record: its `seq` and b64u hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditHead {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// A validated change to a case by staff.
+pub struct CaseChange {
+    pub case_id: CaseId,
+    /// A new status (and, for `acknowledged`, the hour it happened).
+    pub status: Option<(Status, Option<u64>)>,
+    pub add_wraps: Vec<Wrap>,
+    /// The case's new staff state, if it changes.
+    pub staff: Option<CaseStaff>,
+    /// An item to store with the change (a message or a note).
+    pub item: Option<Item>,
+    pub audit: AuditEntry,
+}
+
+/// The stored audit chain does not verify.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuditBroken {
+    #[error("record at key {key} does not parse")]
+    Unreadable { key: String },
+    #[error("record {expected} is missing or out of order (found {found})")]
+    Gap { expected: u64, found: u64 },
+    #[error("record {seq} does not chain to the record before it")]
+    Chain { seq: u64 },
+    #[error("the chain head does not match the newest record")]
+    Head,
+}
+
+/// Hash of an audit record's stored bytes, as the next record's `prev`.
+pub fn audit_hash(stored: &[u8]) -> [u8; 32] {
+    sha256(stored)
+}
+
+/// Recomputes the chain from the stored `(key, bytes)` pairs (in key order) and the stored head
+/// (`next seq || hash`); returns the head or why the chain is broken.
+pub fn verify_audit_chain(
+    records: &[(Vec<u8>, Vec<u8>)],
+    head: Option<&[u8]>,
+) -> Result<Option<AuditHead>, AuditBroken> {
+    let mut prev = [0u8; 32];
+    for (i, (key, bytes)) in records.iter().enumerate() {
+        let expected = i as u64;
+        let unreadable = || AuditBroken::Unreadable {
+            key: crate::protocol::b64::encode(key),
+        };
+        let StoredAudit::V1(record) =
+            super::records::decode::<StoredAudit>(bytes).map_err(|_| unreadable())?;
+        let key_seq = <[u8; 8]>::try_from(key.as_slice())
+            .map(u64::from_be_bytes)
+            .map_err(|_| unreadable())?;
+        if record.seq != expected || key_seq != expected {
+            return Err(AuditBroken::Gap {
+                expected,
+                found: record.seq,
+            });
+        }
+        if record.prev != crate::protocol::b64::encode(prev) {
+            return Err(AuditBroken::Chain { seq: record.seq });
+        }
+        prev = audit_hash(bytes);
+    }
+    let expected_head = match records.len() {
+        0 => None,
+        n => {
+            let mut h = (n as u64).to_be_bytes().to_vec();
+            h.extend_from_slice(&prev);
+            Some(h)
+        }
+    };
+    if expected_head.as_deref() != head {
+        return Err(AuditBroken::Head);
+    }
+    Ok((!records.is_empty()).then(|| AuditHead {
+        seq: records.len() as u64 - 1,
+        hash: crate::protocol::b64::encode(prev),
+    }))
+}
+
+/// The staff side's storage; see the module contract.
+pub trait StaffStore {
+    fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
+    fn user(&self, user_id: &[u8; 16]) -> Result<Option<UserRecord>, StoreError>;
+    /// Names are unique case-insensitively.
+    fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Stores a new (not yet enrolled) user and its invite. `Conflict::NameTaken` if the name is.
+    fn create_invite(
+        &self,
+        user: &UserRecord,
+        token_hash: &[u8; 32],
+        invite: &InviteRecord,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError>;
+    fn invite(&self, token_hash: &[u8; 32]) -> Result<Option<InviteRecord>, StoreError>;
+    /// Spends the invite and adds `enrolment` (and the spent TOTP `step`) to the user as it is
+    /// stored now: `Conflict::InviteUsed` if the invite is gone or the user is already enrolled
+    /// or disabled, `Conflict::KeyInUse` if another user or a recipient holds the same key.
+    fn enrol(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: &[u8; 16],
+        enrolment: &Enrolment,
+        step: u64,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Records an accepted TOTP step; `Conflict::TotpReplayed` unless it is newer than the last.
+    fn record_login(
+        &self,
+        user_id: &[u8; 16],
+        step: u64,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError>;
+    fn set_disabled(
+        &self,
+        user_id: &[u8; 16],
+        disabled: bool,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Appends an audit record on its own (for actions that change nothing else).
+    fn audit(&self, entry: AuditEntry) -> Result<(), StoreError>;
+    /// Up to `limit` records from `start`.
+    fn audit_records(&self, start: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
+    fn audit_head(&self) -> Result<Option<AuditHead>, StoreError>;
+    /// Recomputes the whole chain (`meldpunt audit verify`).
+    fn verify_audit(&self) -> Result<Result<Option<AuditHead>, AuditBroken>, StoreError>;
+    fn all_cases(&self) -> Result<Vec<CaseRecord>, StoreError>;
+    fn case_staff(&self, case_id: &CaseId) -> Result<CaseStaff, StoreError>;
+    /// Applies a validated change (see the module contract); returns the statement if `sign`.
+    fn change_case(
+        &self,
+        change: CaseChange,
+        sign: Option<Signer<'_>>,
+    ) -> Result<Option<String>, StoreError>;
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let user = UserRecord {
+            user_id: [1; 16],
+            name: "ilse".into(),
+            roles: vec![Role::Intake],
+            unit: Some("amsterdam".into()),
+            kdf_salt: [2; 16],
+            kdf_iterations: 1000,
+            totp_secret: [0xAB; 20],
+            invited_hour: 0,
+            disabled: false,
+            last_totp_step: 0,
+            enrolled: None,
+        };
+        let shown = format!("{user:?}");
+        assert!(shown.contains("ilse"));
+        assert!(!shown.contains("171") && !shown.contains("totp"), "{shown}");
+    }
+}
