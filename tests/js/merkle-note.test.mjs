@@ -1,10 +1,12 @@
-// RFC 9162 proofs (web/js/crypto/merkle.js) on the RFC 6962 test leaves (root at size 8 =
-// 5dc9da79…4328), with proofs from an independent recursive implementation of the RFC's PATH
-// and PROOF; and C2SP signed notes / checkpoints (note.js) as src/log/note.rs, checkpoint.rs.
+// RFC 9162 proofs (web/js/crypto/merkle.js; consistency: lib/consistency.mjs) on the RFC 6962
+// test leaves (root at size 8 = 5dc9da79…4328), with proofs from an independent recursive
+// implementation of the RFC's PATH and PROOF; and C2SP signed notes / checkpoints (note.js) as
+// src/log/note.rs, checkpoint.rs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { b64StdEncode, fromHex, toHex } from '../../web/js/crypto/b64.js';
-import { leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../../web/js/crypto/merkle.js';
+import { leafHash, nodeHash, verifyInclusion } from '../../web/js/crypto/merkle.js';
+import { verifyConsistency } from './lib/consistency.mjs';
 import { NoteError, openNote, openSignedCheckpoint, parseCheckpointBody, parseNoteVerifierKey } from '../../web/js/crypto/note.js';
 import { noteSigner } from './sign-helpers.mjs';
 

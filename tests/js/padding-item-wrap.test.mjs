@@ -5,9 +5,14 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { b64uDecode, b64uEncode, randomBytes } from '../../web/js/crypto/b64.js';
 import { generateKeyPair } from '../../web/js/crypto/hpke.js';
-import { hasPaddedLen, itemBytes, openItem, sealItem } from '../../web/js/crypto/item.js';
-import { isPadmeLen, pad, padmeLen, unpad } from '../../web/js/crypto/padding.js';
+import { itemBytes, openItem, sealItem } from '../../web/js/crypto/item.js';
+import { MIN_PADDED_LEN, pad, padmeLen, unpad } from '../../web/js/crypto/padding.js';
 import { openCaseKey, sealCaseKey, wrapInfo } from '../../web/js/crypto/wrap.js';
+
+/** Whether `paddedLen` is a length pad() can produce. */
+const isPadmeLen = (paddedLen) => paddedLen >= MIN_PADDED_LEN && padmeLen(paddedLen - 1) === paddedLen;
+/** Whether an item's ct is a Padmé length plus the tag, as an honest sealItem produces. */
+const hasPaddedLen = (item) => isPadmeLen(b64uDecode(item.ct).length - 16);
 
 const flip = (text, i, bit = 1) => {
   const bytes = b64uDecode(text);

@@ -1,11 +1,32 @@
 // The proof-of-work solver (pow.js, pow-worker.js; PROTOCOL §6) and its plain-JS SHA-256
-// (sha256.js), checked against WebCrypto on random inputs.
+// (sha256.js: padding and compression), checked against WebCrypto on random inputs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { b64uEncode, concat, randomBytes, toHex, u64be } from '../../web/js/crypto/b64.js';
-import { leadingZeroBitsOfBytes, solvePow } from '../../web/js/crypto/pow.js';
+import { solvePow } from '../../web/js/crypto/pow.js';
 import { handleRequest } from '../../web/js/crypto/pow-worker.js';
-import { sha256Sync } from '../../web/js/crypto/sha256.js';
+import { INITIAL_STATE, compress, paddedWords } from '../../web/js/crypto/sha256.js';
+
+/** SHA-256 of `bytes` from sha256.js's padding and compression, as the solver computes it. */
+function sha256Sync(bytes) {
+  const words = paddedWords(bytes);
+  const state = Uint32Array.from(INITIAL_STATE);
+  for (let offset = 0; offset < words.length; offset += 16) compress(state, words, offset);
+  const out = new Uint8Array(32);
+  const view = new DataView(out.buffer);
+  state.forEach((word, i) => view.setUint32(4 * i, word));
+  return out;
+}
+
+/** Leading zero bits of a byte string, as Rust's leading_zero_bits: the oracle for solutions. */
+function leadingZeroBitsOfBytes(hash) {
+  let bits = 0;
+  for (const byte of hash) {
+    bits += Math.clz32(byte) - 24;
+    if (byte !== 0) break;
+  }
+  return bits;
+}
 
 const webSha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 

@@ -4,8 +4,8 @@
 // padding, no whitespace, no standard-alphabet characters, canonical trailing bits — so one
 // byte string has exactly one accepted text, as on the Rust side. b64StdEncode/b64StdDecode are
 // standard base64 WITH padding (C2SP checkpoints and signed notes), equally strict. Decoders
-// throw TypeError on any deviation. Also: hex helpers, UTF-8 helpers, concatenation,
-// constant-time comparison for secrets, and zeroisation.
+// throw TypeError on any deviation. Also: hex helpers, UTF-8 helpers, concatenation, big-endian
+// integers, and zeroisation. (No page compares secrets, so there is no constant-time compare.)
 
 const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const STD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -146,17 +146,6 @@ export function u64be(n) {
   view.setUint32(0, Math.floor(n / 2 ** 32));
   view.setUint32(4, n >>> 0);
   return out;
-}
-
-/**
- * Compares two byte strings in time independent of their contents (lengths are not secret):
- * XOR-accumulates every byte pair instead of returning at the first difference.
- */
-export function constantTimeEqual(a, b) {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
 }
 
 /** Overwrites key material with zeros (best effort: JS engines may hold other copies). */

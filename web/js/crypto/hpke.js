@@ -1,26 +1,30 @@
 // RFC 9180 HPKE for meldpunt's suite (DESIGN §3.1, PROTOCOL §1; Rust: src/crypto/hpke_suite.rs):
 // DHKEM(X25519, HKDF-SHA256) 0x0020, HKDF-SHA256 0x0001, AES-128-GCM 0x0001.
 //
-// Contract: base mode (mode 0) is the protocol's; the psk, auth and auth-psk modes (1–3) are
-// here only so every RFC vector can be checked (setupSender/setupReceiver). `seal`/`open` are the single-shot API the protocol uses (`seal` draws
-// a fresh ephemeral key per call). `setupBaseSender(pkR, info, ikmE)` with a fixed `ikmE` is the
-// deterministic entry point for test vectors only: a reused ephemeral key breaks HPKE.
-// A Context seals/opens with sequence numbers 0, 1, 2, … and exports secrets (RFC 9180 §5.2–5.3).
-// Private keys are 32 raw bytes (clamped by X25519 on use), public keys 32 bytes.
+// Contract: only base mode (mode 0) ships, the protocol's; the psk, auth and auth-psk modes,
+// DeriveKeyPair and the secret export live in tests/js/lib/hpke-vectors.mjs, built on the
+// exports here, so every RFC vector runs through this key schedule and this base mode.
+// `seal`/`open` are the single-shot API the protocol uses (`seal` draws a fresh ephemeral key
+// per call). An `ephemeral` key pair given to `seal` or `setupBaseSender` is the deterministic
+// entry point for test vectors only: a reused ephemeral key breaks HPKE.
+// A Context seals/opens with sequence numbers 0, 1, 2, … (RFC 9180 §5.2); its exporter secret
+// is derived but not used. Private keys are 32 raw bytes (clamped by X25519 on use), public
+// keys 32 bytes.
 
 import { concat, randomBytes, utf8, wipe } from './b64.js';
 import { aesGcmOpen, aesGcmSeal, hkdfExpand, hkdfExtract, x25519, x25519PublicKey } from './primitives.js';
 
-const KEM_SUITE_ID = concat(utf8('KEM'), Uint8Array.of(0x00, 0x20));
-const HPKE_SUITE_ID = concat(utf8('HPKE'), Uint8Array.of(0x00, 0x20, 0x00, 0x01, 0x00, 0x01));
+/** suite_id of the KEM: "KEM" || I2OSP(0x0020, 2). */
+export const KEM_SUITE_ID = concat(utf8('KEM'), Uint8Array.of(0x00, 0x20));
+/** suite_id of the key schedule: "HPKE" || kem_id || kdf_id || aead_id. */
+export const HPKE_SUITE_ID = concat(utf8('HPKE'), Uint8Array.of(0x00, 0x20, 0x00, 0x01, 0x00, 0x01));
 const HPKE_V1 = utf8('HPKE-v1');
 const NK = 16; // AES-128-GCM key
 const NN = 12; // nonce
 const NH = 32; // HKDF-SHA256 output
 const MODE_BASE = 0;
-const MODE_PSK = 1;
-const MODE_AUTH = 2;
-const MODE_AUTH_PSK = 3;
+// The modes that take a pre-shared key, which keySchedule insists on (RFC 9180 §5.1.1).
+const PSK_MODES = [1, 3];
 /** Longest `info` accepted, as in the Rust suite (MAX_INFO_LEN). */
 export const MAX_INFO_LEN = 1024;
 
@@ -38,21 +42,14 @@ export function labeledExpand(suiteId, prk, label, info, length) {
   return hkdfExpand(prk, concat(i2osp2(length), HPKE_V1, suiteId, utf8(label), info), length);
 }
 
-/** RFC 9180 §7.1.3 DeriveKeyPair: the private key unclamped, exactly as the RFC prints skXm. */
-export async function deriveKeyPair(ikm) {
-  const prk = await labeledExtract(KEM_SUITE_ID, new Uint8Array(0), 'dkp_prk', ikm);
-  const privateKey = await labeledExpand(KEM_SUITE_ID, prk, 'sk', new Uint8Array(0), 32);
-  wipe(prk);
-  return { privateKey, publicKey: await x25519PublicKey(privateKey) };
-}
-
 /** A fresh random key pair. */
 export async function generateKeyPair() {
   const privateKey = randomBytes(32);
   return { privateKey, publicKey: await x25519PublicKey(privateKey) };
 }
 
-async function extractAndExpand(dh, kemContext) {
+/** DHKEM ExtractAndExpand(dh, kem_context); wipes `dh`. */
+export async function extractAndExpand(dh, kemContext) {
   const prk = await labeledExtract(KEM_SUITE_ID, new Uint8Array(0), 'eae_prk', dh);
   const sharedSecret = await labeledExpand(KEM_SUITE_ID, prk, 'shared_secret', kemContext, 32);
   wipe(prk, dh);
@@ -60,14 +57,14 @@ async function extractAndExpand(dh, kemContext) {
 }
 
 /** DHKEM Encap with the ephemeral key pair `ephemeral`; returns {sharedSecret, enc}. */
-async function encapWith(pkR, ephemeral) {
+export async function encap(pkR, ephemeral) {
   const dh = await x25519(ephemeral.privateKey, pkR);
   const enc = ephemeral.publicKey;
   return { sharedSecret: await extractAndExpand(dh, concat(enc, pkR)), enc };
 }
 
 /** DHKEM Decap; returns the shared secret. */
-async function decap(enc, skR) {
+export async function decap(enc, skR) {
   const dh = await x25519(skR, enc);
   const pkR = await x25519PublicKey(skR);
   return extractAndExpand(dh, concat(enc, pkR));
@@ -106,11 +103,6 @@ export class Context {
     return pt;
   }
 
-  /** Secret export: LabeledExpand(exporter_secret, "sec", context, L). */
-  export(exporterContext, length) {
-    return labeledExpand(HPKE_SUITE_ID, this.exporterSecret, 'sec', exporterContext, length);
-  }
-
   wipe() {
     wipe(this.key, this.baseNonce, this.exporterSecret);
   }
@@ -119,7 +111,7 @@ export class Context {
 /** RFC 9180 §5.1 KeySchedule; `psk`/`pskId` empty for base mode. Returns the context and secrets. */
 export async function keySchedule(mode, sharedSecret, info, psk = new Uint8Array(0), pskId = new Uint8Array(0)) {
   if (info.length > MAX_INFO_LEN) throw new RangeError('info too long');
-  const withPsk = mode === MODE_PSK || mode === MODE_AUTH_PSK;
+  const withPsk = PSK_MODES.includes(mode);
   if (withPsk === (psk.length === 0 || pskId.length === 0)) {
     throw new TypeError('psk and psk_id belong with the psk modes only, and both');
   }
@@ -136,12 +128,12 @@ export async function keySchedule(mode, sharedSecret, info, psk = new Uint8Array
 }
 
 /**
- * SetupBaseS with the ephemeral key DeriveKeyPair(ikmE), or a random one when ikmE is omitted.
- * Returns {enc, sharedSecret, context}. A fixed ikmE is for test vectors only.
+ * SetupBaseS with a fresh random ephemeral key, or `ephemeral` when given (test vectors only).
+ * Returns {enc, sharedSecret, context}; wipes the ephemeral private key.
  */
-export async function setupBaseSender(pkR, info, ikmE) {
-  const ephemeral = ikmE ? await deriveKeyPair(ikmE) : await generateKeyPair();
-  const { sharedSecret, enc } = await encapWith(pkR, ephemeral);
+export async function setupBaseSender(pkR, info, ephemeral) {
+  ephemeral ??= await generateKeyPair();
+  const { sharedSecret, enc } = await encap(pkR, ephemeral);
   wipe(ephemeral.privateKey);
   const { context } = await keySchedule(MODE_BASE, sharedSecret, info);
   return { enc, sharedSecret, context };
@@ -156,37 +148,11 @@ export async function setupBaseReceiver(enc, skR, info) {
 }
 
 /**
- * Any mode's sender setup with the ephemeral key DeriveKeyPair(ikmE), for the RFC vectors:
- * `psk`/`pskId` for modes 1 and 3, the sender's key pair `sender` for modes 2 and 3 (AuthEncap).
+ * Single-shot base-mode Seal to `pkR`: {enc (32 bytes), ct (pt.length + 16 bytes)}, with a
+ * fresh ephemeral key unless `ephemeral` is given (test vectors only).
  */
-export async function setupSender(mode, pkR, info, ikmE, { psk, pskId, sender } = {}) {
-  const ephemeral = await deriveKeyPair(ikmE);
-  let sharedSecret;
-  if (mode === MODE_AUTH || mode === MODE_AUTH_PSK) {
-    const dh = concat(await x25519(ephemeral.privateKey, pkR), await x25519(sender.privateKey, pkR));
-    sharedSecret = await extractAndExpand(dh, concat(ephemeral.publicKey, pkR, sender.publicKey));
-  } else {
-    sharedSecret = (await encapWith(pkR, ephemeral)).sharedSecret;
-  }
-  const { context } = await keySchedule(mode, sharedSecret, info, psk, pskId);
-  return { enc: ephemeral.publicKey, sharedSecret, context };
-}
-
-/** Any mode's receiver setup; `pkS` (the sender's public key) for modes 2 and 3 (AuthDecap). */
-export async function setupReceiver(mode, enc, skR, info, { psk, pskId, pkS } = {}) {
-  let sharedSecret;
-  if (mode === MODE_AUTH || mode === MODE_AUTH_PSK) {
-    const dh = concat(await x25519(skR, enc), await x25519(skR, pkS));
-    sharedSecret = await extractAndExpand(dh, concat(enc, await x25519PublicKey(skR), pkS));
-  } else {
-    sharedSecret = await decap(enc, skR);
-  }
-  return (await keySchedule(mode, sharedSecret, info, psk, pskId)).context;
-}
-
-/** Single-shot base-mode Seal to `pkR`: {enc (32 bytes), ct (pt.length + 16 bytes)}. */
-export async function seal(pkR, info, aad, plaintext) {
-  const { enc, sharedSecret, context } = await setupBaseSender(pkR, info);
+export async function seal(pkR, info, aad, plaintext, ephemeral) {
+  const { enc, sharedSecret, context } = await setupBaseSender(pkR, info, ephemeral);
   wipe(sharedSecret);
   const ct = await context.seal(aad, plaintext);
   context.wipe();

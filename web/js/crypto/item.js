@@ -8,7 +8,7 @@
 // sealItem draws a random 96-bit nonce (a case key seals far fewer than 2^32 items).
 
 import { b64uDecode, b64uEncode, concat, randomBytes, utf8, wipe } from './b64.js';
-import { pad, padmeLen, unpad } from './padding.js';
+import { pad, unpad } from './padding.js';
 import { aesGcmOpen, aesGcmSeal, sha256 } from './primitives.js';
 
 export { pad, padmeLen, unpad } from './padding.js';
@@ -65,10 +65,4 @@ export function itemBytes(item) {
 /** SHA-256(item bytes). */
 export function itemHash(item) {
   return sha256(itemBytes(item));
-}
-
-/** Whether ct is a Padmé length plus the tag, as an honest sealItem produces. */
-export function hasPaddedLen(item) {
-  const n = b64uDecode(item.ct).length - 16;
-  return n >= 1024 && padmeLen(n - 1) === n;
 }

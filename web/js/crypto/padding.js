@@ -28,11 +28,6 @@ export function padmeLen(plaintextLen) {
   return Math.ceil(l / step) * step;
 }
 
-/** Whether `paddedLen` is a length pad() can produce. */
-export function isPadmeLen(paddedLen) {
-  return paddedLen >= MIN_PADDED_LEN && padmeLen(paddedLen - 1) === paddedLen;
-}
-
 /** pt || 0x80 || 0x00… to padmeLen(pt.length) bytes. */
 export function pad(plaintext) {
   const out = new Uint8Array(padmeLen(plaintext.length));

@@ -24,16 +24,6 @@ function leadingZeroBits(state) {
   return bits;
 }
 
-/** Leading zero bits of a byte string, as Rust's leading_zero_bits. */
-export function leadingZeroBitsOfBytes(hash) {
-  let bits = 0;
-  for (const byte of hash) {
-    bits += Math.clz32(byte) - 24;
-    if (byte !== 0) break;
-  }
-  return bits;
-}
-
 /**
  * The smallest nonce solving `challenge` (raw bytes) at `bits`. The message is padded once;
  * each try rewrites the two nonce words and compresses every block from the initial state.

@@ -2,9 +2,10 @@
 // (DESIGN §8, PROTOCOL §6). WebCrypto's digest is asynchronous and costs a promise per call,
 // far too slow for millions of hashes; everything else in meldpunt uses WebCrypto.
 //
-// Contract: sha256Sync(bytes) equals SHA-256 (tested against WebCrypto on random inputs).
-// compress(state, words) is the raw compression function for callers that prepare their own
-// padded blocks (the solver rewrites only the nonce words between calls).
+// Contract: compress(state, words) is the raw compression function and paddedWords(bytes) the
+// padded message as words, for the solver, which pads once and rewrites only the nonce words
+// between calls; both together are SHA-256 (tests/js/pow.test.mjs checks them against
+// WebCrypto on random inputs).
 
 const K = Uint32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -79,15 +80,4 @@ export function paddedWords(bytes) {
   const words = new Uint32Array(blocks * 16);
   for (let i = 0; i < words.length; i++) words[i] = view.getUint32(4 * i);
   return words;
-}
-
-/** SHA-256 of `bytes`, synchronously. */
-export function sha256Sync(bytes) {
-  const words = paddedWords(bytes);
-  const state = Uint32Array.from(INITIAL_STATE);
-  for (let offset = 0; offset < words.length; offset += 16) compress(state, words, offset);
-  const out = new Uint8Array(32);
-  const view = new DataView(out.buffer);
-  state.forEach((word, i) => view.setUint32(4 * i, word));
-  return out;
 }

@@ -28,18 +28,13 @@ export function wrapInfo(caseId, purpose) {
   return concat(INFO_PREFIX, caseId, purposeByte(purpose));
 }
 
-/** Wraps the 32-byte `key` for the holder of `pkR`; returns the JSON form {to, purpose, enc, ct}. */
-export async function sealCaseKey(pkR, to, caseId, purpose, key) {
+/**
+ * Wraps the 32-byte `key` for the holder of `pkR`; returns the JSON form {to, purpose, enc, ct}.
+ * `ephemeral` (an HPKE key pair) only for test vectors: a fresh one is drawn otherwise.
+ */
+export async function sealCaseKey(pkR, to, caseId, purpose, key, ephemeral) {
   if (key.length !== 32) throw new TypeError('a case key is 32 bytes');
-  const { enc, ct } = await hpke.seal(pkR, wrapInfo(caseId, purpose), new Uint8Array(0), key);
-  return { to, purpose, enc: b64uEncode(enc), ct: b64uEncode(ct) };
-}
-
-/** The deterministic form of sealCaseKey, ephemeral key DeriveKeyPair(ikmE): test vectors only. */
-export async function sealCaseKeyDeterministic(pkR, to, caseId, purpose, key, ikmE) {
-  const { enc, context } = await hpke.setupBaseSender(pkR, wrapInfo(caseId, purpose), ikmE);
-  const ct = await context.seal(new Uint8Array(0), key);
-  context.wipe();
+  const { enc, ct } = await hpke.seal(pkR, wrapInfo(caseId, purpose), new Uint8Array(0), key, ephemeral);
   return { to, purpose, enc: b64uEncode(enc), ct: b64uEncode(ct) };
 }
 

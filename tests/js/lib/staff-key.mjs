@@ -1,4 +1,6 @@
-// Staff password-derived keys (DESIGN §3.7; vectors: tests/vectors/meldpunt-staff.json).
+// Staff password-derived keys (DESIGN §3.7; vectors: tests/vectors/meldpunt-staff.json), in
+// JavaScript for the vector test only: no page uses them yet (the staff web app will, and this
+// moves back under web/js/ with it).
 //
 // Contract: master = PBKDF2-HMAC-SHA256(UTF-8 password, kdfSalt, iterations, 32 bytes);
 // prk = HKDF-Extract("meldpunt staff v1", master); authHash = Expand(prk, "auth", 32) is what
@@ -6,8 +8,8 @@
 // with AES-256-GCM, aad = "meldpunt staff key v1" || user id, so the server only ever stores
 // ciphertext. Callers wipe master, wrapKey and private keys when done.
 
-import { b64uDecode, b64uEncode, concat, randomBytes, utf8, wipe } from './b64.js';
-import { aesGcmOpen, aesGcmSeal, hkdfExpand, hkdfExtract } from './primitives.js';
+import { b64uDecode, b64uEncode, concat, randomBytes, utf8, wipe } from '../../../web/js/crypto/b64.js';
+import { aesGcmOpen, aesGcmSeal, hkdfExpand, hkdfExtract } from '../../../web/js/crypto/primitives.js';
 
 const HKDF_SALT = utf8('meldpunt staff v1');
 const AAD_PREFIX = utf8('meldpunt staff key v1');
