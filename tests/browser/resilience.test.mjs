@@ -2,7 +2,8 @@
 // Chromium against the real binary: the receipt keys are fetched before the POST; a POST whose
 // answer is lost shows the code as "possibly sent" (and the stored report opens with it); a
 // receipt that does not check out still shows the code, with a warning and no receipt to
-// download. On the status page: a view that fails a check is "not shown", not a network
+// download; a report the server refuses shows the refusal and no code; when the recipients
+// changed (wraps_mismatch) the page starts again from a clean list of steps. On the status page: a view that fails a check is "not shown", not a network
 // problem; a request without an answer is a network problem; the send button keeps the focus;
 // "Close" forgets the draft and everything shown. Progress goes through one polite live region.
 // axe-core checks the two warning screens.
@@ -90,6 +91,53 @@ test('a receipt that does not check out: the code is still shown, with a warning
   await page.unroute('**/api/v1/reports');
   await openCase(page, code);
   assert.match(await page.textContent('#report-fields'), /ontvangstbewijs dat niet klopt/);
+  await context.close();
+});
+
+test('a report the server refuses: the refusal is shown, the submit step failed, no code', async () => {
+  const { context, page, requests } = await newPage(browser);
+  await page.route('**/api/v1/reports', (route) =>
+    route.fulfill({ status: 400, json: { error: { code: 'invalid_request', message: 'refused for the test' } } }),
+  );
+  await page.goto(`${server.url}/melden`);
+  await page.waitForSelector('#theme option[value="exclusion"]', { state: 'attached' });
+  await fillReport(page, { what: 'Een melding die het meldpunt weigert.' });
+  await page.click('#submit');
+  await page.waitForSelector('#send-error:not([hidden])', { timeout: 60000 });
+  assert.match(await page.textContent('#send-error-text'), /foutmelding \(invalid_request\)/);
+  assert.equal(await page.getAttribute('#progress-steps li[data-step="submit"]', 'class'), 'failed');
+  assert.equal(await page.getAttribute('#progress-steps li[data-step="verify"]', 'class'), '');
+  assert.equal(await page.isVisible('#done-view'), false);
+  assert.equal(await page.textContent('#access-code'), '');
+  assert.equal(requests.filter((r) => r.method === 'POST').length, 1);
+  // The text is still in the form.
+  await page.click('#back-to-form');
+  assert.equal(await page.inputValue('#what'), 'Een melding die het meldpunt weigert.');
+  await context.close();
+});
+
+test('wraps_mismatch: the page starts again with fresh recipients and a clean list of steps', async () => {
+  const { context, page, requests } = await newPage(browser);
+  let refused = 0;
+  await page.route('**/api/v1/reports', async (route) => {
+    if (refused++ === 0) {
+      await route.fulfill({ status: 400, json: { error: { code: 'wraps_mismatch', message: 'the recipients changed' } } });
+      return;
+    }
+    await route.continue();
+  });
+  const code = await sendReport(page, 'Een melding terwijl de ontvangers veranderen.');
+  assert.match(await page.textContent('#done-h'), /Uw melding is ontvangen/);
+  for (const step of ['code', 'encrypt', 'pow', 'submit', 'verify']) {
+    assert.equal(await page.getAttribute(`#progress-steps li[data-step="${step}"]`, 'class'), 'done', step);
+  }
+  assert.equal(await page.locator('#progress-steps li[aria-current]').count(), 0);
+  const paths = requests.map((r) => new URL(r.url).pathname);
+  assert.equal(paths.filter((p) => p === '/api/v1/reports').length, 2);
+  assert.ok(paths.filter((p) => p === '/api/v1/config').length >= 3, 'the form, and each attempt, fetch the configuration');
+  await page.unroute('**/api/v1/reports');
+  await openCase(page, code);
+  assert.match(await page.textContent('#report-fields'), /ontvangers veranderen/);
   await context.close();
 });
 

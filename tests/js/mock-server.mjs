@@ -2,8 +2,12 @@
 // JS crypto and test signers, to test web/js/reporter.js's refusals without the Rust server
 // (tests/js_interop.rs covers the real one). Installs itself as globalThis.fetch.
 // `faults` lets a test break one thing: receiptCmt, receiptSub, receiptRef, proofPath,
-// proofMissing, checkpointKey, itemDuplicate, messageHidden, wrapSwap, viewLies, secondReport.
+// proofMissing, checkpointKey, itemDuplicate, messageHidden, wrapSwap, viewLies, secondReport;
+// for the submission itself: jwksInvalid (a JWK whose kid is not its thumbprint), postLost (the
+// report is stored, then the connection fails), postFails (stored, then 500), postRefused (400,
+// not stored), wrapsMismatch: n (the next n posts are refused with 400 wraps_mismatch).
 // The object is read on every request, so a test may switch a fault on after an honest start.
+// `posts` holds every report request posted, `configs` counts the configuration fetches.
 // Items after the report come one per page (to exercise paging); `freeMessages: n` refuses a
 // message without a Meldpunt-Pow header with 429 pow_required once n were sent.
 import { b64StdEncode, b64uDecode, b64uEncode, fromUtf8 } from '../../web/js/crypto/b64.js';
@@ -53,6 +57,8 @@ export async function startMock(recipients, faults = {}) {
 
   const mock = {
     jwks: { keys: [signer.jwk] },
+    posts: [],
+    configs: 0,
     cases,
     serverKey,
     /** Appends a signed status statement to every case (as staff would). */
@@ -87,12 +93,23 @@ export async function startMock(recipients, faults = {}) {
       const method = init.method ?? 'GET';
       const auth = init.headers?.Authorization?.replace('Bearer ', '');
       const byToken = async () => cases.get(auth && b64uEncode(await sha(b64uDecode(auth))));
-      if (pathname === '/api/v1/config') return json(200, { themes: [], units: [], relations: [], pow: { bits: 4 }, recipients });
+      if (pathname === '/api/v1/config') {
+        mock.configs += 1;
+        return json(200, { themes: [], units: [], relations: [], pow: { bits: 4 }, recipients });
+      }
       if (pathname === '/api/v1/pow') return json(200, { challenge: b64uEncode(crypto.getRandomValues(new Uint8Array(40))), bits: 4 });
-      if (pathname === '/.well-known/jwks.json') return json(200, mock.jwks);
+      if (pathname === '/.well-known/jwks.json') {
+        return json(200, faults.jwksInvalid ? { keys: [{ ...signer.jwk, kid: 'not-its-thumbprint' }] } : mock.jwks);
+      }
       if (pathname === '/api/v1/log/key') return text(logSigner.verifierKey);
       if (pathname === '/api/v1/reports' && method === 'POST') {
         const r = JSON.parse(init.body);
+        mock.posts.push(r);
+        if (faults.postRefused) return json(400, { error: { code: 'invalid_request', message: 'refused' } });
+        if (faults.wrapsMismatch > 0) {
+          faults.wrapsMismatch -= 1;
+          return json(400, { error: { code: 'wraps_mismatch', message: 'the recipients changed' } });
+        }
         const caseId = b64uDecode(r.case_id);
         const cmt = await submissionCommitment(caseId, b64uDecode(r.kc), r.items);
         if (faults.receiptCmt) cmt[0] ^= 1;
@@ -105,6 +122,8 @@ export async function startMock(recipients, faults = {}) {
           sub: faults.receiptSub ? b64uEncode(new Uint8Array(32)) : r.binding, cmt: b64uEncode(cmt),
         });
         cases.set(r.verifier, c);
+        if (faults.postLost) throw new TypeError('fetch failed');
+        if (faults.postFails) return json(500, { error: { code: 'internal', message: 'stored, then failed' } });
         return json(201, { ref: faults.receiptRef ? 'MP-TEST-9999' : c.ref, receipt });
       }
       if (pathname === '/api/v1/reporter/messages' && method === 'POST') {

@@ -1,5 +1,8 @@
 // web/js/reporter.js against an in-memory mock of the API (mock-server.mjs): the whole flow
-// works, and it refuses a receipt with another cmt or sub, a bad inclusion proof, a checkpoint
+// works; submit reports its steps in order, checks the JWKS before it posts, keeps the access
+// code once the report went out (a lost answer, a 5xx, a receipt that does not check out) and
+// drops it when the server refused the report, and tries once more when the recipients
+// changed; it refuses a receipt with another cmt or sub, a bad inclusion proof, a checkpoint
 // signed by another key, a message without its signed statement or a signed message without
 // its item, a missing proof, a reporter wrap to a key of the server's choosing (also for
 // sending), a receipt for another ref or site, a second report among the item pages; what it
@@ -8,11 +11,14 @@
 // free ones carries a proof of work. The real server is exercised by tests/js_interop.rs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { b64uEncode } from '../../web/js/crypto/b64.js';
+import { inspect } from 'node:util';
+import { ApiError, NetworkError } from '../../web/js/api.js';
+import { b64uDecode, b64uEncode, toHex } from '../../web/js/crypto/b64.js';
 import { generateKeyPair } from '../../web/js/crypto/hpke.js';
 import { openItem, sealItem } from '../../web/js/crypto/item.js';
 import { openCaseKey, x25519Kid } from '../../web/js/crypto/wrap.js';
-import { ReceiptError, ReporterClient, addMonths, recipientsFor } from '../../web/js/reporter.js';
+import { solvePow } from '../../web/js/crypto/pow.js';
+import { ReceiptError, ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError, addMonths, recipientsFor } from '../../web/js/reporter.js';
 import { startMock } from './mock-server.mjs';
 
 const realFetch = globalThis.fetch;
@@ -56,10 +62,14 @@ test('submit, read, message, read with log inclusion', async () => {
   assert.equal(opened.log.checkpoint.size, 2);
 });
 
+/** Whether `e` is the error of a sent report whose receipt failed `check`, keeping the code. */
+const unchecked = (check) => (e) =>
+  e instanceof UnconfirmedSubmissionError && e.reason === 'receipt_unchecked' && e.accessCode.length === 16 && check(e.cause);
+
 for (const fault of ['receiptCmt', 'receiptSub']) {
   test(`submit refuses a receipt with a wrong ${fault === 'receiptCmt' ? 'cmt' : 'sub'}`, async () => {
     await startMock([(await recipient('national')).view], { [fault]: true });
-    await assert.rejects(new ReporterClient('http://mock').submit(draft), ReceiptError);
+    await assert.rejects(new ReporterClient('http://mock').submit(draft), unchecked((cause) => cause instanceof ReceiptError));
   });
 }
 
@@ -67,7 +77,99 @@ test('submit refuses a receipt signed by a key not in the JWKS', async () => {
   const mock = await startMock([]);
   const other = await startMock([]);
   globalThis.fetch = (url, init) => (url.endsWith('/.well-known/jwks.json') ? other.fetch(url, init) : mock.fetch(url, init));
-  await assert.rejects(new ReporterClient('http://mock').submit(draft), (e) => e.code === 'unknown_key');
+  await assert.rejects(new ReporterClient('http://mock').submit(draft), unchecked((cause) => cause.code === 'unknown_key'));
+});
+
+/** submit with every onStep call recorded as "step:state" (progress as "pow:progress"). */
+async function submitRecording(client, options = {}) {
+  const steps = [];
+  const progress = [];
+  const onStep = (step, detail) => {
+    assert.ok(SUBMIT_STEPS.includes(step), step);
+    steps.push(`${step}:${detail.state}`);
+    if (detail.state === 'progress') progress.push(detail);
+  };
+  try {
+    return { result: await client.submit(draft, { ...options, onStep }), steps, progress };
+  } catch (error) {
+    return { error, steps, progress };
+  }
+}
+
+const busyDone = (...names) => names.flatMap((n) => [`${n}:busy`, ...(n === 'pow' ? ['pow:progress'] : []), `${n}:done`]);
+
+test('submit reports its steps in order and solves with the solve it is given', async () => {
+  const mock = await startMock([]);
+  const solved = [];
+  const solve = async (challenge, { onProgress }) => {
+    onProgress(1 << 16);
+    const nonce = solvePow(b64uDecode(challenge.challenge), challenge.bits);
+    solved.push({ challenge: challenge.challenge, nonce });
+    return { challenge: challenge.challenge, nonce };
+  };
+  const { result, steps, progress } = await submitRecording(new ReporterClient('http://mock'), { solve });
+  assert.deepEqual(SUBMIT_STEPS, ['code', 'encrypt', 'pow', 'submit', 'verify']);
+  const expected = busyDone(...SUBMIT_STEPS);
+  expected.splice(expected.indexOf('pow:done'), 0, 'pow:progress');
+  assert.deepEqual(steps, expected);
+  assert.deepEqual(progress, [{ state: 'progress', hashes: 0, bits: 4 }, { state: 'progress', hashes: 65536, bits: 4 }]);
+  assert.deepEqual(mock.posts.map((r) => r.pow), solved);
+  assert.equal(result.payload.seq, 0);
+  assert.equal(result.display.length, 27 + 6);
+});
+
+test('the JWKS is fetched and checked before anything is sent', async () => {
+  const mock = await startMock([], { jwksInvalid: true });
+  const { error, steps } = await submitRecording(new ReporterClient('http://mock'));
+  assert.equal(error.code, 'invalid_jwk');
+  assert.ok(!(error instanceof UnconfirmedSubmissionError));
+  assert.deepEqual(steps, [...busyDone('code'), 'encrypt:busy', 'encrypt:failed']);
+  assert.equal(mock.posts.length, 0);
+});
+
+test('a lost answer or a 5xx keeps the code, which opens the stored report', async () => {
+  for (const fault of ['postLost', 'postFails']) {
+    const faults = { [fault]: true };
+    await startMock([], faults);
+    const client = new ReporterClient('http://mock');
+    const { error, steps } = await submitRecording(client);
+    assert.ok(error instanceof UnconfirmedSubmissionError, fault);
+    assert.equal(error.reason, 'maybe_sent');
+    assert.ok(fault === 'postLost' ? error.cause instanceof NetworkError : error.cause instanceof ApiError && error.cause.status === 500);
+    assert.deepEqual(steps, [...busyDone('code', 'encrypt', 'pow'), 'submit:busy', 'submit:failed']);
+    assert.equal(error.display.length, 27 + 6);
+    // The code is no enumerable property: printing the error does not print it.
+    assert.ok(!Object.keys(error).includes('accessCode'));
+    assert.ok(!inspect(error, { depth: 5 }).includes(error.display) && !inspect(error).includes(toHex(error.accessCode)));
+    delete faults[fault];
+    assert.deepEqual((await client.readCase(error.display)).report, draft.report);
+  }
+});
+
+test('a report the server refuses (4xx) throws the refusal and drops the code', async () => {
+  const mock = await startMock([], { postRefused: true });
+  const { error, steps } = await submitRecording(new ReporterClient('http://mock'));
+  assert.ok(error instanceof ApiError && error.status === 400 && error.code === 'invalid_request');
+  assert.equal(error.accessCode, undefined);
+  assert.deepEqual(steps, [...busyDone('code', 'encrypt', 'pow'), 'submit:busy', 'submit:failed']);
+  assert.equal(mock.posts.length, 1);
+  assert.equal(mock.cases.size, 0);
+});
+
+test('wraps_mismatch: once more from the start with the fresh configuration, not twice', async () => {
+  const faults = { wrapsMismatch: 1 };
+  const mock = await startMock([], faults);
+  const { result, steps } = await submitRecording(new ReporterClient('http://mock'));
+  assert.equal(result.ref, 'MP-TEST-0001');
+  assert.deepEqual(steps, [...busyDone('code', 'encrypt', 'pow'), 'submit:busy', ...busyDone(...SUBMIT_STEPS)]);
+  assert.equal(mock.configs, 2);
+  assert.equal(mock.posts.length, 2);
+  assert.notEqual(mock.posts[0].verifier, mock.posts[1].verifier, 'a new access code for the second attempt');
+  faults.wrapsMismatch = 2;
+  const again = await submitRecording(new ReporterClient('http://mock'));
+  assert.equal(again.error.code, 'wraps_mismatch');
+  assert.deepEqual(again.steps.slice(-2), ['submit:busy', 'submit:failed']);
+  assert.equal(mock.posts.length, 4);
 });
 
 for (const [fault, name] of [
@@ -152,15 +254,22 @@ test('addMonths follows src/time.rs add_months', () => {
   assert.equal(addMonths(Date.UTC(2025, 9, 15, 7) / 1000, 3), Date.UTC(2026, 0, 15, 7) / 1000);
 });
 
-test('submit refuses a receipt for another ref than the answer', async () => {
-  await startMock([], { receiptRef: true });
-  await assert.rejects(new ReporterClient('http://mock').submit(draft), (e) => e instanceof ReceiptError && /ref/.test(e.message));
+test('submit refuses a receipt for another ref than the answer, and keeps the code', async () => {
+  const faults = { receiptRef: true };
+  await startMock([], faults);
+  const client = new ReporterClient('http://mock');
+  const { error, steps } = await submitRecording(client);
+  assert.ok(unchecked((cause) => cause instanceof ReceiptError && /ref/.test(cause.message))(error));
+  assert.deepEqual(steps.slice(-4), ['submit:busy', 'submit:done', 'verify:busy', 'verify:failed']);
+  // The report was stored with an honest receipt: the kept code opens it.
+  delete faults.receiptRef;
+  assert.equal((await client.readCase(error.accessCode)).ref, 'MP-TEST-0001');
 });
 
 test('the receipt must name this site as iss when an origin is given', async () => {
   await startMock([]);
   const other = new ReporterClient('http://mock', { origin: 'https://elders.test' });
-  await assert.rejects(other.submit(draft), (e) => e instanceof ReceiptError && /iss/.test(e.message));
+  await assert.rejects(other.submit(draft), unchecked((cause) => cause instanceof ReceiptError && /iss/.test(cause.message)));
   const same = new ReporterClient('http://mock', { origin: 'https://meldpunt.test' });
   const submitted = await same.submit(draft);
   assert.equal((await same.readCase(submitted.code)).ref, 'MP-TEST-0001');

@@ -1,5 +1,5 @@
 // The reporter's flow in the browser (DESIGN §3, §4, §8; PROTOCOL §2–7, §12), the JavaScript
-// twin of src/client/reporter.rs: make the access code, encrypt and pad the report, wrap the
+// twin of src/clients/reporter.rs: make the access code, encrypt and pad the report, wrap the
 // thread key to the reporter and to the unit's and national recipients, solve the proof of
 // work, submit, and refuse the answer unless the receipt verifies against the JWKS with our
 // cmt and our binding as sub. Later: read the case with the code (statement chain, log
@@ -7,7 +7,9 @@
 //
 // Contract: nothing secret leaves the device but the bearer token b64u(auth_key); plaintext
 // and keys stay in memory, wiped where practical. Every failed check throws; nothing that
-// failed a check is returned.
+// failed a check is returned. ReporterClient.submit is the one submission flow (the report
+// page only renders its steps, see SUBMIT_STEPS); once its POST has gone out, a failure
+// throws UnconfirmedSubmissionError, which holds the access code, so it is never lost.
 
 import { Api, ApiError } from './api.js';
 import { deriveReporterKeys, displayAccessCode, generateAccessCode, parseAccessCode, wipeReporterKeys } from './crypto/access-code.js';
@@ -34,6 +36,50 @@ export class ReceiptError extends Error {
     this.name = 'ReceiptError';
   }
 }
+
+/**
+ * A report that left the device without a confirmed receipt. `reason` is 'maybe_sent' (no
+ * answer, or a server failure, 5xx: it may be stored) or 'receipt_unchecked' (an answer whose
+ * receipt does not check out; `cause` says why). Either way the report may be stored under the
+ * access code, so the reporter must be shown it: `accessCode` (16 bytes; the caller wipes it)
+ * and `display` are getters over a private field, so printing the error does not print them.
+ */
+export class UnconfirmedSubmissionError extends Error {
+  #code;
+
+  constructor(reason, accessCode, cause) {
+    super(reason === 'maybe_sent' ? 'the report may have been sent' : 'the receipt does not check out', { cause });
+    this.name = 'UnconfirmedSubmissionError';
+    this.reason = reason;
+    this.#code = accessCode;
+  }
+
+  get accessCode() {
+    return this.#code;
+  }
+
+  get display() {
+    return displayAccessCode(this.#code);
+  }
+}
+
+/**
+ * The steps of ReporterClient.submit, in order, as it reports them to `onStep(step, detail)`:
+ * - 'code': make the access code;
+ * - 'encrypt': fetch the configuration (recipients), derive the keys, encrypt, pad and wrap,
+ *   and fetch and import the JWKS that will check the receipt, all before anything is sent;
+ * - 'pow': fetch a challenge and solve it;
+ * - 'submit': post the report;
+ * - 'verify': check the receipt (signature, cmt, sub, ref, iss).
+ * `detail.state` is 'busy' when a step starts, then 'done' or 'failed' (a failed step is the
+ * last one reported). While solving, 'pow' also reports {state: 'progress', hashes, bits},
+ * first with hashes 0. When the server refuses the wraps because its recipients changed
+ * (400 wraps_mismatch), the flow starts once more at 'code' with a new code and the fresh
+ * configuration, without reporting the refused 'submit' as failed.
+ */
+export const SUBMIT_STEPS = Object.freeze(['code', 'encrypt', 'pow', 'submit', 'verify']);
+
+const isWrapsMismatch = (e) => e instanceof ApiError && e.code === 'wraps_mismatch';
 
 /** Recipients whose unit is the report's unit or national (src/reporting.rs recipients_for). */
 export function recipientsFor(recipients, unit) {
@@ -77,12 +123,12 @@ export async function prepareSubmission(config, draft, code, pow) {
 }
 
 /**
- * Verifies a receipt: signature by a JWKS key, our cmt, our binding as sub, and (when given)
- * the `ref` the server answered with and the `origin` the page was served from as iss.
- * Returns the payload.
+ * Verifies a receipt: signature by a key of `keys` (importJwks), our cmt, our binding as sub,
+ * and (when given) the `ref` the server answered with and the `origin` the page was served
+ * from as iss. Returns the payload.
  */
-export async function checkReceipt(receipt, jwks, prepared, { ref, origin } = {}) {
-  const payloads = await checkChain([receipt], await importJwks(jwks));
+export async function checkReceipt(receipt, keys, prepared, { ref, origin } = {}) {
+  const payloads = await checkChain([receipt], keys);
   const payload = payloads[0];
   if (payload.cmt !== prepared.cmt) throw new ReceiptError('cmt differs from ours');
   if (payload.sub !== prepared.request.binding) throw new ReceiptError('sub differs from our binding');
@@ -165,33 +211,96 @@ export class ReporterClient {
     return this.api.getJson('/.well-known/jwks.json');
   }
 
-  /** Fetches a challenge and solves it here (Node; in a page, pass solve = solveInWorker). */
-  async solvePow({ solve, onProgress } = {}) {
-    const challenge = await this.getPow();
+  /**
+   * Solves `challenge` ({challenge (b64u), bits}) with `solve` (in a page: solveInWorker), or
+   * here when there is none (Node). Resolves {challenge, nonce}.
+   */
+  async solveChallenge(challenge, { solve, onProgress } = {}) {
     if (solve) return solve(challenge, { onProgress });
     return { challenge: challenge.challenge, nonce: solvePow(b64uDecode(challenge.challenge), challenge.bits, { onProgress }) };
   }
 
-  /** Posts a prepared submission and checks its receipt; returns {ref, receipt, payload}. */
-  async submitPrepared(prepared) {
-    const jwks = await this.getJwks();
-    const response = await this.api.postJson('/api/v1/reports', prepared.request);
-    const payload = await checkReceipt(response.receipt, jwks, prepared, { ref: response.ref, origin: this.origin });
-    return { ref: response.ref, receipt: response.receipt, payload };
+  /** Fetches a challenge and solves it (see solveChallenge). */
+  async solvePow({ solve, onProgress } = {}) {
+    return this.solveChallenge(await this.getPow(), { solve, onProgress });
   }
 
   /**
-   * The whole flow for `draft`: a new code, encryption, proof of work, submission, receipt
-   * check. Returns {code (bytes), display, caseId, ref, receipt, payload}.
+   * The whole submission of `draft` ({theme, unit, relation?, report}), in the steps of
+   * SUBMIT_STEPS reported to `onStep`; `solve` solves the proof of work (solveChallenge).
+   * Resolves {code (bytes), display, caseId, ref, receipt, payload} once the receipt checks
+   * out. Before the POST (and when the server refuses it with a 4xx, so nothing was stored)
+   * a failure throws as it is (ApiError, NetworkError, JwsError for a JWKS that cannot check
+   * receipts…) and the code is wiped; from the POST on, UnconfirmedSubmissionError.
    */
-  async submit(draft, options = {}) {
-    const config = await this.getConfig();
+  async submit(draft, { onStep = () => {}, solve } = {}) {
+    try {
+      return await this.#submitOnce(draft, onStep, solve, true);
+    } catch (e) {
+      if (!isWrapsMismatch(e)) throw e;
+      return this.#submitOnce(draft, onStep, solve, false);
+    }
+  }
+
+  async #submitOnce(draft, onStep, solve, mayRetry) {
+    let current;
+    const begin = (step) => {
+      current = step;
+      onStep(step, { state: 'busy' });
+    };
+    const end = (state) => onStep(current, { state });
+    begin('code');
     const code = generateAccessCode();
-    const pow = await this.solvePow(options);
-    const prepared = await prepareSubmission(config, draft, code, pow);
-    wipe(prepared.threadKey);
-    const result = await this.submitPrepared(prepared);
-    return { code, display: displayAccessCode(code), caseId: prepared.request.case_id, ...result };
+    end('done');
+    let prepared, keys;
+    try {
+      begin('encrypt');
+      // The request is complete but for the proof of work, which is solved last so that the
+      // challenge is fresh when it is posted.
+      prepared = await prepareSubmission(await this.getConfig(), draft, code, { challenge: '', nonce: 0 });
+      wipe(prepared.threadKey);
+      // The keys that check the receipt, fetched now: after the POST, nothing may fail for
+      // want of them.
+      keys = await importJwks(await this.getJwks());
+      end('done');
+      begin('pow');
+      const challenge = await this.getPow();
+      const onProgress = (hashes) => onStep('pow', { state: 'progress', hashes, bits: challenge.bits });
+      onProgress(0);
+      prepared.request.pow = await this.solveChallenge(challenge, { solve, onProgress });
+      end('done');
+    } catch (e) {
+      wipe(code);
+      end('failed');
+      throw e;
+    }
+    begin('submit');
+    let response;
+    try {
+      response = await this.api.postJson('/api/v1/reports', prepared.request);
+    } catch (e) {
+      if (e instanceof ApiError && e.status < 500) {
+        // Refused by the server: nothing was stored.
+        wipe(code);
+        if (!(mayRetry && isWrapsMismatch(e))) end('failed');
+        throw e;
+      }
+      // No answer, or a server failure: the report may be stored.
+      end('failed');
+      throw new UnconfirmedSubmissionError('maybe_sent', code, e);
+    }
+    end('done');
+    begin('verify');
+    let payload;
+    try {
+      payload = await checkReceipt(response.receipt, keys, prepared, { ref: response.ref, origin: this.origin });
+    } catch (e) {
+      end('failed');
+      throw new UnconfirmedSubmissionError('receipt_unchecked', code, e);
+    }
+    end('done');
+    const { ref, receipt } = response;
+    return { code, display: displayAccessCode(code), caseId: prepared.request.case_id, ref, receipt, payload };
   }
 
   async token(code) {

@@ -1,23 +1,23 @@
-// The report page: shows the form, then sends the report in five visible steps (make the access
-// code; derive keys, encrypt and pad; proof of work in a Web Worker with a progress bar; submit;
-// verify the receipt's signature, cmt and sub), then shows the access code with a copy button,
-// the receipt download, and holds the reporter on the page until they confirm they saved the
-// code. Everything needed to check the receipt (the JWKS) is fetched before the report is
-// posted; once the POST has gone out the code is never dropped: if the answer is lost
-// ("may have been sent") or the receipt does not check out, the code is still shown, with a
-// warning, so the reporter can look on the status page. Progress is announced through one
-// polite live region: step changes, and the proof of work only at 25% steps.
+// The report page: shows the form, then renders ReporterClient.submit's five visible steps
+// (make the access code; derive keys, encrypt and pad; proof of work in a Web Worker with a
+// progress bar; submit; verify the receipt's signature, cmt and sub), then shows the access
+// code with a copy button, the receipt download, and holds the reporter on the page until they
+// confirm they saved the code. Once the report has gone out the code is never dropped: if the
+// answer is lost ("may have been sent") or the receipt does not check out, submit throws
+// UnconfirmedSubmissionError with the code, which is still shown, with a warning, so the
+// reporter can look on the status page. Progress is announced through one polite live region:
+// step changes, and the proof of work only at 25% steps.
 //
-// Contract: uses only the protocol client of ../reporter.js and the crypto modules' exports;
-// the access code lives in this page's memory only (never in a URL, storage or cookie) and is
-// dropped when the reporter leaves. Nothing is sent before the form validates.
+// Contract: renders only; the flow (configuration, code, encryption, proof of work, POST,
+// receipt check, the retry when the recipients changed) is ReporterClient.submit's, with
+// solveInWorker as its solver. The access code lives in this page's memory only (never in a
+// URL, storage or cookie) and is dropped when the reporter leaves. Nothing is sent before the
+// form validates.
 
 import { ApiError } from '../api.js';
-import { displayAccessCode, generateAccessCode } from '../crypto/access-code.js';
 import { wipe } from '../crypto/b64.js';
 import { solveInWorker } from '../crypto/pow.js';
-import { importJwks } from '../crypto/jws.js';
-import { ReporterClient, checkReceipt, prepareSubmission } from '../reporter.js';
+import { ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError } from '../reporter.js';
 import { t, withLang } from '../i18n.js';
 import { boot, focusOn } from './common.js';
 import { fillChoices, readDraft, showErrors, validate } from './form-fields.js';
@@ -43,7 +43,6 @@ function setStep(name, state) {
   announce(t('send.announce', { step: t(`send.step_${name}`), state: t(`send.state_${state}`) }));
 }
 
-
 function showView(id) {
   for (const view of ['form-view', 'sending-view', 'done-view']) $(view).hidden = view !== id;
 }
@@ -63,67 +62,44 @@ function powProgress(hashes, bits) {
   }
 }
 
-async function solve(challenge) {
-  $('pow-progress').value = 0;
-  announcedQuarter = 0;
-  powProgress(0, challenge.bits);
-  const pow = await solveInWorker(challenge, { onProgress: (hashes) => powProgress(hashes, challenge.bits) });
-  $('pow-progress').value = 100;
-  $('pow-text').textContent = t('send.pow_done');
-  return pow;
+function clearSteps() {
+  for (const step of SUBMIT_STEPS) {
+    const li = document.querySelector(`#progress-steps li[data-step="${step}"]`);
+    li.className = '';
+    li.removeAttribute('aria-current');
+    li.querySelector('.step-state').textContent = '';
+  }
 }
 
-// One attempt at the whole flow. Before the POST: throws (ApiError, network errors) and drops
-// the code, as nothing was sent. From the POST on the code is kept: a refusal by the server
-// (4xx) still throws, as nothing was stored; a lost answer or a server failure (5xx) returns
-// {code, warning: 'maybe_sent'}; a receipt that does not check out returns
-// {code, warning: 'receipt_unchecked'}.
+/** Renders one report of ReporterClient.submit (see SUBMIT_STEPS). */
+function onStep(step, { state, hashes, bits }) {
+  if (state === 'progress') {
+    powProgress(hashes, bits);
+    return;
+  }
+  // A new attempt (the recipients changed) starts from a clean list.
+  if (step === SUBMIT_STEPS[0] && state === 'busy') clearSteps();
+  setStep(step, state);
+  if (step === 'pow' && state === 'busy') {
+    $('pow-progress').value = 0;
+    announcedQuarter = 0;
+  } else if (step === 'pow' && state === 'done') {
+    $('pow-progress').value = 100;
+    $('pow-text').textContent = t('send.pow_done');
+  }
+}
+
+// The whole flow, as submit runs it: {code, display, ref, receipt, payload} with a checked
+// receipt, or {code, display, warning: 'maybe_sent' | 'receipt_unchecked'} once the report
+// went out unconfirmed. Anything thrown was refused before anything was stored, and submit
+// dropped the code.
 async function send(draft) {
-  setStep('code', 'busy');
-  const code = generateAccessCode();
-  setStep('code', 'done');
-  let prepared;
-  let jwks;
   try {
-    setStep('encrypt', 'busy');
-    // The challenge is fetched first only so that the request can carry it; the solving
-    // happens after encryption, as the request is complete then.
-    prepared = await prepareSubmission(config, draft, code, { challenge: '', nonce: 0 });
-    wipe(prepared.threadKey);
-    // The keys that check the receipt, fetched now: after the POST, nothing may fail
-    // for want of them.
-    jwks = await client.getJwks();
-    await importJwks(jwks);
-    setStep('encrypt', 'done');
-    setStep('pow', 'busy');
-    prepared.request.pow = await solve(await client.getPow());
-    setStep('pow', 'done');
+    const { code, display, ref, receipt, payload } = await client.submit(draft, { onStep, solve: solveInWorker });
+    return { code, display, ref, receipt, payload };
   } catch (e) {
-    wipe(code);
+    if (e instanceof UnconfirmedSubmissionError) return { code: e.accessCode, display: e.display, warning: e.reason };
     throw e;
-  }
-  setStep('submit', 'busy');
-  let response;
-  try {
-    response = await client.api.postJson('/api/v1/reports', prepared.request);
-  } catch (e) {
-    if (e instanceof ApiError && e.status < 500) {
-      // Refused by the server: nothing was stored.
-      wipe(code);
-      throw e;
-    }
-    setStep('submit', 'failed');
-    return { code, warning: 'maybe_sent' };
-  }
-  setStep('submit', 'done');
-  setStep('verify', 'busy');
-  try {
-    const payload = await checkReceipt(response.receipt, jwks, prepared, { ref: response.ref, origin: location.origin });
-    setStep('verify', 'done');
-    return { code, ref: response.ref, receipt: response.receipt, payload };
-  } catch {
-    setStep('verify', 'failed');
-    return { code, warning: 'receipt_unchecked' };
   }
 }
 
@@ -142,27 +118,15 @@ async function onSubmit(event) {
   showErrors(errors);
   if (errors.length > 0) return;
   const draft = readDraft(form);
-  for (const step of ['code', 'encrypt', 'pow', 'submit', 'verify']) {
-    const li = document.querySelector(`#progress-steps li[data-step="${step}"]`);
-    li.className = '';
-    li.querySelector('.step-state').textContent = '';
-  }
+  clearSteps();
   $('send-error').hidden = true;
   showView('sending-view');
   focusOn($('sending-h'));
   let result;
   try {
-    try {
-      result = await send(draft);
-    } catch (e) {
-      // The recipients changed since the form was loaded: fetch them again and retry once.
-      if (!(e instanceof ApiError && e.code === 'wraps_mismatch')) throw e;
-      config = await client.getConfig();
-      result = await send(draft);
-    }
+    result = await send(draft);
   } catch (e) {
-    const busy = document.querySelector('#progress-steps li.busy');
-    if (busy) setStep(busy.dataset.step, 'failed');
+    // submit has marked the step that failed.
     $('send-error-text').textContent = failureText(e);
     $('send-error').hidden = false;
     return;
@@ -174,7 +138,7 @@ async function onSubmit(event) {
   showDone(result);
 }
 
-function showDone({ code, ref, receipt, payload, warning }) {
+function showDone({ code, display, ref, receipt, payload, warning }) {
   // Only a checked receipt is offered, and its ref shown; a warning takes the place of the
   // confirmation otherwise, and the code is shown in every case.
   const confirmed = !warning;
@@ -186,12 +150,11 @@ function showDone({ code, ref, receipt, payload, warning }) {
   $('ref-line').hidden = !confirmed;
   $('receipt-card').hidden = !confirmed;
   $('case-ref').textContent = confirmed ? ref : '';
-  renderCode($('access-code'), displayAccessCode(code));
-  const text = displayAccessCode(code);
   wipe(code);
+  renderCode($('access-code'), display);
   $('copy-code').onclick = async () => {
     try {
-      await navigator.clipboard.writeText(text);
+      await navigator.clipboard.writeText(display);
       $('copy-status').textContent = t('done.copied');
     } catch {
       const range = document.createRange();
