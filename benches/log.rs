@@ -2,7 +2,7 @@
 //! and the server-side latency of inclusion and consistency proofs at 1,000,000 leaves, next
 //! to the floor of merely hashing a proof path (what any proof check costs).
 //!
-//! Contract: builds the tree directly with `meldpunt::server::log::tree::append` on a sled tree in a
+//! Contract: builds the tree directly with `meldpunt::server::store::log_tree::append` on a sled tree in a
 //! temporary folder (removed at the end), in the layout the service uses; measures with
 //! `Instant` and prints a plain table. Run with `cargo bench --bench log`; set
 //! `MELDPUNT_BENCH_LEAVES` for another size.
@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use meldpunt::protocol::log::proof::{leaf_hash, verify_inclusion};
-use meldpunt::server::log::tree::{append, consistency_proof, inclusion_proof, root};
+use meldpunt::server::store::log_tree::{append, consistency_proof, inclusion_proof, root};
 use sled::Transactional;
 
 const SAMPLES: usize = 10_000;

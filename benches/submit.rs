@@ -30,12 +30,12 @@ use std::time::{Duration, Instant};
 use meldpunt::clients::recipient::RecipientKey;
 use meldpunt::clients::reporter::{Draft, Prepared, ReporterClient, prepare_submission};
 use meldpunt::protocol::crypto::access_code::AccessCode;
+use meldpunt::protocol::recipients::Recipient;
 use meldpunt::protocol::statements::jws::StatementVerifier;
 use meldpunt::protocol::wire::{PowSolution, SubmitRequest};
 use meldpunt::server::app::App;
 use meldpunt::server::config::Settings;
 use meldpunt::server::http::RunningServer;
-use meldpunt::server::store::Recipient;
 
 const RAW_SLED_OPS: usize = 10_000;
 const ONE_CLIENT_OPS: usize = 3_000;
@@ -252,7 +252,7 @@ impl Sender {
                         let raw = meldpunt::protocol::b64::decode(&challenge.challenge)
                             .ok_or("the challenge is not b64u")?;
                         PowSolution {
-                            nonce: meldpunt::server::pow::solve(&raw, challenge.bits),
+                            nonce: meldpunt::protocol::pow::solve(&raw, challenge.bits),
                             challenge: challenge.challenge,
                         }
                     }

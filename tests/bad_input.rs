@@ -260,7 +260,7 @@ fn bad_submissions_are_refused_and_change_nothing() {
                 loop {
                     let mut data = raw.clone();
                     data.extend_from_slice(&nonce.to_be_bytes());
-                    if meldpunt::server::pow::leading_zero_bits(
+                    if meldpunt::protocol::pow::leading_zero_bits(
                         &meldpunt::protocol::crypto::sha256(&data),
                     ) < 8
                     {

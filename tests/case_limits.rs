@@ -103,7 +103,7 @@ fn messages_beyond_the_free_ones_cost_proof_of_work() {
             &ring::digest::SHA256,
             &[&raw[..], &nonce.to_be_bytes()].concat(),
         );
-        meldpunt::server::pow::leading_zero_bits(hash.as_ref())
+        meldpunt::protocol::pow::leading_zero_bits(hash.as_ref())
     };
     let wrong = PowSolution {
         nonce: (0..).find(|&n| work(n) < 8).unwrap(),

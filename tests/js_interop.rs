@@ -150,7 +150,7 @@ fn js_submission_is_accepted_by_the_server_and_read_back_by_js() {
     let mut request = out["request"].clone();
     request["pow"] = serde_json::json!({
         "challenge": challenge["challenge"],
-        "nonce": meldpunt::server::pow::solve(&raw, bits),
+        "nonce": meldpunt::protocol::pow::solve(&raw, bits),
     });
     let mut response = agent()
         .post(format!("{url}/api/v1/reports"))
@@ -185,7 +185,7 @@ fn js_submission_is_accepted_by_the_server_and_read_back_by_js() {
 
     // After a checkpoint: JS verifies the note signature and both inclusion proofs, and sends
     // a message of its own, which the Rust client decrypts.
-    meldpunt::server::log::service::issue_for_app(&svc.app).unwrap();
+    svc.app.issue_checkpoint().unwrap();
     let read = node(&[
         "tests/js/read-case.mjs",
         &url,

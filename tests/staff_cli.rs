@@ -338,7 +338,7 @@ fn the_staff_cli_refuses_plain_http_and_keeps_its_device_token() {
     let token = kept[format!("{} otto", svc.url())].as_str().unwrap();
     let user_id = meldpunt::protocol::b64::decode_array::<16>(user.user_id()).unwrap();
     assert!(
-        meldpunt::server::staff::device::check(&svc.app.staff.prelogin_secret, &user_id, token)
+        meldpunt::server::signin::device::check(&svc.app.staff.prelogin_secret, &user_id, token)
             .is_some()
     );
     assert!(ok(&session, &user, &["staff", "logout"]).contains("signed out"));

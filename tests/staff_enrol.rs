@@ -31,7 +31,7 @@ fn a_key_that_is_already_held_is_refused() {
     let recipient_pk = meldpunt::protocol::crypto::hpke_suite::public_key(&recipient_sk).unwrap();
     svc.app
         .store()
-        .put_recipient(&meldpunt::server::store::Recipient {
+        .put_recipient(&meldpunt::protocol::recipients::Recipient {
             kid: meldpunt::protocol::crypto::hpke_suite::x25519_kid(&recipient_pk),
             public_key: recipient_pk,
             unit: "national".into(),

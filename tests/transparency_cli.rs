@@ -19,7 +19,7 @@ use meldpunt::clients::reporter::ReporterClient;
 use meldpunt::protocol::log::proof::{leaf_hash, node_hash, verify_inclusion};
 use meldpunt::server::app::App;
 use meldpunt::server::http::RunningServer;
-use meldpunt::server::log::service::{NOTE_KEY_FILE, issue_for_app, statement_log_index};
+use meldpunt::server::log::service::{NOTE_KEY_FILE, statement_log_index};
 
 /// Runs `meldpunt monitor`; returns the exit code and stdout.
 fn monitor(server: &str, state: &Path, extra: &[&str]) -> (i32, String) {
@@ -63,7 +63,7 @@ fn grow(svc: &TestService, reports: usize) {
             .submit(&draft("amsterdam", &format!("melding {i}")))
             .unwrap();
     }
-    issue_for_app(&svc.app).unwrap();
+    svc.app.issue_checkpoint().unwrap();
 }
 
 fn copy_state(from: &Path, to: &Path) {
@@ -396,7 +396,7 @@ fn monitor_refuses_an_audit_chain_that_goes_back() {
         .store
         .audit(AuditEntry::new("cli", "test.action", "n 3"))
         .unwrap();
-    issue_for_app(&svc.app).unwrap();
+    svc.app.issue_checkpoint().unwrap();
     let (code, out) = monitor(&svc.url(), &state, &[]);
     assert_eq!(code, 0, "{out}");
 

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::database::{flush, open_store};
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
 use super::{log_commands, staff_client_commands, staff_commands};
 use crate::clients::recipient::{RecipientKey, open_export};
@@ -16,7 +17,7 @@ use crate::protocol::wire::{CaseExport, EXPORT_FORMAT};
 use crate::server::app::App;
 use crate::server::config::Settings;
 use crate::server::keys::ReceiptKeys;
-use crate::server::store::{Recipient, SledStore, Store};
+use crate::server::store::{Recipient, Store};
 
 pub fn run(cli: Cli) -> Result<(), String> {
     let settings = || Settings::load_from_process(cli.config.as_deref()).map_err(|e| e.to_string());
@@ -91,10 +92,6 @@ fn keygen(out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn open_store(settings: &Settings) -> Result<SledStore, String> {
-    SledStore::open(&settings.data).map_err(|e| e.to_string())
-}
-
 fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
     let store = open_store(settings)?;
     match cmd {
@@ -146,12 +143,6 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-pub(super) fn flush(store: &SledStore) -> Result<(), String> {
-    actix_web::rt::System::new()
-        .block_on(store.sync())
-        .map_err(|e| e.to_string())
 }
 
 fn export(settings: &Settings, case_ref: &str) -> Result<(), String> {

@@ -4,6 +4,7 @@
 //! while `meldpunt serve` holds it; they say so instead of waiting.
 
 mod commands;
+mod database;
 mod log_commands;
 mod staff_client_commands;
 mod staff_commands;

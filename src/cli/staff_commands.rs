@@ -4,7 +4,7 @@
 //! folder ([`FIRST_ADMIN_LINK_FILE`]): a service's standard output usually ends up in a journal
 //! that more people can read than should enrol as admin.
 
-use super::commands::{flush, open_store};
+use super::database::{flush, open_store};
 use super::{AuditCommand, UserCommand};
 use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::InviteRequest;
@@ -112,7 +112,7 @@ pub fn audit(settings: &Settings, cmd: AuditCommand) -> Result<(), String> {
         Ok(Some(head)) => println!(
             "OK: {} records; {}",
             head.seq + 1,
-            audit::extension_line(Some(&head)).unwrap_or_default()
+            crate::protocol::log::checkpoint::audit_line(Some(&head)).unwrap_or_default()
         ),
         Err(broken) => return Err(format!("FAIL: the audit chain is broken: {broken}")),
     }

@@ -14,8 +14,8 @@ use crate::protocol::log::checkpoint::{Checkpoint, open_signed_checkpoint};
 use crate::protocol::log::note::{NoteError, NoteVerifier};
 use crate::protocol::log::proof::{leaf_hash, verify_consistency, verify_inclusion};
 use crate::protocol::statements::Jwks;
+use crate::protocol::wire::MAX_LEAF_HASHES;
 use crate::protocol::wire::{ConsistencyProofView, InclusionProofView, LeafHashesView};
-use crate::server::log::service::MAX_LEAF_HASHES;
 
 /// Why a log check failed.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +85,7 @@ pub fn open_checkpoint(note: &str, key: &NoteVerifier) -> Result<Checkpoint, Log
 /// outside (the records are not public); an auditor with access runs `meldpunt audit verify`.
 pub fn check_audit_head(old: &Checkpoint, new: &Checkpoint) -> Result<(), LogCheckError> {
     let head = |c: &Checkpoint| {
-        crate::server::staff::audit::head_in_extensions(&c.extensions)
+        crate::protocol::log::checkpoint::audit_head_in(&c.extensions)
             .map_err(LogCheckError::AuditLine)
     };
     let show = |h: &Option<crate::protocol::staff_wire::AuditHead>| match h {

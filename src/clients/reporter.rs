@@ -10,6 +10,8 @@ use crate::protocol::crypto::access_code::AccessCode;
 use crate::protocol::crypto::item::{Item, ItemKind};
 use crate::protocol::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
 use crate::protocol::crypto::{commit, random_bytes};
+use crate::protocol::pow;
+use crate::protocol::recipients::{Recipient, recipients_for};
 use crate::protocol::statements::Jwks;
 use crate::protocol::statements::jws::StatementVerifier;
 use crate::protocol::statements::{StatementPayload, check_chain};
@@ -17,9 +19,6 @@ use crate::protocol::wire::{
     CaseView, ConfigView, ItemPage, MAX_STATEMENTS_PER_CASE, POW_HEADER, PowSolution, REPORTER,
     StatementResponse, SubmitRequest, SubmitResponse,
 };
-use crate::server::pow;
-use crate::server::reporting::recipients_for;
-use crate::server::store::Recipient;
 
 /// What the reporter fills in.
 #[derive(Clone, Debug)]

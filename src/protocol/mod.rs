@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod domain;
 pub mod log;
 pub mod pow;
+pub mod recipients;
 pub mod roles;
 pub mod staff_keys;
 pub mod staff_wire;

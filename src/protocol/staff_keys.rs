@@ -18,7 +18,31 @@ use ring::{hkdf, pbkdf2};
 use zeroize::Zeroizing;
 
 use crate::protocol::crypto::{CryptoError, random_bytes};
-use crate::server::store::staff::{WRAPPED_KEY_CT_LEN, WrappedKey};
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::crypto::serde_b64;
+
+/// Length of a wrapped staff private key: 32 bytes plus the AES-GCM tag.
+pub const WRAPPED_KEY_CT_LEN: usize = 48;
+
+/// The staff private key under the password-derived wrap key (DESIGN §3.7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WrappedKey {
+    #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
+    pub nonce: [u8; 12],
+    #[serde(
+        serialize_with = "serde_b64::bytes::serialize",
+        deserialize_with = "de_wrapped_ct"
+    )]
+    #[schema(value_type = String)]
+    pub ct: Vec<u8>,
+}
+
+fn de_wrapped_ct<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    serde_b64::bytes_field(d, "ct", WRAPPED_KEY_CT_LEN, WRAPPED_KEY_CT_LEN)
+}
 
 const HKDF_SALT: &[u8] = b"meldpunt staff v1";
 const WRAP_AAD_PREFIX: &[u8] = b"meldpunt staff key v1";

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::crypto::item::Item;
 use crate::protocol::crypto::serde_b64;
 use crate::protocol::crypto::wrap::Wrap;
+pub use crate::protocol::log::checkpoint::AuditHead;
 use crate::protocol::roles::{Outcome, Role};
+pub use crate::protocol::staff_keys::WrappedKey;
 use crate::protocol::statements::Status;
 use crate::protocol::wire::Deadlines;
-pub use crate::server::store::staff::{AuditHead, AuditRecord, Triage, WrappedKey};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KdfParams {
@@ -150,6 +151,33 @@ pub struct UserListEntry {
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserList {
     pub users: Vec<UserListEntry>,
+}
+
+/// One record of the audit chain as served (DESIGN §6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRecord {
+    pub seq: u64,
+    /// Unix seconds, truncated to the hour.
+    pub hour: u64,
+    /// A user id (b64u), `system` or `cli`.
+    pub actor: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_ref: Option<String>,
+    pub detail: String,
+    /// b64u(SHA-256(previous record's stored bytes)).
+    pub prev: String,
+}
+
+/// A case's triage outcome as staff see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Triage {
+    pub outcome: Outcome,
+    /// Unix seconds, truncated to the hour.
+    pub hour: u64,
+    /// b64u id of the note item (internal key) that holds the reason.
+    pub note: String,
 }
 
 /// `GET /api/v1/staff/audit` (auditor).

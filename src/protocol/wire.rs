@@ -39,6 +39,8 @@ pub const POW_HEADER: &str = "Meldpunt-Pow";
 pub const MAX_ITEMS_PER_PAGE: usize = 32;
 /// …and most ciphertext bytes (a page holds at least one item, whatever its size).
 pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
+/// Most leaf hashes one page of `GET /api/v1/log/leaf-hashes` returns.
+pub const MAX_LEAF_HASHES: u64 = 1000;
 /// The `to` of the reporter's own wrap.
 pub const REPORTER: &str = "reporter";
 

@@ -4,6 +4,7 @@
 //! Contract: built on `protocol` and `files` only; never imports the clients or the CLI.
 
 pub mod app;
+pub mod cases;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -11,5 +12,6 @@ pub mod keys;
 pub mod log;
 pub mod pow;
 pub mod reporting;
+pub mod signin;
 pub mod staff;
 pub mod store;

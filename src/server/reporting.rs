@@ -9,39 +9,34 @@
 
 use std::collections::BTreeSet;
 
-use crate::protocol::crypto::item::{Item, ItemKind, MIN_ITEM_CT_LEN};
+use crate::protocol::crypto::item::{Item, ItemKind};
 use crate::protocol::crypto::wrap::{WRAP_CT_LEN, WrapPurpose};
 use crate::protocol::crypto::{commit, ct_eq, random_bytes, sha256};
-use crate::protocol::domain::{self, NATIONAL_UNIT};
-use crate::protocol::statements::jws::{TYP_RECEIPT, TYP_STATEMENT, sign_statement};
+use crate::protocol::domain::{self};
+use crate::protocol::statements::jws::{TYP_RECEIPT, sign_statement};
 use crate::protocol::statements::{Party, StatementPayload, Status};
-use crate::protocol::time::{self, DAY};
+use crate::protocol::time;
 use crate::protocol::wire::{
-    CaseExport, CaseView, ConfigView, Deadlines, EXPORT_FORMAT, ItemPage, MAX_ITEM_CT_LEN,
-    MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES, MAX_WRAPS, PowConfig, PowSolution, REPORTER, RecipientView,
-    StatementResponse, SubmitRequest, SubmitResponse,
+    CaseExport, CaseView, ConfigView, EXPORT_FORMAT, ItemPage, MAX_WRAPS, PowConfig, PowSolution,
+    REPORTER, RecipientView, StatementResponse, SubmitRequest, SubmitResponse,
 };
 use crate::server::app::App;
+use crate::server::cases::{
+    REPORTER_PAGE_KINDS, check_item_size, deadlines, item_page, message_signer, report_item,
+};
 use crate::server::error::ApiError;
 use crate::server::log::service as log_service;
 use crate::server::store::{
-    CaseRecord, Conflict, ItemCursor, MessageCharge, NewCase, Recipient, StatementSlot, Store,
-    StoreError,
+    CaseRecord, Conflict, MessageCharge, NewCase, StatementSlot, Store, StoreError,
 };
 
 /// How many times a submission retries when its random reference collides.
 const REF_ATTEMPTS: usize = 5;
 
-/// The recipients a report about `unit` must be wrapped to: that unit's and the national ones.
-pub fn recipients_for(all: &[Recipient], unit: &str) -> Vec<Recipient> {
-    all.iter()
-        .filter(|r| r.unit == unit || r.unit == NATIONAL_UNIT)
-        .cloned()
-        .collect()
-}
+pub use crate::protocol::recipients::recipients_for;
 
 pub fn config(app: &App) -> Result<ConfigView, ApiError> {
-    let recipients = crate::server::staff::cases::recipients(app)?
+    let recipients = crate::server::cases::recipients(app)?
         .into_iter()
         .map(|r| RecipientView {
             kid: r.kid,
@@ -73,21 +68,6 @@ pub fn new_case_ref() -> String {
     }
     let text = String::from_utf8_lossy(&symbols).into_owned();
     format!("MP-{}-{}", &text[..4], &text[4..])
-}
-
-pub(crate) fn check_item_size(item: &Item) -> Result<(), ApiError> {
-    if item.ct.len() < MIN_ITEM_CT_LEN || item.ct.len() > MAX_ITEM_CT_LEN {
-        return Err(ApiError::InvalidRequest(format!(
-            "item ct must be {MIN_ITEM_CT_LEN} to {MAX_ITEM_CT_LEN} bytes (padded plaintext and tag)"
-        )));
-    }
-    // Any other length would leak the plaintext's length more precisely than Padmé allows.
-    if !item.has_padded_len() {
-        return Err(ApiError::InvalidRequest(
-            "item ct length is not a Padmé length plus the tag".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Checks the request's shape and its wraps against the current recipients.
@@ -133,7 +113,7 @@ fn validate_submission(app: &App, req: &SubmitRequest) -> Result<(), ApiError> {
         }
     }
     let expected: BTreeSet<String> =
-        recipients_for(&crate::server::staff::cases::recipients(app)?, &req.unit)
+        recipients_for(&crate::server::cases::recipients(app)?, &req.unit)
             .into_iter()
             .map(|r| r.kid)
             .chain([REPORTER.to_owned()])
@@ -226,56 +206,6 @@ pub fn authenticate(app: &App, auth_key: &[u8; 32]) -> Result<CaseRecord, ApiErr
     }
 }
 
-pub fn deadlines(case: &CaseRecord) -> Deadlines {
-    Deadlines {
-        acknowledge_by: case.received_hour + 7 * DAY,
-        feedback_by: case.acknowledged_hour.map(|h| time::add_months(h, 3)),
-    }
-}
-
-/// The kinds of item the reporter's pages hold: everything of the thread key after the report
-/// (which comes in the case view), nothing staff-only.
-pub const REPORTER_PAGE_KINDS: &[ItemKind] = &[ItemKind::Message, ItemKind::Attachment];
-
-/// The case's report item (seq 0).
-pub fn report_item(
-    store: &dyn Store,
-    case_id: &crate::protocol::crypto::CaseId,
-) -> Result<Item, ApiError> {
-    store
-        .items_page(case_id, None, &[ItemKind::Report], 1, usize::MAX)?
-        .items
-        .pop()
-        .ok_or_else(|| StoreError::Corrupt("a case without its report".into()).into())
-}
-
-/// A page cursor as the query gives it: b64u of `u32be(item number) || item id`.
-pub fn parse_cursor(text: &str) -> Result<ItemCursor, ApiError> {
-    crate::protocol::b64::decode_array::<20>(text)
-        .ok_or_else(|| ApiError::InvalidRequest("after: a cursor from an earlier page".into()))
-}
-
-/// One page of `kinds` after `after`, as the items routes answer it.
-pub fn item_page(
-    store: &dyn Store,
-    case_id: &crate::protocol::crypto::CaseId,
-    after: Option<&str>,
-    kinds: &[ItemKind],
-) -> Result<ItemPage, ApiError> {
-    let after = after.map(parse_cursor).transpose()?;
-    let page = store.items_page(
-        case_id,
-        after.as_ref(),
-        kinds,
-        MAX_ITEMS_PER_PAGE,
-        MAX_PAGE_BYTES,
-    )?;
-    Ok(ItemPage {
-        items: page.items,
-        next: page.next.map(crate::protocol::b64::encode),
-    })
-}
-
 /// `GET /api/v1/reporter/items`: the reporter's items after the report, a page at a time.
 pub fn read_items(
     app: &App,
@@ -317,30 +247,6 @@ pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
         checkpoint,
         proofs,
     })
-}
-
-/// Signs the message statement for the item with hash `item_hash` at whatever slot (sequence
-/// number, `prev`, log index) the store chooses; `from` says which side wrote, never who.
-pub fn message_signer<'a>(
-    app: &'a App,
-    case_ref: &'a str,
-    from: Party,
-    item_hash: [u8; 32],
-) -> impl Fn(&StatementSlot) -> String + Sync + 'a {
-    let hour = time::hour_floor(time::now());
-    move |slot: &StatementSlot| {
-        let payload = StatementPayload::message(
-            app.settings.public_url.clone(),
-            case_ref.to_owned(),
-            slot.seq,
-            from,
-            item_hash,
-            hour,
-            slot.prev.clone().unwrap_or_default(),
-            slot.log_index,
-        );
-        sign_statement(&app.receipt_keys.current, TYP_STATEMENT, &payload)
-    }
 }
 
 /// Stores a reporter's message: one of the case's free messages of this hour, or, beyond them,

@@ -14,6 +14,7 @@ use crate::clients::ClientError;
 use crate::clients::reporter::{parse, transport};
 use crate::protocol::crypto::hpke_suite;
 use crate::protocol::crypto::item::Item;
+use crate::protocol::staff_keys::WrappedKey;
 use crate::protocol::staff_keys::{derive, unwrap_private_key, wrap_private_key};
 use crate::protocol::staff_wire::{
     Assignee, CaseDetail, CaseList, EnrolInfo, EnrolRequest, EnrolResponse, KdfParams,
@@ -21,7 +22,6 @@ use crate::protocol::staff_wire::{
 };
 use crate::protocol::totp;
 use crate::protocol::wire::{ItemPage, MAX_STATEMENTS_PER_CASE};
-use crate::server::store::staff::WrappedKey;
 
 /// What enrolment leaves with the client.
 pub struct Enrolled {

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::StaffClient;
 use crate::clients::ClientError;
+use crate::protocol::staff_keys::WrappedKey;
 use crate::protocol::staff_wire::{LoginResponse, UserView};
-use crate::server::store::staff::WrappedKey;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -99,6 +99,45 @@ pub fn open_signed_checkpoint(
     Checkpoint::parse_body(verifier.open(note)?)
 }
 
+/// The staff audit chain's newest record as a checkpoint names it (DESIGN §6): its `seq` and
+/// b64u SHA-256 of its stored bytes. The extension line is `audit <seq> <hash>`; there is none
+/// while the chain is empty.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AuditHead {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// The checkpoint extension line for the chain's head, if any.
+pub fn audit_line(head: Option<&AuditHead>) -> Option<String> {
+    head.map(|h| format!("audit {} {}", h.seq, h.hash))
+}
+
+/// The audit head a checkpoint's extension lines carry: `Ok(None)` without an audit line,
+/// `Err` for a malformed line or more than one.
+pub fn audit_head_in(lines: &[String]) -> Result<Option<AuditHead>, String> {
+    let mut found = None;
+    for line in lines.iter().filter(|l| l.starts_with("audit ")) {
+        let mut words = line.split(' ').skip(1);
+        let head = match (words.next(), words.next(), words.next()) {
+            (Some(seq), Some(hash), None)
+                if crate::protocol::b64::decode_array::<32>(hash).is_some() =>
+            {
+                seq.parse::<u64>().ok().map(|seq| AuditHead {
+                    seq,
+                    hash: hash.to_owned(),
+                })
+            }
+            _ => None,
+        };
+        let head = head.ok_or_else(|| format!("malformed audit line {line:?}"))?;
+        if found.replace(head).is_some() {
+            return Err("more than one audit line".into());
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,9 +192,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> 
     let counts = web::Data::new(AccessCounts::default());
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let server = build_server(app.clone(), counts.clone(), listener, workers)?;
-    let checkpoints = actix_web::rt::spawn(crate::server::log::service::checkpoint_schedule(
-        app.clone(),
-    ));
+    let checkpoints = actix_web::rt::spawn(crate::server::app::checkpoint_schedule(app.clone()));
     let chores = actix_web::rt::spawn(housekeeping(app, counts.clone()));
     let result = server.await;
     chores.abort();

@@ -13,9 +13,8 @@
 //!   at all when the newest checkpoint is not signed by this key (another public URL or key
 //!   file) or when the tree no longer has the newest checkpoint's root at its size: a log never
 //!   changes identity or forks silently.
-//! - Extension lines: one line is reserved for the audit-chain head (DESIGN §6). Until the
-//!   staff issue provides it, [`checkpoint_extensions`] returns no line; that function is the
-//!   one seam to fill, and [`issue_checkpoint`] takes the lines as an argument.
+//! - Extension lines: [`issue_checkpoint`] takes them as an argument; the service's one line is
+//!   the audit-chain head (DESIGN §6, `App::issue_checkpoint`).
 //! - Proofs and leaf hashes are served only up to the size of the newest published checkpoint
 //!   ([`published_size`]), never up to the live tree: a poller who could watch the live tree
 //!   grow would learn when each leaf (and so each report) arrived, to the second, while the
@@ -23,22 +22,18 @@
 //! - Nothing here reads statement contents; only leaf hashes and tree hashes leave.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
-use super::store::{LogError, node_key};
-use super::tree;
 use crate::protocol::log::checkpoint::{Checkpoint, open_signed_checkpoint};
 use crate::protocol::log::note::{NoteError, NoteSigner};
 use crate::protocol::wire::{ConsistencyProofView, InclusionProofView, LeafHashesView};
-use crate::server::app::App;
 use crate::server::error::ApiError;
+use crate::server::store::log_tree as tree;
+use crate::server::store::log_tree::nodes::{LogError, node_key};
 use crate::server::store::{SledStore, Store, StoreError};
 
 /// The note key's file in the keys folder.
 pub const NOTE_KEY_FILE: &str = "log-note.key";
-/// Most leaf hashes one `leaf-hashes` page returns.
-pub const MAX_LEAF_HASHES: u64 = 1000;
+pub use crate::protocol::wire::MAX_LEAF_HASHES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogServiceError {
@@ -112,21 +107,6 @@ pub fn load_note_signer(keys_dir: &Path, public_url: &str) -> Result<NoteSigner,
             source,
         })?;
     Ok(NoteSigner::from_seed(&origin_for(public_url), &seed)?)
-}
-
-/// The extension lines of the next checkpoint. Reserved for the audit-chain head (DESIGN §6),
-/// one line, filled by the staff issue; none yet.
-pub fn checkpoint_extensions(app: &App) -> Vec<String> {
-    use crate::server::store::StaffStore;
-    match app.store.audit_head() {
-        Ok(head) => crate::server::staff::audit::extension_line(head.as_ref())
-            .into_iter()
-            .collect(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read the audit chain head");
-            Vec::new()
-        }
-    }
 }
 
 /// A signed checkpoint and what it says.
@@ -220,30 +200,6 @@ pub fn issue_checkpoint(
         checkpoint,
         fresh: true,
     })
-}
-
-/// What the schedule (and `meldpunt log checkpoint`) runs: a checkpoint of the service's log
-/// with the current extension lines.
-pub fn issue_for_app(app: &App) -> Result<Issued, LogServiceError> {
-    issue_checkpoint(&app.store, &app.log_signer, checkpoint_extensions(app))
-}
-
-/// Issues a checkpoint at once (if none exists or the tree changed), then every
-/// `settings.checkpoint_secs`, each made durable before the next.
-pub async fn checkpoint_schedule(app: Arc<App>) {
-    let every = Duration::from_secs(app.settings.checkpoint_secs.max(1));
-    let mut tick = actix_web::rt::time::interval(every);
-    loop {
-        tick.tick().await;
-        match issue_for_app(&app) {
-            Ok(issued) if issued.fresh => match app.store().sync().await {
-                Ok(()) => tracing::info!(size = issued.checkpoint.size, "log checkpoint issued"),
-                Err(e) => tracing::warn!(error = %e, "could not store the log checkpoint"),
-            },
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not issue a log checkpoint"),
-        }
-    }
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves (`index < size <=` the

@@ -18,8 +18,6 @@
 
 use zeroize::Zeroizing;
 
-use super::session::NewSession;
-use super::{device, password};
 use crate::protocol::crypto::{hpke_suite, random_bytes, sha256};
 use crate::protocol::domain;
 use crate::protocol::roles::Role;
@@ -32,6 +30,8 @@ use crate::protocol::totp;
 use crate::server::app::App;
 use crate::server::config::Settings;
 use crate::server::error::ApiError;
+use crate::server::signin::session::NewSession;
+use crate::server::signin::{device, password};
 use crate::server::store::staff::{AuditEntry, Enrolment, InviteRecord, StaffStore, UserRecord};
 use crate::server::store::{SledStore, Store};
 
@@ -399,7 +399,7 @@ pub fn list(store: &SledStore) -> Result<Vec<UserListEntry>, ApiError> {
 
 /// Disables or enables a user; a disabled user's sessions end at once (their wraps stay).
 pub fn set_disabled(
-    app_sessions: Option<&super::session::Sessions>,
+    app_sessions: Option<&crate::server::signin::session::Sessions>,
     store: &SledStore,
     user_id: &[u8; 16],
     disabled: bool,

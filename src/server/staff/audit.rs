@@ -2,8 +2,8 @@
 //! extension line. Records are written by the store in the same transaction as the change
 //! they record (`store::staff`); this module only reads.
 //!
-//! Contract: the extension line is `audit <seq> <b64u hash>` where `seq` is the newest record's
-//! sequence number and `hash` SHA-256 of its stored bytes; no line while the chain is empty.
+//! Contract: the checkpoint's extension line is `protocol::log::checkpoint::audit_line` of the
+//! chain's head.
 
 use crate::server::error::ApiError;
 use crate::server::store::SledStore;
@@ -26,36 +26,6 @@ pub fn page(
         )));
     }
     Ok((store.audit_records(start, limit)?, store.audit_head()?))
-}
-
-/// The checkpoint extension line for the chain's head, if any.
-pub fn extension_line(head: Option<&AuditHead>) -> Option<String> {
-    head.map(|h| format!("audit {} {}", h.seq, h.hash))
-}
-
-/// The audit head a checkpoint's extension lines carry: `Ok(None)` without an audit line,
-/// `Err` for a malformed line or more than one.
-pub fn head_in_extensions(lines: &[String]) -> Result<Option<AuditHead>, String> {
-    let mut found = None;
-    for line in lines.iter().filter(|l| l.starts_with("audit ")) {
-        let mut words = line.split(' ').skip(1);
-        let head = match (words.next(), words.next(), words.next()) {
-            (Some(seq), Some(hash), None)
-                if crate::protocol::b64::decode_array::<32>(hash).is_some() =>
-            {
-                seq.parse::<u64>().ok().map(|seq| AuditHead {
-                    seq,
-                    hash: hash.to_owned(),
-                })
-            }
-            _ => None,
-        };
-        let head = head.ok_or_else(|| format!("malformed audit line {line:?}"))?;
-        if found.replace(head).is_some() {
-            return Err("more than one audit line".into());
-        }
-    }
-    Ok(found)
 }
 
 /// Recomputes the whole chain; `Ok(head)` if intact.

@@ -25,36 +25,14 @@ use crate::protocol::statements::Status;
 use crate::protocol::time::{self, DAY};
 use crate::protocol::wire::{ItemPage, REPORTER};
 use crate::server::app::App;
+use crate::server::cases::deadlines;
 use crate::server::error::ApiError;
-use crate::server::reporting::deadlines;
+use crate::server::store::CaseRecord;
 use crate::server::store::staff::{AuditEntry, CaseStaff, StaffStore, UserRecord};
-use crate::server::store::{CaseRecord, Recipient};
 
 /// Most rows one page of the case list returns.
 pub const MAX_PER_PAGE: usize = 100;
 pub const DEFAULT_PER_PAGE: usize = 25;
-
-/// The intake recipients of `/api/v1/config`: enrolled, enabled users with the intake role,
-/// plus the recipients an admin added by hand (`meldpunt recipient add`).
-pub fn recipients(app: &App) -> Result<Vec<Recipient>, ApiError> {
-    let mut out = app.store().recipients()?;
-    for user in app.store.users()? {
-        if let (true, true, Some(e), Some(unit)) = (
-            user.active(),
-            user.has(Role::Intake),
-            user.enrolled.as_ref(),
-            user.unit.as_ref(),
-        ) && !out.iter().any(|r| r.kid == e.kid)
-        {
-            out.push(Recipient {
-                kid: e.kid.clone(),
-                public_key: e.public_key,
-                unit: unit.clone(),
-            });
-        }
-    }
-    Ok(out)
-}
 
 /// How the caller relates to a case.
 pub struct Access {
@@ -170,7 +148,7 @@ fn row(
             .iter()
             .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
             .collect(),
-        triage: staff.triage.clone(),
+        triage: staff.triage.as_ref().map(|t| t.to_wire()),
     }
 }
 
@@ -271,7 +249,7 @@ fn page_kinds(access: &Access) -> &'static [ItemKind] {
     if access.internal {
         &[ItemKind::Message, ItemKind::Attachment, ItemKind::Note]
     } else {
-        crate::server::reporting::REPORTER_PAGE_KINDS
+        crate::server::cases::REPORTER_PAGE_KINDS
     }
 }
 
@@ -287,7 +265,7 @@ pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<Case
             .filter(|w| w.to == access.kid)
             .cloned()
             .collect(),
-        report: crate::server::reporting::report_item(app.store(), &case.case_id)?,
+        report: crate::server::cases::report_item(app.store(), &case.case_id)?,
         statements: app.store().statements(&case.case_id)?,
         holders: thread_holders(app, case)?,
     };
@@ -307,8 +285,7 @@ pub async fn items(
 ) -> Result<ItemPage, ApiError> {
     let access = access(app, user, case_ref)?;
     let kinds = page_kinds(&access);
-    let page =
-        crate::server::reporting::item_page(app.store(), &access.case.case_id, after, kinds)?;
+    let page = crate::server::cases::item_page(app.store(), &access.case.case_id, after, kinds)?;
     let detail = format!("{} items", page.items.len());
     let audit =
         AuditEntry::new(user_id_text(&user.user_id), "case.items", detail).on_case(case_ref);

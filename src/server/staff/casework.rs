@@ -31,8 +31,8 @@ use crate::protocol::statements::{Party, StatementPayload, Status};
 use crate::protocol::time;
 use crate::protocol::wire::StatementResponse;
 use crate::server::app::App;
+use crate::server::cases::check_item_size;
 use crate::server::error::ApiError;
-use crate::server::reporting::check_item_size;
 use crate::server::store::StatementSlot;
 use crate::server::store::staff::{AuditEntry, CaseChange, StaffStore, Triage, UserRecord};
 
@@ -283,7 +283,7 @@ pub async fn post_message(
         check_item(&item, ItemKind::Message)?;
         let case = &access.case;
         let item_hash = item.hash();
-        let sign = crate::server::reporting::message_signer(app, case_ref, Party::Staff, item_hash);
+        let sign = crate::server::cases::message_signer(app, case_ref, Party::Staff, item_hash);
         let detail = format!("item {}", crate::protocol::b64::encode(item_hash));
         let audit = AuditEntry::new(actor(user), "case.message", detail).on_case(case_ref);
         app.store.change_case(

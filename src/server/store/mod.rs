@@ -15,6 +15,7 @@
 //! implement for organisations that run one (DESIGN §7).
 
 mod group_commit;
+pub mod log_tree;
 pub mod records;
 mod sled_items;
 mod sled_staff;

@@ -80,13 +80,7 @@ pub enum StoredRecipient {
     V1(Recipient),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recipient {
-    pub kid: String,
-    #[serde(with = "serde_b64::fixed")]
-    pub public_key: [u8; 32],
-    pub unit: String,
-}
+pub use crate::protocol::recipients::Recipient;
 
 /// Where the next statement goes: its place in the case chain and in the transparency log.
 /// The store fills it in under its append lock and hands it to the signer, so the `log`

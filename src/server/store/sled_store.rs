@@ -229,8 +229,8 @@ pub(super) fn append_log_leaf(
             )),
         ));
     }
-    let new_size = crate::server::log::tree::append(nodes, size, leaf).map_err(|e| {
-        match e.into_conflictable::<crate::server::log::LogError>() {
+    let new_size = crate::server::store::log_tree::append(nodes, size, leaf).map_err(|e| {
+        match e.into_conflictable::<crate::server::store::log_tree::LogError>() {
             ConflictableTransactionError::Abort(broken) => ConflictableTransactionError::Storage(
                 sled::Error::ReportableBug(format!("log append: {broken}")),
             ),

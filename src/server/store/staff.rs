@@ -23,11 +23,10 @@ use crate::protocol::crypto::item::Item;
 use crate::protocol::crypto::serde_b64;
 use crate::protocol::crypto::wrap::Wrap;
 use crate::protocol::crypto::{CaseId, sha256};
+pub use crate::protocol::log::checkpoint::AuditHead;
 use crate::protocol::roles::{Outcome, Role};
+pub use crate::protocol::staff_keys::WrappedKey;
 use crate::protocol::statements::Status;
-
-/// Length of a wrapped staff private key: 32 bytes plus the AES-GCM tag.
-pub const WRAPPED_KEY_CT_LEN: usize = 48;
 
 /// A staff user as stored; `enrolled` is absent until the invite was used. `Debug` leaves out
 /// the TOTP secret and the enrolment (password hash), so a stray `{:?}` cannot log them.
@@ -88,25 +87,6 @@ pub struct Enrolment {
     pub hour: u64,
 }
 
-/// The staff private key under the password-derived wrap key (DESIGN §3.7).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WrappedKey {
-    #[serde(with = "serde_b64::fixed")]
-    #[schema(value_type = String)]
-    pub nonce: [u8; 12],
-    #[serde(
-        serialize_with = "serde_b64::bytes::serialize",
-        deserialize_with = "de_wrapped_ct"
-    )]
-    #[schema(value_type = String)]
-    pub ct: Vec<u8>,
-}
-
-fn de_wrapped_ct<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    serde_b64::bytes_field(d, "ct", WRAPPED_KEY_CT_LEN, WRAPPED_KEY_CT_LEN)
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "v")]
 pub enum StoredUser {
@@ -138,7 +118,7 @@ pub struct CaseStaff {
     pub triage: Option<Triage>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Triage {
     pub outcome: Outcome,
     pub hour: u64,
@@ -179,8 +159,9 @@ impl AuditEntry {
     }
 }
 
-/// One record of the audit chain, as stored (inside `{"v":"1",…}`) and served.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// One record of the audit chain, as stored (inside `{"v":"1",…}`); `staff_wire::AuditRecord`
+/// is how it is served.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditRecord {
     pub seq: u64,
@@ -195,18 +176,37 @@ pub struct AuditRecord {
     pub prev: String,
 }
 
+impl AuditRecord {
+    /// How the record is served (`staff_wire`): the same fields, decoupled from this format.
+    pub fn to_wire(&self) -> crate::protocol::staff_wire::AuditRecord {
+        crate::protocol::staff_wire::AuditRecord {
+            seq: self.seq,
+            hour: self.hour,
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            case_ref: self.case_ref.clone(),
+            detail: self.detail.clone(),
+            prev: self.prev.clone(),
+        }
+    }
+}
+
+impl Triage {
+    /// How the triage is served (`staff_wire`).
+    pub fn to_wire(&self) -> crate::protocol::staff_wire::Triage {
+        crate::protocol::staff_wire::Triage {
+            outcome: self.outcome,
+            hour: self.hour,
+            note: self.note.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "v")]
 pub enum StoredAudit {
     #[serde(rename = "1")]
     V1(AuditRecord),
-}
-
-/// The chain's newest record: its `seq` and b64u hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AuditHead {
-    pub seq: u64,
-    pub hash: String,
 }
 
 /// A validated change to a case by staff.

@@ -114,5 +114,6 @@ pub async fn audit(
 ) -> Result<HttpResponse, ApiError> {
     session.require(Role::Auditor)?;
     let (records, head) = staff_audit::page(&app.store, query.start.unwrap_or(0), query.limit)?;
+    let records = records.iter().map(|r| r.to_wire()).collect();
     Ok(HttpResponse::Ok().json(AuditPage { records, head }))
 }

@@ -1,5 +1,5 @@
 //! The persistent append-only Merkle tree of RFC 9162 §2.1, over a [`NodeStore`] that holds only
-//! complete aligned subtrees (see [`super::store`]).
+//! complete aligned subtrees (see [`nodes`]).
 //!
 //! Guarantees: [`append`] writes `1 + trailing_ones(size)` nodes and reads at most that many plus
 //! two; [`root`] and the proofs read O(log n) stored nodes. Nothing is ever rebuilt in memory: the
@@ -11,8 +11,10 @@
 //! in the same transaction as the append. Every range this module hashes starts at a multiple of
 //! a power of two at least as large as the range, which is what makes the decomposition valid.
 
-use super::store::{LogError, NodeStore};
+pub mod nodes;
+
 use crate::protocol::log::proof::{empty_root, leaf_hash, node_hash};
+pub use nodes::{LogError, NodeStore};
 
 #[cfg(test)]
 mod tests;
@@ -135,7 +137,7 @@ pub fn inclusion_proof(
 }
 
 /// RFC 9162 §2.1.4.1 `PROOF(old, D[0:new])`. Empty when `old == 0` or `old == new` (the RFC
-/// defines the proof only for `0 < old < new`; [`super::proof::verify_consistency`] accepts
+/// defines the proof only for `0 < old < new`; [`crate::protocol::log::proof::verify_consistency`] accepts
 /// those cases with an empty path).
 pub fn consistency_proof(
     store: &impl NodeStore,
