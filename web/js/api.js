@@ -1,3 +1,4 @@
+// @ts-check
 // HTTP access to the meldpunt reporter API (PROTOCOL §7, §8, §12) with fetch.
 //
 // Contract: `base` is the server origin ('' = the page's own origin; Node needs an absolute
@@ -5,8 +6,11 @@
 // the server's {"error":{"code","message"}}; a request that got no answer at all (fetch itself
 // failed: offline, connection reset, blocked) throws NetworkError. No cookies or credentials are sent
 // (credentials: 'omit'); the bearer token is only ever the b64u auth key derived from the code.
+// Bodies come back as `unknown`: the caller names the wire type it expects (PROTOCOL §7) and
+// checks what it relies on.
 
 export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
   constructor(status, code, message) {
     super(message || code || `HTTP ${status}`);
     this.name = 'ApiError';
@@ -17,13 +21,16 @@ export class ApiError extends Error {
 
 /** The request got no HTTP answer (fetch rejected). */
 export class NetworkError extends Error {
+  /** @param {unknown} cause */
   constructor(cause) {
-    super(`network error: ${cause?.message ?? cause}`, { cause });
+    super(`network error: ${cause instanceof Error ? cause.message : cause}`, { cause });
     this.name = 'NetworkError';
   }
 }
 
+/** @param {Response} response */
 async function failure(response) {
+  /** @type {{ error?: { code?: string, message?: string } } | null} */
   let body = null;
   try {
     body = await response.json();
@@ -33,12 +40,28 @@ async function failure(response) {
   return new ApiError(response.status, body?.error?.code ?? '', body?.error?.message ?? '');
 }
 
+/**
+ * @typedef {object} RequestOptions
+ * @property {'GET' | 'POST'} [method]
+ * @property {unknown} [body] sent as JSON
+ * @property {string} [token] the bearer token
+ * @property {string} [accept] 'application/json' (parsed) or e.g. 'text/plain' (text)
+ * @property {Record<string, string>} [extraHeaders]
+ */
+
 export class Api {
+  /** @param {string} [base] */
   constructor(base = '') {
     this.base = base.replace(/\/+$/, '');
   }
 
+  /**
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<unknown>}
+   */
   async request(path, { method = 'GET', body, token, accept = 'application/json', extraHeaders = {} } = {}) {
+    /** @type {Record<string, string>} */
     const headers = { Accept: accept, ...extraHeaders };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -65,15 +88,18 @@ export class Api {
     }
   }
 
+  /** @param {string} path @param {string} [token] */
   getJson(path, token) {
     return this.request(path, { token });
   }
 
+  /** @param {string} path @param {unknown} body @param {string} [token] @param {Record<string, string>} [extraHeaders] */
   postJson(path, body, token, extraHeaders) {
     return this.request(path, { method: 'POST', body, token, extraHeaders });
   }
 
-  getText(path) {
-    return this.request(path, { accept: 'text/plain' });
+  /** @param {string} path @returns {Promise<string>} */
+  async getText(path) {
+    return /** @type {string} */ (await this.request(path, { accept: 'text/plain' }));
   }
 }

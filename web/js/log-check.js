@@ -1,3 +1,4 @@
+// @ts-check
 // Checks a case's statements against the transparency log (DESIGN §6, PROTOCOL §12): the
 // checkpoint in the case view must carry a valid C2SP signed-note signature by the log's note
 // key, and every non-null entry of `proofs` must prove that statement's JWS is the leaf at its
@@ -15,7 +16,15 @@ import { b64uDecode } from './crypto/b64.js';
 import { leafHash, verifyInclusion } from './crypto/merkle.js';
 import { openSignedCheckpoint, parseNoteVerifierKey } from './crypto/note.js';
 
+/** An inclusion proof as the case view carries it (PROTOCOL §12). @typedef {{ index: number, size: number, leaf_hash: string, path: string[] }} Proof */
+/**
+ * What the log check reads of a case view: the statements, their proofs, the checkpoint note.
+ * @typedef {{ statements: string[], proofs?: (Proof | null)[], checkpoint?: string | null }} LoggedView
+ */
+/** `included[i]`: true when proven, null when no checkpoint covers statement i yet. @typedef {{ checkpoint: import('./crypto/note.js').Checkpoint | null, included: (true | null)[] }} LogCheck */
+
 export class LogError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'LogError';
@@ -25,15 +34,25 @@ export class LogError extends Error {
 /** `text` without leading and trailing White_Space, as Rust's str::trim. @param {string} text */
 const trimWhiteSpace = (text) => text.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
 
+/** @param {Uint8Array} a @param {Uint8Array} b */
 const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/**
+ * See the module contract. `noteKeyText` is needed only when the view has a checkpoint.
+ * @param {LoggedView} view
+ * @param {import('./crypto/statement-shape.js').Payload[]} payloads the checked statements
+ * @param {string | null} noteKeyText
+ * @returns {Promise<LogCheck>}
+ */
 export async function verifyCaseLog(view, payloads, noteKeyText) {
   const proofs = view.proofs ?? [];
+  /** @type {(true | null)[]} */
   const included = view.statements.map(() => null);
   if (!view.checkpoint) {
     if (proofs.some((p) => p)) throw new LogError('proofs without a checkpoint');
     return { checkpoint: null, included };
   }
+  if (noteKeyText === null) throw new LogError('a checkpoint, but no log key to check it with');
   const verifier = await parseNoteVerifierKey(trimWhiteSpace(noteKeyText));
   const checkpoint = await openSignedCheckpoint(view.checkpoint, verifier);
   if (checkpoint.origin !== verifier.name) throw new LogError('checkpoint from another log');

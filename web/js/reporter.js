@@ -1,3 +1,4 @@
+// @ts-check
 // The reporter's flow in the browser (DESIGN §3, §4, §8; PROTOCOL §2–7, §12), the JavaScript
 // twin of src/clients/reporter.rs: make the access code, encrypt and pad the report, wrap the
 // thread key to the reporter and to the unit's and national recipients, solve the proof of
@@ -21,6 +22,61 @@ import { solvePow } from './crypto/pow.js';
 import { openCaseKey, sealCaseKey } from './crypto/wrap.js';
 import { verifyCaseLog } from './log-check.js';
 
+// The wire types of PROTOCOL §7 as this client reads them; what it relies on is checked.
+/** @typedef {import('./crypto/b64.js').Bytes} Bytes */
+/** @typedef {import('./crypto/item.js').Item} Item */
+/** @typedef {import('./crypto/wrap.js').Wrap} Wrap */
+/** @typedef {import('./crypto/jws.js').TrustedKeys} TrustedKeys */
+/** @typedef {import('./crypto/statement-shape.js').Payload} Payload */
+/** @typedef {import('./crypto/statement-shape.js').Status} Status */
+/** @typedef {import('./crypto/pow.js').Challenge} Challenge */
+/** @typedef {import('./crypto/pow.js').Solution} Solution */
+/** @typedef {import('./crypto/pow.js').OnProgress} OnProgress */
+/** @typedef {import('./log-check.js').Proof} Proof */
+/** @typedef {import('./log-check.js').LogCheck} LogCheck */
+/** @typedef {import('./i18n.js').Choice} Choice */
+/** A recipient key of /api/v1/config. @typedef {{ kid: string, public_key: string, unit: string }} Recipient */
+/**
+ * GET /api/v1/config.
+ * @typedef {{ themes: Choice[], units: Choice[], relations: Choice[], pow: { bits: number }, recipients: Recipient[] }} Config
+ */
+/**
+ * What the reporter submits: the report's answers are encrypted, the rest goes in clear.
+ * @typedef {{ theme: string, unit: string, relation?: string, report: Record<string, string> }} Draft
+ */
+/** The SubmitRequest of POST /api/v1/reports. @typedef {{ pow: Solution, case_id: string, theme: string, unit: string, relation?: string, reporter_pk: string, verifier: string, binding: string, kc: string, wraps: Wrap[], items: Item[] }} SubmitRequest */
+/** A submission before it is posted; the caller wipes threadKey. @typedef {{ request: SubmitRequest, threadKey: Bytes, cmt: string }} Prepared */
+/** The answer to POST /api/v1/reports. @typedef {{ ref: string, receipt: string }} SubmitResponse */
+/**
+ * GET /api/v1/reporter/case. Only the statements, proofs, checkpoint, wraps, case id and
+ * report are relied on (all checked); ref, status and deadlines here are not signed.
+ * @typedef {object} CaseView
+ * @property {string} ref
+ * @property {string} case_id
+ * @property {string} theme
+ * @property {string} unit
+ * @property {string} [relation]
+ * @property {string[]} statements
+ * @property {Wrap[]} wraps
+ * @property {Item} report
+ * @property {string} [checkpoint]
+ * @property {(Proof | null)[]} [proofs]
+ */
+/** A page of GET /api/v1/reporter/items. @typedef {{ items: Item[], next?: string }} ItemsPage */
+/** @typedef {{ text: string, unreadable: false } | { text: null, unreadable: true }} MessageText */
+/** A signed message, decrypted when it opens. @typedef {{ from: 'reporter' | 'staff' | undefined, seq: number, iat: number } & MessageText} Message */
+/** @typedef {{ acknowledge_by: number, feedback_by: number | null }} Deadlines */
+/** @typedef {{ ref: string, status: Status | undefined, deadlines: Deadlines }} CaseFacts */
+/**
+ * A case read and checked by readCase.
+ * @typedef {CaseFacts & { view: CaseView, items: Item[], statements: Payload[], report: Record<string, string>, messages: Message[], log: LogCheck, caseId: Bytes, threadKey: Bytes, wipe: () => void }} OpenedCase
+ */
+/** The result of a confirmed submission. @typedef {{ code: Bytes, display: string, caseId: string, ref: string, receipt: string, payload: Payload }} Submitted */
+/** @typedef {'code' | 'encrypt' | 'pow' | 'submit' | 'verify'} SubmitStep */
+/** @typedef {{ state: 'busy' | 'done' | 'failed' } | { state: 'progress', hashes: number, bits: number }} StepDetail */
+/** @typedef {(step: SubmitStep, detail: StepDetail) => void} OnStep */
+/** Solves a challenge elsewhere (solveInWorker in a page). @typedef {(challenge: Challenge, options: { onProgress?: OnProgress }) => Promise<Solution>} Solve */
+
 /** The recipient unit that receives every report (src/domain.rs NATIONAL_UNIT). */
 export const NATIONAL_UNIT = 'national';
 const REPORTER = 'reporter';
@@ -31,6 +87,7 @@ const MAX_STATEMENTS_PER_CASE = 1000;
 
 /** A receipt or statement that does not check out. */
 export class ReceiptError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'ReceiptError';
@@ -45,8 +102,10 @@ export class ReceiptError extends Error {
  * and `display` are getters over a private field, so printing the error does not print them.
  */
 export class UnconfirmedSubmissionError extends Error {
+  /** @type {Bytes} */
   #code;
 
+  /** @param {'maybe_sent' | 'receipt_unchecked'} reason @param {Bytes} accessCode @param {unknown} cause */
   constructor(reason, accessCode, cause) {
     super(reason === 'maybe_sent' ? 'the report may have been sent' : 'the receipt does not check out', { cause });
     this.name = 'UnconfirmedSubmissionError';
@@ -77,11 +136,17 @@ export class UnconfirmedSubmissionError extends Error {
  * (400 wraps_mismatch), the flow starts once more at 'code' with a new code and the fresh
  * configuration, without reporting the refused 'submit' as failed.
  */
-export const SUBMIT_STEPS = Object.freeze(['code', 'encrypt', 'pow', 'submit', 'verify']);
+export const SUBMIT_STEPS = /** @type {readonly SubmitStep[]} */ (Object.freeze(['code', 'encrypt', 'pow', 'submit', 'verify']));
 
+/** @param {unknown} e */
 const isWrapsMismatch = (e) => e instanceof ApiError && e.code === 'wraps_mismatch';
 
-/** Recipients whose unit is the report's unit or national (src/reporting.rs recipients_for). */
+/**
+ * Recipients whose unit is the report's unit or national (src/reporting.rs recipients_for).
+ * @template {{ unit: string }} R
+ * @param {R[]} recipients
+ * @param {string} unit
+ */
 export function recipientsFor(recipients, unit) {
   return recipients.filter((r) => r.unit === unit || r.unit === NATIONAL_UNIT);
 }
@@ -90,6 +155,11 @@ export function recipientsFor(recipients, unit) {
  * Builds the SubmitRequest for `draft` ({theme, unit, relation?, report: object}) against
  * `config`, for the holder of `code` (16 bytes), with the solved `pow` ({challenge, nonce}).
  * Returns {request, threadKey, cmt (b64u)}; the caller wipes threadKey.
+ * @param {{ recipients: Recipient[] }} config
+ * @param {Draft} draft
+ * @param {Bytes} code
+ * @param {Solution} pow
+ * @returns {Promise<Prepared>}
  */
 export async function prepareSubmission(config, draft, code, pow) {
   const keys = await deriveReporterKeys(code);
@@ -126,6 +196,10 @@ export async function prepareSubmission(config, draft, code, pow) {
  * Verifies a receipt: signature by a key of `keys` (importJwks), our cmt, our binding as sub,
  * and (when given) the `ref` the server answered with and the `origin` the page was served
  * from as iss. Returns the payload.
+ * @param {string} receipt
+ * @param {TrustedKeys} keys
+ * @param {Prepared} prepared
+ * @param {{ ref?: string, origin?: string }} [expected]
  */
 export async function checkReceipt(receipt, keys, prepared, { ref, origin } = {}) {
   const payloads = await checkChain([receipt], keys);
@@ -139,7 +213,7 @@ export async function checkReceipt(receipt, keys, prepared, { ref, origin } = {}
 
 const DAY = 86400;
 
-/** Days since 1970-01-01 for a proleptic Gregorian date (src/time.rs days_from_civil). */
+/** Days since 1970-01-01 for a proleptic Gregorian date (src/time.rs days_from_civil). @param {number} y @param {number} m @param {number} d */
 function daysFromCivil(y, m, d) {
   return Math.floor(Date.UTC(y, m - 1, d) / 1000 / DAY);
 }
@@ -147,6 +221,8 @@ function daysFromCivil(y, m, d) {
 /**
  * `secs` (unix seconds) plus `months` calendar months, the day clamped to the new month's
  * length, the time of day kept: the rule of src/time.rs add_months.
+ * @param {number} secs
+ * @param {number} months
  */
 export function addMonths(secs, months) {
   const days = Math.floor(secs / DAY);
@@ -164,10 +240,13 @@ export function addMonths(secs, months) {
  * the receipt's hour, the status of the last status statement ("received" from the receipt
  * when there is none), the acknowledge deadline (receipt iat + 7 days) and the feedback
  * deadline (the acknowledging statement's iat + 3 calendar months, null before that).
+ * @param {Payload[]} statements checked by checkChain, the receipt first
+ * @returns {CaseFacts}
  */
 export function signedCaseFacts(statements) {
   const receipt = statements[0];
   let status = receipt.status;
+  /** @type {number | null} */
   let acknowledged = null;
   for (const s of statements.slice(1)) {
     if (s.kind !== 'status') continue;
@@ -184,6 +263,7 @@ export function signedCaseFacts(statements) {
   };
 }
 
+/** @param {string | Bytes} code */
 function codeBytes(code) {
   return typeof code === 'string' ? parseAccessCode(code) : code;
 }
@@ -192,21 +272,25 @@ export class ReporterClient {
   /**
    * `base`: the server origin, '' for the page's own. `origin`: the iss every receipt must
    * carry (the page's location.origin by default; undefined in Node, where it is not checked).
+   * @param {string} [base]
+   * @param {{ origin?: string }} [options]
    */
   constructor(base = '', { origin = globalThis.location?.origin } = {}) {
     this.api = new Api(base);
     this.origin = origin;
   }
 
-  getConfig() {
-    return this.api.getJson('/api/v1/config');
+  /** @returns {Promise<Config>} */
+  async getConfig() {
+    return /** @type {Config} */ (await this.api.getJson('/api/v1/config'));
   }
 
-  /** A challenge {challenge (b64u), bits}. */
-  getPow() {
-    return this.api.getJson('/api/v1/pow');
+  /** A challenge {challenge (b64u), bits}. @returns {Promise<Challenge>} */
+  async getPow() {
+    return /** @type {Challenge} */ (await this.api.getJson('/api/v1/pow'));
   }
 
+  /** The JWKS as served; importJwks checks every member. */
   getJwks() {
     return this.api.getJson('/.well-known/jwks.json');
   }
@@ -214,13 +298,16 @@ export class ReporterClient {
   /**
    * Solves `challenge` ({challenge (b64u), bits}) with `solve` (in a page: solveInWorker), or
    * here when there is none (Node). Resolves {challenge, nonce}.
+   * @param {Challenge} challenge
+   * @param {{ solve?: Solve, onProgress?: OnProgress }} [options]
+   * @returns {Promise<Solution>}
    */
   async solveChallenge(challenge, { solve, onProgress } = {}) {
     if (solve) return solve(challenge, { onProgress });
     return { challenge: challenge.challenge, nonce: solvePow(b64uDecode(challenge.challenge), challenge.bits, { onProgress }) };
   }
 
-  /** Fetches a challenge and solves it (see solveChallenge). */
+  /** Fetches a challenge and solves it (see solveChallenge). @param {{ solve?: Solve, onProgress?: OnProgress }} [options] */
   async solvePow({ solve, onProgress } = {}) {
     return this.solveChallenge(await this.getPow(), { solve, onProgress });
   }
@@ -232,6 +319,9 @@ export class ReporterClient {
    * out. Before the POST (and when the server refuses it with a 4xx, so nothing was stored)
    * a failure throws as it is (ApiError, NetworkError, JwsError for a JWKS that cannot check
    * receipts…) and the code is wiped; from the POST on, UnconfirmedSubmissionError.
+   * @param {Draft} draft
+   * @param {{ onStep?: OnStep, solve?: Solve }} [options]
+   * @returns {Promise<Submitted>}
    */
   async submit(draft, { onStep = () => {}, solve } = {}) {
     try {
@@ -242,12 +332,22 @@ export class ReporterClient {
     }
   }
 
+  /**
+   * @param {Draft} draft
+   * @param {OnStep} onStep
+   * @param {Solve | undefined} solve
+   * @param {boolean} mayRetry whether a wraps_mismatch refusal will be retried (not reported as failed)
+   * @returns {Promise<Submitted>}
+   */
   async #submitOnce(draft, onStep, solve, mayRetry) {
-    let current;
+    /** @type {SubmitStep} */
+    let current = 'code';
+    /** @param {SubmitStep} step */
     const begin = (step) => {
       current = step;
       onStep(step, { state: 'busy' });
     };
+    /** @param {'done' | 'failed'} state */
     const end = (state) => onStep(current, { state });
     begin('code');
     const code = generateAccessCode();
@@ -265,6 +365,7 @@ export class ReporterClient {
       end('done');
       begin('pow');
       const challenge = await this.getPow();
+      /** @param {number} hashes */
       const onProgress = (hashes) => onStep('pow', { state: 'progress', hashes, bits: challenge.bits });
       onProgress(0);
       prepared.request.pow = await this.solveChallenge(challenge, { solve, onProgress });
@@ -275,9 +376,10 @@ export class ReporterClient {
       throw e;
     }
     begin('submit');
+    /** @type {SubmitResponse} */
     let response;
     try {
-      response = await this.api.postJson('/api/v1/reports', prepared.request);
+      response = /** @type {SubmitResponse} */ (await this.api.postJson('/api/v1/reports', prepared.request));
     } catch (e) {
       if (e instanceof ApiError && e.status < 500) {
         // Refused by the server: nothing was stored.
@@ -303,6 +405,7 @@ export class ReporterClient {
     return { code, display: displayAccessCode(code), caseId: prepared.request.case_id, ref, receipt, payload };
   }
 
+  /** The bearer token of `code` (text or 16 bytes): b64u(auth key). @param {string | Bytes} code */
   async token(code) {
     const keys = await deriveReporterKeys(codeBytes(code));
     const token = b64uEncode(keys.authKey);
@@ -310,22 +413,26 @@ export class ReporterClient {
     return token;
   }
 
-  /** The case view as the server sends it (PROTOCOL §7). `code`: text or 16 bytes. */
+  /** The case view as the server sends it (PROTOCOL §7). `code`: text or 16 bytes. @param {string | Bytes} code @returns {Promise<CaseView>} */
   async rawCase(code) {
-    return this.api.getJson('/api/v1/reporter/case', await this.token(code));
+    return /** @type {CaseView} */ (await this.api.getJson('/api/v1/reporter/case', await this.token(code)));
   }
 
   /**
    * Every item after the report, fetched a bounded page at a time (PROTOCOL §7). A server
    * cannot keep us reading for ever: a case has at most one item per statement.
+   * @param {string | Bytes} code
+   * @returns {Promise<Item[]>}
    */
   async allItems(code) {
     const token = await this.token(code);
+    /** @type {Item[]} */
     const items = [];
+    /** @type {string | null} */
     let after = null;
     for (;;) {
       const query = after === null ? '' : `?after=${encodeURIComponent(after)}`;
-      const page = await this.api.getJson(`/api/v1/reporter/items${query}`, token);
+      const page = /** @type {ItemsPage} */ (await this.api.getJson(`/api/v1/reporter/items${query}`, token));
       if (!Array.isArray(page.items) || (page.items.length === 0 && page.next)) throw new ReceiptError('a malformed page of items');
       items.push(...page.items);
       if (items.length > MAX_STATEMENTS_PER_CASE) throw new ReceiptError('more items than a case can hold');
@@ -334,7 +441,7 @@ export class ReporterClient {
     }
   }
 
-  /** Opens the reporter's thread key from the view's wraps. */
+  /** Opens the reporter's thread key from the view's wraps. @param {string | Bytes} code @param {CaseView} view */
   async threadKey(code, view) {
     const wrap = view.wraps.find((w) => w.to === REPORTER && w.purpose === 'thread');
     if (!wrap) throw new ReceiptError('no reporter wrap');
@@ -359,6 +466,9 @@ export class ReporterClient {
    * log, ref, status, deadlines, caseId, threadKey, wipe()}: ref, status and deadlines come from
    * the signed statements only (signedCaseFacts); caseId and threadKey are the verified ones for
    * sendMessage, and wipe() clears the key when the case is closed.
+   * @param {string | Bytes} code
+   * @param {{ logKey?: string }} [options]
+   * @returns {Promise<OpenedCase>}
    */
   async readCase(code, { logKey } = {}) {
     const bytes = codeBytes(code);
@@ -386,6 +496,7 @@ export class ReporterClient {
       const reportText = await openItem(key, caseId, view.report);
       const report = JSON.parse(fromUtf8(reportText));
       wipe(reportText);
+      /** @type {Message[]} */
       const messages = [];
       for (const item of items) {
         if (item.kind !== 'message') continue;
@@ -431,6 +542,11 @@ export class ReporterClient {
    * used, never a wrap fetched afresh. Without it, the case is read and checked first. When
    * the case's free messages of this hour are used (429 pow_required), a proof of work is
    * solved (with `solve`, e.g. solveInWorker in a page) and the message sent again.
+   * @param {string | Bytes} code
+   * @param {string} text
+   * @param {OpenedCase} [verified]
+   * @param {{ solve?: Solve, onProgress?: OnProgress }} [options]
+   * @returns {Promise<string>}
    */
   async sendMessage(code, text, verified, { solve, onProgress } = {}) {
     const bytes = codeBytes(code);
@@ -439,7 +555,9 @@ export class ReporterClient {
     try {
       const item = await sealItem(opened.threadKey, opened.caseId, randomBytes(16), 'message', plaintext);
       const token = await this.token(bytes);
-      const post = (headers) => this.api.postJson('/api/v1/reporter/messages', item, token, headers);
+      /** @param {Record<string, string>} [headers] */
+      const post = async (headers) =>
+        /** @type {{ statement: string }} */ (await this.api.postJson('/api/v1/reporter/messages', item, token, headers));
       let response;
       try {
         response = await post();
@@ -456,8 +574,14 @@ export class ReporterClient {
   }
 }
 
-/** {text, unreadable}: the message's text, or {text: null, unreadable: true} if it does not
- * open under `key` or holds no text. */
+/**
+ * {text, unreadable}: the message's text, or {text: null, unreadable: true} if it does not
+ * open under `key` or holds no text.
+ * @param {Bytes} key
+ * @param {Bytes} caseId
+ * @param {Item} item
+ * @returns {Promise<MessageText>}
+ */
 async function readMessage(key, caseId, item) {
   try {
     const plaintext = await openItem(key, caseId, item);

@@ -1,3 +1,4 @@
+// @ts-check
 // The reporter's access code and the keys derived from it (DESIGN §3.2, PROTOCOL §2; Rust:
 // src/crypto/access_code.rs).
 //
@@ -15,6 +16,12 @@
 import { randomBytes, utf8, wipe } from './b64.js';
 import { hkdfExpand, hkdfExtract, sha256, x25519PublicKey } from './primitives.js';
 
+/** @typedef {import('./b64.js').Bytes} Bytes */
+/**
+ * The keys derived from a code; only reporterPublic, verifier and binding are public.
+ * @typedef {{ authKey: Bytes, reporterPrivate: Bytes, reporterPublic: Bytes, rb: Bytes, verifier: Bytes, binding: Bytes }} ReporterKeys
+ */
+
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U';
 /** Symbols in a code: 26 data symbols and the check symbol. */
 export const CODE_SYMBOLS = 27;
@@ -24,6 +31,7 @@ const WHITESPACE = new Set([' ', '\t', '\n', '\r', '\f']); // Rust's is_ascii_wh
 
 /** Why a typed code was refused; `reason` lets the page say which mistake it was. */
 export class AccessCodeError extends Error {
+  /** @param {'length' | 'symbol' | 'typo' | 'overflow'} reason */
   constructor(reason) {
     super(`invalid access code: ${reason}`);
     this.name = 'AccessCodeError';
@@ -36,13 +44,14 @@ export function generateAccessCode() {
   return randomBytes(16);
 }
 
+/** @param {Uint8Array} code */
 function toBigInt(code) {
   let value = 0n;
   for (const b of code) value = (value << 8n) | BigInt(b);
   return value;
 }
 
-/** The code as shown: 27 upper-case symbols in groups of four joined by '-'. */
+/** The code as shown: 27 upper-case symbols in groups of four joined by '-'. @param {Uint8Array} code */
 export function displayAccessCode(code) {
   if (code.length !== 16) throw new TypeError('an access code is 16 bytes');
   const value = toBigInt(code);
@@ -55,8 +64,11 @@ export function displayAccessCode(code) {
   return out;
 }
 
-// Value of one typed symbol with Crockford's aliases, or -1. Only ASCII letters change case,
-// as in Rust's to_ascii_uppercase ('ß'.toUpperCase() would be 'SS').
+/**
+ * Value of one typed symbol with Crockford's aliases, or -1. Only ASCII letters change case,
+ * as in Rust's to_ascii_uppercase ('ß'.toUpperCase() would be 'SS').
+ * @param {string} ch
+ */
 function symbolValue(ch) {
   let c = /^[a-z]$/.test(ch) ? ch.toUpperCase() : ch;
   if (c === 'I' || c === 'L') c = '1';
@@ -64,7 +76,7 @@ function symbolValue(ch) {
   return c.length === 1 ? ALPHABET.indexOf(c) : -1;
 }
 
-/** Parses typed text into the 16 code bytes; throws AccessCodeError. */
+/** Parses typed text into the 16 code bytes; throws AccessCodeError. @param {string} text @returns {Bytes} */
 export function parseAccessCode(text) {
   const symbols = [];
   for (const ch of text) {
@@ -89,7 +101,11 @@ export function parseAccessCode(text) {
   return code;
 }
 
-/** Whether `text` is a well-formed code (for live validation in a form). */
+/**
+ * Whether `text` is a well-formed code (for live validation in a form): null, or why not.
+ * @param {string} text
+ * @returns {AccessCodeError['reason'] | null}
+ */
 export function checkAccessCode(text) {
   try {
     wipe(parseAccessCode(text));
@@ -103,6 +119,8 @@ export function checkAccessCode(text) {
 /**
  * The reporter's keys: {authKey, reporterPrivate, reporterPublic, rb, verifier, binding},
  * all Uint8Array(32). Only reporterPublic, verifier and binding are public; callers wipe the rest.
+ * @param {Bytes} code
+ * @returns {Promise<ReporterKeys>}
  */
 export async function deriveReporterKeys(code) {
   if (code.length !== 16) throw new TypeError('an access code is 16 bytes');
@@ -121,7 +139,7 @@ export async function deriveReporterKeys(code) {
   };
 }
 
-/** Zeroes the secret members of deriveReporterKeys' result. */
+/** Zeroes the secret members of deriveReporterKeys' result. @param {ReporterKeys} keys */
 export function wipeReporterKeys(keys) {
   wipe(keys.authKey, keys.reporterPrivate, keys.rb);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Byte encodings of the protocol (PROTOCOL.md "Conventions", src/b64.rs).
 //
 // Contract: b64uEncode/b64uDecode are base64url WITHOUT padding; decoding is strict — no
@@ -7,9 +8,16 @@
 // throw TypeError on any deviation. Also: hex helpers, UTF-8 helpers, concatenation, big-endian
 // integers, and zeroisation. (No page compares secrets, so there is no constant-time compare.)
 
+/**
+ * Byte strings as the crypto modules pass them: over a plain ArrayBuffer, which is what
+ * WebCrypto takes (not a SharedArrayBuffer).
+ * @typedef {Uint8Array<ArrayBuffer>} Bytes
+ */
+
 const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const STD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/** @param {string} alphabet */
 function reverseTable(alphabet) {
   const table = new Int16Array(128).fill(-1);
   for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
@@ -18,6 +26,7 @@ function reverseTable(alphabet) {
 const URL_VALUES = reverseTable(URL_ALPHABET);
 const STD_VALUES = reverseTable(STD_ALPHABET);
 
+/** @param {string} alphabet @param {Uint8Array} bytes */
 function encodeWith(alphabet, bytes) {
   let out = '';
   let i = 0;
@@ -36,7 +45,13 @@ function encodeWith(alphabet, bytes) {
   return out;
 }
 
-// Decodes unpadded text; rejects a length of 1 mod 4 and non-zero trailing bits.
+/**
+ * Decodes unpadded text; rejects a length of 1 mod 4, non-zero trailing bits, and a `text`
+ * that is not a string at all (it may come straight from JSON).
+ * @param {Int16Array} values
+ * @param {string} text
+ * @returns {Bytes}
+ */
 function decodeWith(values, text) {
   if (typeof text !== 'string' || text.length % 4 === 1) throw new TypeError('invalid base64');
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
@@ -59,12 +74,17 @@ function decodeWith(values, text) {
   return out;
 }
 
-/** Bytes → base64url without padding. */
+/** Bytes → base64url without padding. @param {Uint8Array} bytes */
 export function b64uEncode(bytes) {
   return encodeWith(URL_ALPHABET, bytes);
 }
 
-/** Strict base64url (no padding) → Uint8Array; `length`, if given, must match. */
+/**
+ * Strict base64url (no padding) → bytes; `length`, if given, must match.
+ * @param {string} text
+ * @param {number} [length]
+ * @returns {Bytes}
+ */
 export function b64uDecode(text, length) {
   const bytes = decodeWith(URL_VALUES, text);
   if (length !== undefined && bytes.length !== length) {
@@ -73,13 +93,13 @@ export function b64uDecode(text, length) {
   return bytes;
 }
 
-/** Bytes → standard base64 with padding. */
+/** Bytes → standard base64 with padding. @param {Uint8Array} bytes */
 export function b64StdEncode(bytes) {
   const text = encodeWith(STD_ALPHABET, bytes);
   return text + '='.repeat((4 - (text.length % 4)) % 4);
 }
 
-/** Strict padded standard base64 → Uint8Array. */
+/** Strict padded standard base64 → bytes. @param {string} text @returns {Bytes} */
 export function b64StdDecode(text) {
   if (typeof text !== 'string' || text.length % 4 !== 0) throw new TypeError('invalid base64');
   const unpadded = text.replace(/={1,2}$/, '');
@@ -91,14 +111,14 @@ export function b64StdDecode(text) {
   return decodeWith(STD_VALUES, unpadded);
 }
 
-/** Bytes → lower-case hex. */
+/** Bytes → lower-case hex. @param {Uint8Array} bytes */
 export function toHex(bytes) {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
 }
 
-/** Hex (either case) → Uint8Array. */
+/** Hex (either case) → bytes. @param {string} text @returns {Bytes} */
 export function fromHex(text) {
   if (text.length % 2 !== 0 || /[^0-9a-fA-F]/.test(text)) throw new TypeError('invalid hex');
   const out = new Uint8Array(text.length / 2);
@@ -109,17 +129,21 @@ export function fromHex(text) {
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
-/** String → UTF-8 bytes. */
+/** String → UTF-8 bytes. @param {string} text @returns {Bytes} */
 export function utf8(text) {
   return encoder.encode(text);
 }
 
-/** UTF-8 bytes → string; throws on invalid UTF-8. */
+/** UTF-8 bytes → string; throws on invalid UTF-8. @param {Uint8Array} bytes */
 export function fromUtf8(bytes) {
   return strictDecoder.decode(bytes);
 }
 
-/** Concatenation of byte arrays (or numbers, taken as single bytes). */
+/**
+ * Concatenation of byte arrays (or numbers, taken as single bytes).
+ * @param {...(Uint8Array | number)} parts
+ * @returns {Bytes}
+ */
 export function concat(...parts) {
   const arrays = parts.map((p) => (typeof p === 'number' ? Uint8Array.of(p) : p));
   const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
@@ -131,14 +155,14 @@ export function concat(...parts) {
   return out;
 }
 
-/** u32 big-endian. */
+/** u32 big-endian. @param {number} n @returns {Bytes} */
 export function u32be(n) {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, n);
   return out;
 }
 
-/** u64 big-endian of a safe integer (< 2^53). */
+/** u64 big-endian of a safe integer (< 2^53). @param {number} n @returns {Bytes} */
 export function u64be(n) {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('u64be needs a safe non-negative integer');
   const out = new Uint8Array(8);
@@ -148,12 +172,15 @@ export function u64be(n) {
   return out;
 }
 
-/** Overwrites key material with zeros (best effort: JS engines may hold other copies). */
+/**
+ * Overwrites key material with zeros (best effort: JS engines may hold other copies).
+ * @param {...(Uint8Array | null | undefined)} arrays
+ */
 export function wipe(...arrays) {
   for (const a of arrays) if (a) a.fill(0);
 }
 
-/** `n` bytes from the platform CSPRNG. */
+/** `n` bytes from the platform CSPRNG. @param {number} n @returns {Bytes} */
 export function randomBytes(n) {
   return globalThis.crypto.getRandomValues(new Uint8Array(n));
 }

@@ -12,6 +12,7 @@
 // and is not of small order, A is not of small order, and WebCrypto accepts the signature.
 // Everything here is public data, so BigInt arithmetic (not constant-time) is fine.
 
+/** @typedef {import('./b64.js').Bytes} Bytes */
 /** @typedef {{ x: bigint, y: bigint }} Point */
 
 const P = 2n ** 255n - 19n;
@@ -104,8 +105,8 @@ export function publicKeyProblem(publicKey) {
  * verify_strict: `key` is the imported WebCrypto form of the 32 bytes `publicKey`.
  * @param {Uint8Array} publicKey
  * @param {CryptoKey} key
- * @param {Uint8Array} signature
- * @param {Uint8Array} message
+ * @param {Bytes} signature
+ * @param {Bytes} message
  * @returns {Promise<boolean>}
  */
 export async function verifyStrict(publicKey, key, signature, message) {

@@ -1,3 +1,4 @@
+// @ts-check
 // RFC 9180 HPKE for meldpunt's suite (DESIGN §3.1, PROTOCOL §1; Rust: src/crypto/hpke_suite.rs):
 // DHKEM(X25519, HKDF-SHA256) 0x0020, HKDF-SHA256 0x0001, AES-128-GCM 0x0001.
 //
@@ -14,6 +15,9 @@
 import { concat, randomBytes, utf8, wipe } from './b64.js';
 import { aesGcmOpen, aesGcmSeal, hkdfExpand, hkdfExtract, x25519, x25519PublicKey } from './primitives.js';
 
+/** @typedef {import('./b64.js').Bytes} Bytes */
+/** An X25519 key pair, 32 bytes each. @typedef {{ privateKey: Bytes, publicKey: Bytes }} KeyPair */
+
 /** suite_id of the KEM: "KEM" || I2OSP(0x0020, 2). */
 export const KEM_SUITE_ID = concat(utf8('KEM'), Uint8Array.of(0x00, 0x20));
 /** suite_id of the key schedule: "HPKE" || kem_id || kdf_id || aead_id. */
@@ -28,27 +32,41 @@ const PSK_MODES = [1, 3];
 /** Longest `info` accepted, as in the Rust suite (MAX_INFO_LEN). */
 export const MAX_INFO_LEN = 1024;
 
+/** @param {number} n */
 function i2osp2(n) {
   return Uint8Array.of((n >>> 8) & 0xff, n & 0xff);
 }
 
-/** LabeledExtract(salt, label, ikm) = Extract(salt, "HPKE-v1" || suite_id || label || ikm). */
+/**
+ * LabeledExtract(salt, label, ikm) = Extract(salt, "HPKE-v1" || suite_id || label || ikm).
+ * @param {Bytes} suiteId
+ * @param {Bytes} salt
+ * @param {string} label
+ * @param {Bytes} ikm
+ */
 export function labeledExtract(suiteId, salt, label, ikm) {
   return hkdfExtract(salt, concat(HPKE_V1, suiteId, utf8(label), ikm));
 }
 
-/** LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L,2) || "HPKE-v1" || suite_id || label || info, L). */
+/**
+ * LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L,2) || "HPKE-v1" || suite_id || label || info, L).
+ * @param {Bytes} suiteId
+ * @param {Bytes} prk
+ * @param {string} label
+ * @param {Bytes} info
+ * @param {number} length
+ */
 export function labeledExpand(suiteId, prk, label, info, length) {
   return hkdfExpand(prk, concat(i2osp2(length), HPKE_V1, suiteId, utf8(label), info), length);
 }
 
-/** A fresh random key pair. */
+/** A fresh random key pair. @returns {Promise<KeyPair>} */
 export async function generateKeyPair() {
   const privateKey = randomBytes(32);
   return { privateKey, publicKey: await x25519PublicKey(privateKey) };
 }
 
-/** DHKEM ExtractAndExpand(dh, kem_context); wipes `dh`. */
+/** DHKEM ExtractAndExpand(dh, kem_context); wipes `dh`. @param {Bytes} dh @param {Bytes} kemContext */
 export async function extractAndExpand(dh, kemContext) {
   const prk = await labeledExtract(KEM_SUITE_ID, new Uint8Array(0), 'eae_prk', dh);
   const sharedSecret = await labeledExpand(KEM_SUITE_ID, prk, 'shared_secret', kemContext, 32);
@@ -56,14 +74,14 @@ export async function extractAndExpand(dh, kemContext) {
   return sharedSecret;
 }
 
-/** DHKEM Encap with the ephemeral key pair `ephemeral`; returns {sharedSecret, enc}. */
+/** DHKEM Encap with the ephemeral key pair `ephemeral`; returns {sharedSecret, enc}. @param {Bytes} pkR @param {KeyPair} ephemeral */
 export async function encap(pkR, ephemeral) {
   const dh = await x25519(ephemeral.privateKey, pkR);
   const enc = ephemeral.publicKey;
   return { sharedSecret: await extractAndExpand(dh, concat(enc, pkR)), enc };
 }
 
-/** DHKEM Decap; returns the shared secret. */
+/** DHKEM Decap; returns the shared secret. @param {Bytes} enc @param {Bytes} skR */
 export async function decap(enc, skR) {
   const dh = await x25519(skR, enc);
   const pkR = await x25519PublicKey(skR);
@@ -72,6 +90,7 @@ export async function decap(enc, skR) {
 
 /** An HPKE context: AEAD key, base nonce, exporter secret and a sequence number. */
 export class Context {
+  /** @param {Bytes} key @param {Bytes} baseNonce @param {Bytes} exporterSecret */
   constructor(key, baseNonce, exporterSecret) {
     this.key = key;
     this.baseNonce = baseNonce;
@@ -90,13 +109,14 @@ export class Context {
     return nonce;
   }
 
+  /** @param {Bytes} aad @param {Bytes} plaintext */
   async seal(aad, plaintext) {
     const ct = await aesGcmSeal(this.key, this.computeNonce(), plaintext, aad);
     this.seq += 1;
     return ct;
   }
 
-  /** Throws on failure; the sequence number only advances on success (RFC 9180 §5.2). */
+  /** Throws on failure; the sequence number only advances on success (RFC 9180 §5.2). @param {Bytes} aad @param {Bytes} ciphertext */
   async open(aad, ciphertext) {
     const pt = await aesGcmOpen(this.key, this.computeNonce(), ciphertext, aad);
     this.seq += 1;
@@ -108,7 +128,14 @@ export class Context {
   }
 }
 
-/** RFC 9180 §5.1 KeySchedule; `psk`/`pskId` empty for base mode. Returns the context and secrets. */
+/**
+ * RFC 9180 §5.1 KeySchedule; `psk`/`pskId` empty for base mode. Returns the context and secrets.
+ * @param {number} mode
+ * @param {Bytes} sharedSecret
+ * @param {Bytes} info
+ * @param {Bytes} [psk]
+ * @param {Bytes} [pskId]
+ */
 export async function keySchedule(mode, sharedSecret, info, psk = new Uint8Array(0), pskId = new Uint8Array(0)) {
   if (info.length > MAX_INFO_LEN) throw new RangeError('info too long');
   const withPsk = PSK_MODES.includes(mode);
@@ -130,6 +157,9 @@ export async function keySchedule(mode, sharedSecret, info, psk = new Uint8Array
 /**
  * SetupBaseS with a fresh random ephemeral key, or `ephemeral` when given (test vectors only).
  * Returns {enc, sharedSecret, context}; wipes the ephemeral private key.
+ * @param {Bytes} pkR
+ * @param {Bytes} info
+ * @param {KeyPair} [ephemeral]
  */
 export async function setupBaseSender(pkR, info, ephemeral) {
   ephemeral ??= await generateKeyPair();
@@ -139,7 +169,7 @@ export async function setupBaseSender(pkR, info, ephemeral) {
   return { enc, sharedSecret, context };
 }
 
-/** SetupBaseR: the receiver's context for `enc`. */
+/** SetupBaseR: the receiver's context for `enc`. @param {Bytes} enc @param {Bytes} skR @param {Bytes} info */
 export async function setupBaseReceiver(enc, skR, info) {
   const sharedSecret = await decap(enc, skR);
   const { context } = await keySchedule(MODE_BASE, sharedSecret, info);
@@ -150,6 +180,11 @@ export async function setupBaseReceiver(enc, skR, info) {
 /**
  * Single-shot base-mode Seal to `pkR`: {enc (32 bytes), ct (pt.length + 16 bytes)}, with a
  * fresh ephemeral key unless `ephemeral` is given (test vectors only).
+ * @param {Bytes} pkR
+ * @param {Bytes} info
+ * @param {Bytes} aad
+ * @param {Bytes} plaintext
+ * @param {KeyPair} [ephemeral]
  */
 export async function seal(pkR, info, aad, plaintext, ephemeral) {
   const { enc, sharedSecret, context } = await setupBaseSender(pkR, info, ephemeral);
@@ -159,7 +194,14 @@ export async function seal(pkR, info, aad, plaintext, ephemeral) {
   return { enc, ct };
 }
 
-/** Single-shot base-mode Open; throws 'decryption failed' on any wrong key, context or byte. */
+/**
+ * Single-shot base-mode Open; throws 'decryption failed' on any wrong key, context or byte.
+ * @param {Bytes} skR
+ * @param {Bytes} enc
+ * @param {Bytes} info
+ * @param {Bytes} aad
+ * @param {Bytes} ciphertext
+ */
 export async function open(skR, enc, info, aad, ciphertext) {
   let context;
   try {

@@ -1,3 +1,4 @@
+// @ts-check
 // Verification of receipts and statements: JWS compact (RFC 7515), alg "Ed25519" (RFC 9864)
 // (DESIGN §4, PROTOCOL §5; Rust: src/receipts/jws.rs, payload.rs, chain.rs).
 //
@@ -16,12 +17,16 @@ import { publicKeyProblem, verifyStrict } from './ed25519.js';
 import { sha256 } from './primitives.js';
 import { checkPayloadShape, parsePayload } from './statement-shape.js';
 
+/** @typedef {import('./statement-shape.js').Payload} Payload */
+/** The keys a JWKS trusts, by kid. @typedef {Map<string, { publicKey: Uint8Array, key: CryptoKey }>} TrustedKeys */
+
 export const TYP_RECEIPT = 'meldpunt-receipt+jws';
 export const TYP_STATEMENT = 'meldpunt-statement+jws';
 export const ALG_ED25519 = 'Ed25519';
 
 /** Why a JWS, JWKS or chain was refused; `code` is stable for callers and tests. */
 export class JwsError extends Error {
+  /** @param {string} code @param {string} [detail] */
   constructor(code, detail = code) {
     super(`statement refused: ${detail}`);
     this.name = 'JwsError';
@@ -29,7 +34,7 @@ export class JwsError extends Error {
   }
 }
 
-/** RFC 7638 thumbprint of an Ed25519 public key (the JWKS `kid`). */
+/** RFC 7638 thumbprint of an Ed25519 public key (the JWKS `kid`). @param {Uint8Array} publicKey */
 export async function ed25519Kid(publicKey) {
   const jwk = `{"crv":"Ed25519","kty":"OKP","x":"${b64uEncode(publicKey)}"}`;
   return b64uEncode(await sha256(utf8(jwk)));
@@ -40,9 +45,14 @@ export async function ed25519Kid(publicKey) {
  * Ed25519, use sig, x 32 bytes of b64u, kid its thumbprint, x a curve point. One bad JWK
  * rejects the whole set. A weak (small-order) key is let in, as by Rust's from_jwks, and no
  * signature by it verifies. Returns Map(kid → {publicKey (the 32 bytes), key (CryptoKey)}).
+ * @param {unknown} jwks a JWKS from the server, checked here
+ * @returns {Promise<TrustedKeys>}
  */
 export async function importJwks(jwks) {
-  if (!jwks || !Array.isArray(jwks.keys)) throw new JwsError('invalid_jwk', 'not a JWKS');
+  if (typeof jwks !== 'object' || jwks === null || !('keys' in jwks) || !Array.isArray(jwks.keys)) {
+    throw new JwsError('invalid_jwk', 'not a JWKS');
+  }
+  /** @type {TrustedKeys} */
   const keys = new Map();
   for (const jwk of jwks.keys) {
     if (jwk?.kty !== 'OKP' || jwk.crv !== 'Ed25519') throw new JwsError('invalid_jwk', 'not an Ed25519 OKP key');
@@ -65,6 +75,7 @@ export async function importJwks(jwks) {
   return keys;
 }
 
+/** @param {string} text */
 function decodePart(text) {
   try {
     return b64uDecode(text);
@@ -73,9 +84,14 @@ function decodePart(text) {
   }
 }
 
-// The strict header: exactly alg, kid, typ, string-valued, each once. JSON.parse keeps the last
-// of duplicate members silently, so member names are counted in the text itself; with no
-// backslashes and only string values, every `"…":` in valid JSON is a member name.
+/**
+ * The strict header: exactly alg, kid, typ, string-valued, each once. JSON.parse keeps the last
+ * of duplicate members silently, so member names are counted in the text itself; with no
+ * backslashes and only string values, every `"…":` in valid JSON is a member name.
+ * @param {string} text
+ * @param {Record<string, unknown>} loose the header as JSON.parse read it
+ * @returns {{ alg: string, kid: string, typ: string }}
+ */
 function parseHeaderStrictly(text, loose) {
   const names = [...text.matchAll(/"([^"]*)"\s*:/g)].map((m) => m[1]);
   const ok =
@@ -83,12 +99,15 @@ function parseHeaderStrictly(text, loose) {
     names.length === 3 &&
     ['alg', 'kid', 'typ'].every((n) => names.includes(n) && typeof loose[n] === 'string');
   if (!ok) throw new JwsError('malformed', 'header must be exactly {alg, kid, typ}');
-  return loose;
+  return /** @type {{ alg: string, kid: string, typ: string }} */ (loose);
 }
 
 /**
  * Verifies one compact JWS against `keys` (from importJwks).
  * Returns {typ, kid, payload} with the parsed payload object.
+ * @param {unknown} jws a JWS from the server: anything but a string is malformed
+ * @param {TrustedKeys} keys
+ * @returns {Promise<{ typ: string, kid: string, payload: Payload }>}
  */
 export async function verifyStatement(jws, keys) {
   if (typeof jws !== 'string') throw new JwsError('malformed');
@@ -121,13 +140,19 @@ export async function verifyStatement(jws, keys) {
   return { typ: header.typ, kid: header.kid, payload };
 }
 
-/** `prev` of the statement after `jws`: b64u(SHA-256(ASCII bytes of the JWS)). */
+/** `prev` of the statement after `jws`: b64u(SHA-256(ASCII bytes of the JWS)). @param {string} jws */
 export async function chainHash(jws) {
   return b64uEncode(await sha256(utf8(jws)));
 }
 
-/** Verifies a case's statements in order; returns their payloads. Throws JwsError. */
+/**
+ * Verifies a case's statements in order; returns their payloads. Throws JwsError.
+ * @param {unknown} statements the JWS list from the server
+ * @param {TrustedKeys} keys
+ * @returns {Promise<Payload[]>}
+ */
 export async function checkChain(statements, keys) {
+  /** @param {number} index @param {string} reason */
   const broken = (index, reason) => new JwsError('broken_chain', `statement ${index}: ${reason}`);
   if (!Array.isArray(statements) || statements.length === 0) throw broken(0, 'no receipt');
   const payloads = [];

@@ -1,3 +1,4 @@
+// @ts-check
 // RFC 9162 Merkle tree hashing and inclusion proofs (DESIGN §6, PROTOCOL §12; Rust:
 // src/log/proof.rs), written from RFC 9162 §2.1.3.2. (No page checks consistency proofs; that
 // verifier is test code, tests/js/lib/consistency.mjs.)
@@ -10,25 +11,37 @@
 import { concat, utf8 } from './b64.js';
 import { sha256 } from './primitives.js';
 
-/** SHA-256(0x00 || leaf); a string leaf is taken as its UTF-8 (for a JWS: ASCII) bytes. */
+/**
+ * SHA-256(0x00 || leaf); a string leaf is taken as its UTF-8 (for a JWS: ASCII) bytes.
+ * @param {string | Uint8Array} leaf
+ */
 export function leafHash(leaf) {
   return sha256(concat(0x00, typeof leaf === 'string' ? utf8(leaf) : leaf));
 }
 
-/** SHA-256(0x01 || l || r). */
+/** SHA-256(0x01 || l || r). @param {Uint8Array} l @param {Uint8Array} r */
 export function nodeHash(l, r) {
   return sha256(concat(0x01, l, r));
 }
 
+/** @param {Uint8Array} a @param {Uint8Array} b */
 function equal(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-// Right shift without the 32-bit limit of >>.
+/** Right shift without the 32-bit limit of >>. @param {number} n */
 const shr = (n) => Math.floor(n / 2);
+/** @param {number} n */
 const isOdd = (n) => n % 2 === 1;
 
-/** RFC 9162 §2.1.3.2: whether `path` proves `leafHash` at `index` in the tree of `size` with `root`. */
+/**
+ * RFC 9162 §2.1.3.2: whether `path` proves `leafHash` at `index` in the tree of `size` with `root`.
+ * @param {Uint8Array} leafHashBytes
+ * @param {number} index
+ * @param {number} size
+ * @param {Uint8Array[]} path
+ * @param {Uint8Array} root
+ */
 export async function verifyInclusion(leafHashBytes, index, size, path, root) {
   if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size)) || index < 0 || index >= size) return false;
   let fn = index;

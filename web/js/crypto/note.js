@@ -1,3 +1,4 @@
+// @ts-check
 // C2SP signed-note (Ed25519 note keys, algorithm byte 0x01) and C2SP tlog-checkpoint bodies
 // (DESIGN §6, PROTOCOL §12; Rust: src/protocol/log/note.rs, checkpoint.rs).
 //
@@ -24,6 +25,7 @@ const MAX_NOTE_LEN = 64 * 1024;
 const MAX_SIGNATURES = 100;
 
 export class NoteError extends Error {
+  /** @param {string} detail */
   constructor(detail) {
     super(`note refused: ${detail}`);
     this.name = 'NoteError';
@@ -44,7 +46,7 @@ export function isValidName(name) {
   return name.length > 0 && !/[\p{White_Space}\p{Cc}\p{Cs}+]/u.test(name);
 }
 
-/** SHA-256(name || "\n" || 0x01 || publicKey)[0..4]. */
+/** SHA-256(name || "\n" || 0x01 || publicKey)[0..4]. @param {string} name @param {Uint8Array} publicKey */
 export async function noteKeyId(name, publicKey) {
   return (await sha256(concat(utf8(name), 0x0a, ALG_ED25519, publicKey))).slice(0, 4);
 }
@@ -136,7 +138,12 @@ export async function openNote(note, verifier) {
   return text;
 }
 
-/** Parses a checkpoint body: {origin, size, root (Uint8Array 32), extensions}. */
+/**
+ * A checkpoint body: the log's origin, its size, the 32-byte root and the extension lines.
+ * @typedef {{ origin: string, size: number, root: Uint8Array, extensions: string[] }} Checkpoint
+ */
+
+/** Parses a checkpoint body: {origin, size, root (Uint8Array 32), extensions}. @param {string} body @returns {Checkpoint} */
 export function parseCheckpointBody(body) {
   if (!body.endsWith('\n')) throw new NoteError('checkpoint body must end in a newline');
   const [origin, sizeText, rootText, ...extensions] = body.slice(0, -1).split('\n');
@@ -151,13 +158,14 @@ export function parseCheckpointBody(body) {
     root = null;
   }
   if (!root || root.length !== 32) throw new NoteError('root must be base64 of 32 bytes');
+  /** @param {string} line */
   const validLine = (line) => line.length > 0 && !hasControl(line);
   if (!validLine(origin)) throw new NoteError('checkpoint origin');
   if (!extensions.every(validLine)) throw new NoteError('checkpoint extension line');
   return { origin, size, root, extensions };
 }
 
-/** Opens a signed checkpoint note with `verifier` and parses its body. */
+/** Opens a signed checkpoint note with `verifier` and parses its body. @param {string} note @param {NoteVerifier} verifier */
 export async function openSignedCheckpoint(note, verifier) {
   return parseCheckpointBody(await openNote(note, verifier));
 }

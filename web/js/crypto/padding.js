@@ -1,3 +1,4 @@
+// @ts-check
 // Length hiding for item plaintexts (DESIGN §3.5, PROTOCOL §4; Rust: src/crypto/padding.rs):
 // Padmé lengths, at least 1 KiB, with ISO/IEC 7816-4 padding (0x80 then zeros).
 //
@@ -8,7 +9,7 @@
 /** Smallest padded length. */
 export const MIN_PADDED_LEN = 1024;
 
-// ⌊log2 n⌋ for 1 ≤ n < 2^53 (Math.clz32 only covers 32 bits).
+/** ⌊log2 n⌋ for 1 ≤ n < 2^53 (Math.clz32 only covers 32 bits). @param {number} n */
 function ilog2(n) {
   let e = 0;
   while (n >= 2 ** (e + 1)) e++;
@@ -18,6 +19,7 @@ function ilog2(n) {
 /**
  * Padded length for `plaintextLen` bytes (0x80 marker included): L = len+1, E = ⌊log2 L⌋,
  * S = ⌊log2 E⌋+1, mask = 2^(E−S)−1, P = max(1024, (L+mask) & ~mask).
+ * @param {number} plaintextLen
  */
 export function padmeLen(plaintextLen) {
   const l = plaintextLen + 1;
@@ -28,7 +30,7 @@ export function padmeLen(plaintextLen) {
   return Math.ceil(l / step) * step;
 }
 
-/** pt || 0x80 || 0x00… to padmeLen(pt.length) bytes. */
+/** pt || 0x80 || 0x00… to padmeLen(pt.length) bytes. @param {Uint8Array} plaintext */
 export function pad(plaintext) {
   const out = new Uint8Array(padmeLen(plaintext.length));
   out.set(plaintext, 0);
@@ -36,7 +38,12 @@ export function pad(plaintext) {
   return out;
 }
 
-/** The plaintext inside ISO/IEC 7816-4 padding (a view into `padded`); throws on bad padding. */
+/**
+ * The plaintext inside ISO/IEC 7816-4 padding (a view into `padded`); throws on bad padding.
+ * @template {ArrayBufferLike} B
+ * @param {Uint8Array<B>} padded
+ * @returns {Uint8Array<B>}
+ */
 export function unpad(padded) {
   let marker = padded.length - 1;
   while (marker >= 0 && padded[marker] === 0) marker--;

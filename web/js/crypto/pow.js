@@ -1,3 +1,4 @@
+// @ts-check
 // Proof-of-work solver (DESIGN §8, PROTOCOL §6; Rust: src/pow.rs `solve`).
 //
 // Contract: solvePow(challenge, bits) returns the smallest nonce (< 2^53) such that
@@ -9,9 +10,17 @@
 import { b64uDecode, concat } from './b64.js';
 import { INITIAL_STATE, compress, paddedWords } from './sha256.js';
 
+/** A challenge as the server issues it: b64u bytes and the leading zero bits asked for. @typedef {{ challenge: string, bits: number }} Challenge */
+/** A solved challenge, as a submission or a message header carries it. @typedef {{ challenge: string, nonce: number }} Solution */
+/** Called with the number of hashes tried so far. @typedef {(hashes: number) => void} OnProgress */
+/**
+ * What pow-worker.js posts back.
+ * @typedef {{ type: 'progress', hashes: number } | { type: 'solved', nonce: number } | { type: 'error', message: string }} WorkerReply
+ */
+
 const MAX_NONCE = 2 ** 53;
 
-/** Leading zero bits of a hash given as its first state words (big-endian). */
+/** Leading zero bits of a hash given as its first state words (big-endian). @param {Uint32Array} state */
 function leadingZeroBits(state) {
   let bits = 0;
   for (const word of state) {
@@ -27,6 +36,9 @@ function leadingZeroBits(state) {
 /**
  * The smallest nonce solving `challenge` (raw bytes) at `bits`. The message is padded once;
  * each try rewrites the two nonce words and compresses every block from the initial state.
+ * @param {Uint8Array} challenge
+ * @param {number} bits
+ * @param {{ onProgress?: OnProgress, progressEvery?: number, startNonce?: number }} [options]
  */
 export function solvePow(challenge, bits, { onProgress, progressEvery = 1 << 16, startNonce = 0 } = {}) {
   if (!Number.isInteger(bits) || bits < 0 || bits > 255) throw new RangeError('bits out of range');
@@ -59,11 +71,15 @@ export function solvePow(challenge, bits, { onProgress, progressEvery = 1 << 16,
 /**
  * Solves a challenge {challenge (b64u), bits} in a module Web Worker; resolves the solution
  * {challenge, nonce}. `onProgress(hashes)` reports work done. Browser only.
+ * @param {Challenge} challenge
+ * @param {{ onProgress?: OnProgress }} [options]
+ * @returns {Promise<Solution>}
  */
 export function solveInWorker(challenge, { onProgress } = {}) {
   b64uDecode(challenge.challenge); // refuse a malformed challenge before starting a worker
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./pow-worker.js', import.meta.url), { type: 'module' });
+    /** @param {MessageEvent<WorkerReply>} event */
     worker.onmessage = ({ data }) => {
       if (data.type === 'progress') {
         onProgress?.(data.hashes);

@@ -1,3 +1,4 @@
+// @ts-check
 // Thin WebCrypto wrappers shared by the crypto modules (DESIGN §3, PROTOCOL §1–4): SHA-256,
 // HMAC-SHA256, HKDF-SHA256 Extract/Expand (RFC 5869) as separate steps, AES-GCM, X25519.
 //
@@ -8,14 +9,21 @@
 // X25519 private keys are any 32 bytes (X25519 clamps on use, RFC 7748), imported via PKCS#8,
 // the one private-key format Chromium, Firefox and Node all accept without the public key.
 
+/** @typedef {import('./b64.js').Bytes} Bytes */
+
 const subtle = globalThis.crypto.subtle;
 
-/** SHA-256 of `data`. */
+/** SHA-256 of `data`. @param {Bytes} data @returns {Promise<Bytes>} */
 export async function sha256(data) {
   return new Uint8Array(await subtle.digest('SHA-256', data));
 }
 
-/** HMAC-SHA256(key, data). An empty key equals 32 zero bytes in HMAC (RFC 2104 zero-pads). */
+/**
+ * HMAC-SHA256(key, data). An empty key equals 32 zero bytes in HMAC (RFC 2104 zero-pads).
+ * @param {Bytes} key
+ * @param {Bytes} data
+ * @returns {Promise<Bytes>}
+ */
 export async function hmacSha256(key, data) {
   // Some WebCrypto implementations refuse zero-length HMAC keys; HMAC pads to the block size
   // with zeros anyway, so 32 zero bytes is the same key.
@@ -24,12 +32,21 @@ export async function hmacSha256(key, data) {
   return new Uint8Array(await subtle.sign('HMAC', hmacKey, data));
 }
 
-/** HKDF-Extract(salt, ikm) = HMAC(salt, ikm); an empty salt is HashLen zeros (RFC 5869). */
+/**
+ * HKDF-Extract(salt, ikm) = HMAC(salt, ikm); an empty salt is HashLen zeros (RFC 5869).
+ * @param {Bytes} salt
+ * @param {Bytes} ikm
+ */
 export function hkdfExtract(salt, ikm) {
   return hmacSha256(salt, ikm);
 }
 
-/** HKDF-Expand(prk, info, length), length ≤ 255·32. */
+/**
+ * HKDF-Expand(prk, info, length), length ≤ 255·32.
+ * @param {Bytes} prk
+ * @param {Bytes} info
+ * @param {number} length
+ */
 export async function hkdfExpand(prk, info, length) {
   if (length > 255 * 32) throw new RangeError('HKDF-Expand length too large');
   const out = new Uint8Array(length);
@@ -46,7 +63,14 @@ export async function hkdfExpand(prk, info, length) {
   return out;
 }
 
-/** AES-GCM encryption (key 16 or 32 bytes, 12-byte nonce); returns ct || tag. */
+/**
+ * AES-GCM encryption (key 16 or 32 bytes, 12-byte nonce); returns ct || tag.
+ * @param {Bytes} key
+ * @param {Bytes} nonce
+ * @param {Bytes} plaintext
+ * @param {Bytes} aad
+ * @returns {Promise<Bytes>}
+ */
 export async function aesGcmSeal(key, nonce, plaintext, aad) {
   const k = await subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
   return new Uint8Array(
@@ -54,7 +78,14 @@ export async function aesGcmSeal(key, nonce, plaintext, aad) {
   );
 }
 
-/** AES-GCM decryption; throws on any authentication failure. */
+/**
+ * AES-GCM decryption; throws on any authentication failure.
+ * @param {Bytes} key
+ * @param {Bytes} nonce
+ * @param {Bytes} ciphertext
+ * @param {Bytes} aad
+ * @returns {Promise<Bytes>}
+ */
 export async function aesGcmOpen(key, nonce, ciphertext, aad) {
   const k = await subtle.importKey('raw', key, 'AES-GCM', false, ['decrypt']);
   try {
@@ -73,6 +104,7 @@ const X25519_PKCS8_PREFIX = Uint8Array.from([
 // The X25519 base point u = 9: X25519(sk, 9) is sk's public key.
 const X25519_BASE_POINT = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 9 : 0));
 
+/** @param {Bytes} privateKey */
 async function importX25519Private(privateKey) {
   if (privateKey.length !== 32) throw new TypeError('X25519 private key must be 32 bytes');
   const pkcs8 = new Uint8Array(48);
@@ -88,6 +120,9 @@ async function importX25519Private(privateKey) {
 /**
  * X25519(privateKey, publicKey): the 32-byte shared secret. Throws if the result is all zeros
  * (a low-order public key), which WebCrypto refuses and RFC 9180 requires refusing.
+ * @param {Bytes} privateKey
+ * @param {Bytes} publicKey
+ * @returns {Promise<Bytes>}
  */
 export async function x25519(privateKey, publicKey) {
   if (publicKey.length !== 32) throw new TypeError('X25519 public key must be 32 bytes');
@@ -104,7 +139,7 @@ export async function x25519(privateKey, publicKey) {
   return shared;
 }
 
-/** The X25519 public key of any 32 private bytes: X25519(sk, basepoint). */
+/** The X25519 public key of any 32 private bytes: X25519(sk, basepoint). @param {Bytes} privateKey */
 export function x25519PublicKey(privateKey) {
   return x25519(privateKey, X25519_BASE_POINT);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // SHA-256 (FIPS 180-4) in plain JavaScript, synchronous, for the proof-of-work solver
 // (DESIGN §8, PROTOCOL §6). WebCrypto's digest is asynchronous and costs a promise per call,
 // far too slow for millions of hashes; everything else in meldpunt uses WebCrypto.
@@ -23,9 +24,15 @@ export const INITIAL_STATE = Object.freeze([
 ]);
 
 const W = new Uint32Array(64);
+/** @param {number} x @param {number} n */
 const rotr = (x, n) => (x >>> n) | (x << (32 - n));
 
-/** Compresses the 16 big-endian words at `words[offset…]` into `state` (Uint32Array(8)). */
+/**
+ * Compresses the 16 big-endian words at `words[offset…]` into `state` (Uint32Array(8)).
+ * @param {Uint32Array} state
+ * @param {Uint32Array} words
+ * @param {number} [offset]
+ */
 export function compress(state, words, offset = 0) {
   for (let t = 0; t < 16; t++) W[t] = words[offset + t];
   for (let t = 16; t < 64; t++) {
@@ -67,7 +74,10 @@ export function compress(state, words, offset = 0) {
   state[7] += h;
 }
 
-/** The message padded to whole blocks, as big-endian words: bytes || 0x80 || 0… || u64be(bits). */
+/**
+ * The message padded to whole blocks, as big-endian words: bytes || 0x80 || 0… || u64be(bits).
+ * @param {Uint8Array} bytes
+ */
 export function paddedWords(bytes) {
   const blocks = Math.ceil((bytes.length + 9) / 64);
   const padded = new Uint8Array(blocks * 64);

@@ -1,3 +1,4 @@
+// @ts-check
 // Renders a checked case (the result of ReporterClient.readCase) into the status page: the
 // status and its explanation, the deadlines, the messages (reporter vs staff), the report's
 // answers, and the timeline of statements with signature and log-inclusion marks. A signed
@@ -11,8 +12,27 @@
 // status and deadlines shown are those readCase took from the signed statements
 // (`result.ref`, `result.status`, `result.deadlines`), never the view's unsigned fields.
 
-const $ = (id) => document.getElementById(id);
+import { byId as $ } from './common.js';
 
+/** @typedef {import('../reporter.js').OpenedCase} OpenedCase */
+/** @typedef {import('../reporter.js').Config} Config */
+/** @typedef {import('../i18n.js').Choice} Choice */
+/** @typedef {import('../crypto/statement-shape.js').Payload} Payload */
+/** @typedef {typeof import('../i18n.js').t} Translate */
+/** @typedef {typeof import('./common.js').formatDate} FormatDate */
+/**
+ * What renderCase needs besides the case: the configuration (for labels; null when it could
+ * not be fetched) and the page's text and date functions.
+ * @typedef {{ config: Config | null, label: (choice: Choice) => string, t: Translate, formatDate: FormatDate }} Context
+ */
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -20,11 +40,13 @@ function el(tag, className, text) {
   return node;
 }
 
+/** @param {Choice[] | undefined} list @param {string} id @param {Context['label']} label */
 function choiceLabel(list, id, label) {
   const found = list?.find((c) => c.id === id);
   return found ? label(found) : id;
 }
 
+/** @param {Payload} s @param {Translate} t */
 function statementTitle(s, t) {
   if (s.seq === 0) return t('status.kind.received');
   if (s.kind === 'status') return t('status.kind.status', { status: t(`status.statuses.${s.status}`) });
@@ -33,6 +55,7 @@ function statementTitle(s, t) {
   return s.kind;
 }
 
+/** @param {OpenedCase} result @param {Translate} t @param {FormatDate} formatDate */
 function renderTimeline(result, t, formatDate) {
   const list = $('timeline');
   list.replaceChildren();
@@ -51,6 +74,7 @@ function renderTimeline(result, t, formatDate) {
   $('log-summary').textContent = cp ? t('status.log_summary', { size: cp.size, state: t('status.log_sig_ok') }) : '';
 }
 
+/** @param {OpenedCase} result @param {Translate} t @param {FormatDate} formatDate */
 function renderMessages(result, t, formatDate) {
   const list = $('messages');
   list.replaceChildren();
@@ -77,10 +101,12 @@ function renderMessages(result, t, formatDate) {
   }
 }
 
+/** @param {OpenedCase} result @param {Context} ctx */
 function renderReport(result, { config, label, t }) {
   const dl = $('report-fields');
   dl.replaceChildren();
   const report = result.report ?? {};
+  /** @param {string} key @param {string | undefined} value */
   const add = (key, value) => {
     if (!value) return;
     const div = el('div');
@@ -94,7 +120,7 @@ function renderReport(result, { config, label, t }) {
   if (report.wish) add('wish', t(`form.wish.${report.wish}`));
 }
 
-/** Fills the case view; see the module contract. */
+/** Fills the case view; see the module contract. @param {OpenedCase} result @param {Context} ctx */
 export function renderCase(result, ctx) {
   const { config, label, t, formatDate } = ctx;
   const view = result.view;

@@ -1,3 +1,4 @@
+// @ts-check
 // Start-up shared by every page: translations, links that keep the language, the language
 // switch, the current page in the navigation, and the check that this browser can do the
 // cryptography (WebCrypto X25519 and Ed25519) before any form is shown.
@@ -5,7 +6,8 @@
 // Contract: `boot({ needsCrypto })` resolves to true when the page may run. Page content sits
 // in elements with `data-app` and the `hidden` attribute; they are shown only once the texts
 // are in place. When the crypto check fails, `#unsupported` is shown instead and the result
-// is false. Nothing is stored in the browser.
+// is false. Nothing is stored in the browser. `byId(id, type)` is the pages' element lookup:
+// it throws when the HTML has no such element of that type, instead of failing later on null.
 
 import { currentLanguage, loadLanguage, t, translate, withLang } from '../i18n.js';
 
@@ -21,9 +23,24 @@ export async function cryptoSupported() {
   }
 }
 
+/**
+ * The element `#id` of the page, an instance of `type` (HTMLElement unless given).
+ * @template {HTMLElement} [T=HTMLElement]
+ * @param {string} id
+ * @param {{ new (): T }} [type]
+ * @returns {T}
+ */
+export function byId(id, type) {
+  const el = document.getElementById(id);
+  const expected = type ?? HTMLElement;
+  if (!(el instanceof expected)) throw new Error(`#${id} is missing or not a ${expected.name}`);
+  return /** @type {T} */ (el);
+}
+
 function wireNavigation() {
   for (const a of document.querySelectorAll('a[data-nav]')) {
-    a.setAttribute('href', withLang(a.getAttribute('href')));
+    if (!(a instanceof HTMLAnchorElement)) continue;
+    a.setAttribute('href', withLang(a.getAttribute('href') ?? '/'));
     const target = new URL(a.href).pathname;
     if (target === location.pathname || (target === '/' && location.pathname === '/index.html')) {
       if (a.closest('nav')) a.setAttribute('aria-current', 'page');
@@ -38,11 +55,12 @@ function wireNavigation() {
   }
 }
 
+/** @param {string} selector */
 function show(selector) {
-  for (const el of document.querySelectorAll(selector)) el.hidden = false;
+  for (const el of document.querySelectorAll(selector)) if (el instanceof HTMLElement) el.hidden = false;
 }
 
-/** Prepares the page; see the module contract. */
+/** Prepares the page; see the module contract. @param {{ needsCrypto?: boolean }} [options] */
 export async function boot({ needsCrypto = false } = {}) {
   try {
     await loadLanguage();
@@ -61,7 +79,7 @@ export async function boot({ needsCrypto = false } = {}) {
   return true;
 }
 
-/** Moves focus to an element (making it focusable if needed), e.g. a new heading. */
+/** Moves focus to an element (making it focusable if needed), e.g. a new heading. @param {HTMLElement | null} el */
 export function focusOn(el) {
   if (!el) return;
   if (!el.hasAttribute('tabindex') && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) {
@@ -70,8 +88,9 @@ export function focusOn(el) {
   el.focus();
 }
 
-/** Formats unix seconds as a date (and hour) in the current language, in local time. */
+/** Formats unix seconds as a date (and hour) in the current language, in local time. @param {number} seconds @param {boolean} [withHour] */
 export function formatDate(seconds, withHour = false) {
+  /** @type {Intl.DateTimeFormatOptions} */
   const opts = { day: 'numeric', month: 'long', year: 'numeric' };
   if (withHour) Object.assign(opts, { hour: '2-digit', minute: '2-digit' });
   return new Intl.DateTimeFormat(currentLanguage() === 'en' ? 'en-GB' : 'nl-NL', opts).format(

@@ -1,3 +1,4 @@
+// @ts-check
 // The report form's fields: filling the choices from /api/v1/config, reading the values, and
 // validating them with accessible messages (error summary with links, aria-invalid, each
 // field's message tied to it with aria-describedby).
@@ -9,12 +10,19 @@
 // summary when there are any.
 
 import { currentLanguage, label, t } from '../i18n.js';
+import { byId } from './common.js';
+
+/** @typedef {import('../reporter.js').Config} Config */
+/** @typedef {import('../reporter.js').Draft} Draft */
+/** A problem with a field, and what to tell the reporter. @typedef {{ field: string, message: string }} FieldError */
 
 /** Longest accepted answers, in characters. */
 export const MAX_LENGTH = { what: 20000, when: 500, where: 1000, who: 4000, witnesses: 4000, before_detail: 4000 };
 const MIN_WHAT = 10;
+/** @type {(keyof typeof MAX_LENGTH)[]} */
 const TEXT_FIELDS = ['what', 'when', 'where', 'who', 'witnesses', 'before_detail'];
 
+/** @param {string} value @param {string} text */
 function option(value, text) {
   const el = document.createElement('option');
   el.value = value;
@@ -22,6 +30,7 @@ function option(value, text) {
   return el;
 }
 
+/** @param {string} name @param {string} value @param {string} text */
 function radio(name, value, text) {
   const wrap = document.createElement('div');
   wrap.className = 'choice';
@@ -37,23 +46,22 @@ function radio(name, value, text) {
   return wrap;
 }
 
-/** Builds the options of theme, unit and relation from the server's configuration. */
+/** Builds the options of theme, unit and relation from the server's configuration. @param {Config} config */
 export function fillChoices(config) {
-  const theme = document.getElementById('theme');
-  const unit = document.getElementById('unit');
-  theme.append(...config.themes.map((c) => option(c.id, label(c))));
-  unit.append(...config.units.map((c) => option(c.id, label(c))));
-  const relations = document.getElementById('relation-choices');
-  relations.replaceChildren(
+  byId('theme', HTMLSelectElement).append(...config.themes.map((c) => option(c.id, label(c))));
+  byId('unit', HTMLSelectElement).append(...config.units.map((c) => option(c.id, label(c))));
+  byId('relation-choices').replaceChildren(
     ...config.relations.map((c) => radio('relation', c.id, label(c))),
     radio('relation', '', t('form.relation.none')),
   );
 }
 
-/** The draft the reporter client encrypts. */
+/** The draft the reporter client encrypts. @param {HTMLFormElement} form @returns {Draft} */
 export function readDraft(form) {
   const data = new FormData(form);
+  /** @param {string} name */
   const value = (name) => String(data.get(name) ?? '').trim();
+  /** @type {Draft['report']} */
   const report = { lang: currentLanguage() };
   for (const name of TEXT_FIELDS) {
     if (name === 'before_detail' && value('before') !== 'yes') continue;
@@ -61,15 +69,18 @@ export function readDraft(form) {
   }
   if (value('before')) report.before = value('before');
   report.wish = value('wish');
+  /** @type {Draft} */
   const draft = { theme: value('theme'), unit: value('unit'), report };
   if (value('relation')) draft.relation = value('relation');
   return draft;
 }
 
-/** Problems with the form, in the order of the fields. */
+/** Problems with the form, in the order of the fields. @param {HTMLFormElement} form @returns {FieldError[]} */
 export function validate(form) {
   const data = new FormData(form);
+  /** @param {string} name */
   const value = (name) => String(data.get(name) ?? '').trim();
+  /** @type {FieldError[]} */
   const errors = [];
   if (!value('theme')) errors.push({ field: 'theme', message: t('form.theme.missing') });
   if (!value('unit')) errors.push({ field: 'unit', message: t('form.unit.missing') });
@@ -83,11 +94,16 @@ export function validate(form) {
   return errors;
 }
 
-// The element that receives focus for a field: the control itself, or a group's first radio.
+/**
+ * The element that receives focus for a field: the control itself, or a group's first radio.
+ * @param {string} field
+ * @returns {HTMLElement | null}
+ */
 function focusTarget(field) {
   return document.getElementById(field) ?? document.querySelector(`input[name="${field}"]`);
 }
 
+/** @param {string} field @param {boolean} withError */
 function describedBy(field, withError) {
   const control = document.getElementById(field) ?? document.getElementById(`field-${field}`);
   if (!control) return;
@@ -98,9 +114,10 @@ function describedBy(field, withError) {
   else control.removeAttribute('aria-invalid');
 }
 
-/** Shows `errors` next to their fields and in the summary; clears earlier ones. */
+/** Shows `errors` next to their fields and in the summary; clears earlier ones. @param {FieldError[]} errors */
 export function showErrors(errors) {
   for (const el of document.querySelectorAll('.field-error')) {
+    if (!(el instanceof HTMLElement)) continue;
     if (el.id === 'code-error' || el.id === 'reply-error') continue;
     el.hidden = true;
     el.textContent = '';
@@ -108,8 +125,8 @@ export function showErrors(errors) {
     document.getElementById(`field-${field}`)?.classList.remove('has-error');
     describedBy(field, false);
   }
-  const summary = document.getElementById('error-summary');
-  const list = document.getElementById('error-list');
+  const summary = byId('error-summary');
+  const list = byId('error-list');
   list.replaceChildren();
   if (errors.length === 0) {
     summary.hidden = true;

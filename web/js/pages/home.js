@@ -1,3 +1,4 @@
+// @ts-check
 // The home page: only translations and navigation (no cryptography, no API calls).
 import { t } from '../i18n.js';
 import { boot } from './common.js';

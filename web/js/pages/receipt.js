@@ -1,3 +1,4 @@
+// @ts-check
 // The access-code display and the receipt file offered after a submission.
 //
 // Contract: `renderCode(el, text)` shows the grouped code as separate, unbreakable groups so it
@@ -10,7 +11,7 @@
 
 import { currentLanguage, t } from '../i18n.js';
 
-/** Fills `el` with the code's groups. */
+/** Fills `el` with the code's groups. @param {HTMLElement} el @param {string} text */
 export function renderCode(el, text) {
   const groups = text.split('-');
   el.replaceChildren(
@@ -28,7 +29,10 @@ function fileName() {
   return currentLanguage() === 'en' ? 'receipt.txt' : 'ontvangstbewijs.txt';
 }
 
-/** The verify command and a download action for one receipt. */
+/**
+ * The verify command and a download action for one receipt.
+ * @param {{ ref: string, receipt: string, payload: import('../crypto/statement-shape.js').Payload, origin: string }} receiptInfo
+ */
 export function receiptDownload({ ref, receipt, payload, origin }) {
   const name = fileName();
   const command = `meldpunt verify ${name} --server ${origin}`;

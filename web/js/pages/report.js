@@ -1,3 +1,4 @@
+// @ts-check
 // The report page: shows the form, then renders ReporterClient.submit's five visible steps
 // (make the access code; derive keys, encrypt and pad; proof of work in a Web Worker with a
 // progress bar; submit; verify the receipt's signature, cmt and sub), then shows the access
@@ -17,42 +18,63 @@
 import { ApiError } from '../api.js';
 import { wipe } from '../crypto/b64.js';
 import { solveInWorker } from '../crypto/pow.js';
+import { JwsError } from '../crypto/jws.js';
 import { ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError } from '../reporter.js';
 import { t, withLang } from '../i18n.js';
-import { boot, focusOn } from './common.js';
+import { boot, byId as $, focusOn } from './common.js';
 import { fillChoices, readDraft, showErrors, validate } from './form-fields.js';
 import { receiptDownload, renderCode } from './receipt.js';
 
+/** @typedef {import('../reporter.js').SubmitStep} SubmitStep */
+/** @typedef {import('../reporter.js').StepDetail} StepDetail */
+/** @typedef {import('../crypto/b64.js').Bytes} Bytes */
+/** @typedef {import('../crypto/statement-shape.js').Payload} Payload */
+/**
+ * What the done view shows: a confirmed submission, or a code whose report went out unconfirmed.
+ * @typedef {{ code: Bytes, display: string } & ({ warning?: undefined, ref: string, receipt: string, payload: Payload } | { warning: 'maybe_sent' | 'receipt_unchecked' })} Outcome
+ */
+
 const client = new ReporterClient('');
+/** @type {import('../reporter.js').Config | null} */
 let config = null;
+/** @type {((event: BeforeUnloadEvent) => string) | null} */
 let leaveGuard = null;
 
-const $ = (id) => document.getElementById(id);
-
+/** @param {string} text */
 function announce(text) {
   $('send-announce').textContent = text;
 }
 
+/** The list item of a step, and the element that says its state. @param {SubmitStep} name */
+function stepItem(name) {
+  const li = $('progress-steps').querySelector(`li[data-step="${name}"]`);
+  const state = li?.querySelector('.step-state');
+  if (!(li instanceof HTMLElement) || !(state instanceof HTMLElement)) throw new Error(`no step ${name} in the page`);
+  return { li, state };
+}
+
+/** @param {SubmitStep} name @param {'busy' | 'done' | 'failed'} state */
 function setStep(name, state) {
-  const li = document.querySelector(`#progress-steps li[data-step="${name}"]`);
-  if (!li) return;
+  const { li, state: stateText } = stepItem(name);
   li.className = state;
-  li.querySelector('.step-state').textContent = t(`send.state_${state}`);
+  stateText.textContent = t(`send.state_${state}`);
   if (state === 'busy') li.setAttribute('aria-current', 'step');
   else li.removeAttribute('aria-current');
   announce(t('send.announce', { step: t(`send.step_${name}`), state: t(`send.state_${state}`) }));
 }
 
+/** @param {'form-view' | 'sending-view' | 'done-view'} id */
 function showView(id) {
   for (const view of ['form-view', 'sending-view', 'done-view']) $(view).hidden = view !== id;
 }
 
 let announcedQuarter = 0;
 
+/** @param {number} hashes @param {number} bits */
 function powProgress(hashes, bits) {
   // The chance that a solution has been found by now; the bar moves smoothly towards 100%.
   const percent = Math.min(99, Math.floor(100 * (1 - Math.exp(-hashes / 2 ** bits))));
-  $('pow-progress').value = percent;
+  $('pow-progress', HTMLProgressElement).value = percent;
   $('pow-text').textContent = t('send.pow_text', { percent });
   // Screen readers hear the percentage only at 25, 50 and 75%, not at every update.
   const quarter = Math.floor(percent / 25);
@@ -64,27 +86,28 @@ function powProgress(hashes, bits) {
 
 function clearSteps() {
   for (const step of SUBMIT_STEPS) {
-    const li = document.querySelector(`#progress-steps li[data-step="${step}"]`);
+    const { li, state } = stepItem(step);
     li.className = '';
     li.removeAttribute('aria-current');
-    li.querySelector('.step-state').textContent = '';
+    state.textContent = '';
   }
 }
 
-/** Renders one report of ReporterClient.submit (see SUBMIT_STEPS). */
-function onStep(step, { state, hashes, bits }) {
-  if (state === 'progress') {
-    powProgress(hashes, bits);
+/** Renders one report of ReporterClient.submit (see SUBMIT_STEPS). @param {SubmitStep} step @param {StepDetail} detail */
+function onStep(step, detail) {
+  if (detail.state === 'progress') {
+    powProgress(detail.hashes, detail.bits);
     return;
   }
+  const { state } = detail;
   // A new attempt (the recipients changed) starts from a clean list.
   if (step === SUBMIT_STEPS[0] && state === 'busy') clearSteps();
   setStep(step, state);
   if (step === 'pow' && state === 'busy') {
-    $('pow-progress').value = 0;
+    $('pow-progress', HTMLProgressElement).value = 0;
     announcedQuarter = 0;
   } else if (step === 'pow' && state === 'done') {
-    $('pow-progress').value = 100;
+    $('pow-progress', HTMLProgressElement).value = 100;
     $('pow-text').textContent = t('send.pow_done');
   }
 }
@@ -93,6 +116,7 @@ function onStep(step, { state, hashes, bits }) {
 // receipt, or {code, display, warning: 'maybe_sent' | 'receipt_unchecked'} once the report
 // went out unconfirmed. Anything thrown was refused before anything was stored, and submit
 // dropped the code.
+/** @param {import('../reporter.js').Draft} draft @returns {Promise<Outcome>} */
 async function send(draft) {
   try {
     const { code, display, ref, receipt, payload } = await client.submit(draft, { onStep, solve: solveInWorker });
@@ -103,17 +127,20 @@ async function send(draft) {
   }
 }
 
+/** @param {unknown} e */
 function failureText(e) {
   if (e instanceof ApiError) return t('send.failed_server', { code: e.code || e.status });
   // Keys that cannot check a receipt: refused before anything was sent.
-  if (e?.name === 'JwsError') return t('send.failed_server', { code: e.code || 'jwks' });
+  if (e instanceof JwsError) return t('send.failed_server', { code: e.code || 'jwks' });
   return t('send.failed_network');
 }
 
+/** @param {SubmitEvent} event */
 async function onSubmit(event) {
   event.preventDefault();
   if (!config) return;
   const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
   const errors = validate(form);
   showErrors(errors);
   if (errors.length > 0) return;
@@ -138,7 +165,9 @@ async function onSubmit(event) {
   showDone(result);
 }
 
-function showDone({ code, display, ref, receipt, payload, warning }) {
+/** @param {Outcome} outcome */
+function showDone(outcome) {
+  const { code, display, warning } = outcome;
   // Only a checked receipt is offered, and its ref shown; a warning takes the place of the
   // confirmation otherwise, and the code is shown in every case.
   const confirmed = !warning;
@@ -149,7 +178,7 @@ function showDone({ code, display, ref, receipt, payload, warning }) {
   $('done-warning-text').textContent = confirmed ? '' : t(`done.${warning}`);
   $('ref-line').hidden = !confirmed;
   $('receipt-card').hidden = !confirmed;
-  $('case-ref').textContent = confirmed ? ref : '';
+  $('case-ref').textContent = outcome.warning === undefined ? outcome.ref : '';
   wipe(code);
   renderCode($('access-code'), display);
   $('copy-code').onclick = async () => {
@@ -159,12 +188,13 @@ function showDone({ code, display, ref, receipt, payload, warning }) {
     } catch {
       const range = document.createRange();
       range.selectNodeContents($('access-code'));
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
+      getSelection()?.removeAllRanges();
+      getSelection()?.addRange(range);
       $('copy-status').textContent = t('done.copy_failed');
     }
   };
-  if (confirmed) {
+  if (outcome.warning === undefined) {
+    const { ref, receipt, payload } = outcome;
     const download = receiptDownload({ ref, receipt, payload, origin: location.origin });
     $('download-receipt').onclick = download.save;
     $('verify-command').textContent = download.command;
@@ -175,19 +205,20 @@ function showDone({ code, display, ref, receipt, payload, warning }) {
     return event.returnValue;
   };
   addEventListener('beforeunload', leaveGuard);
-  $('saved-code').checked = false;
-  $('done').disabled = true;
+  $('saved-code', HTMLInputElement).checked = false;
+  $('done', HTMLButtonElement).disabled = true;
   showView('done-view');
   focusOn($('done-h'));
 }
 
 function wireDone() {
-  $('saved-code').addEventListener('change', (event) => {
-    $('done').disabled = !event.target.checked;
+  const saved = $('saved-code', HTMLInputElement);
+  saved.addEventListener('change', () => {
+    $('done', HTMLButtonElement).disabled = !saved.checked;
   });
   $('done').addEventListener('click', () => {
-    if (!$('saved-code').checked) return;
-    removeEventListener('beforeunload', leaveGuard);
+    if (!saved.checked) return;
+    if (leaveGuard) removeEventListener('beforeunload', leaveGuard);
     $('access-code').replaceChildren();
     location.assign(withLang('/'));
   });
@@ -195,9 +226,8 @@ function wireDone() {
     showView('form-view');
     focusOn($('form-h'));
   });
-  const before = document.getElementById('before-choices');
-  before.addEventListener('change', () => {
-    const yes = document.getElementById('before-yes').checked;
+  $('before-choices').addEventListener('change', () => {
+    const yes = $('before-yes', HTMLInputElement).checked;
     $('field-before_detail').hidden = !yes;
   });
 }
@@ -205,7 +235,7 @@ function wireDone() {
 async function main() {
   // The handler first, so the form can never be submitted natively; it becomes visible in boot().
   $('report-form').addEventListener('submit', onSubmit);
-  const submit = $('submit');
+  const submit = $('submit', HTMLButtonElement);
   submit.disabled = true;
   if (!(await boot({ needsCrypto: true }))) return;
   document.title = t('titles.report');

@@ -1,3 +1,4 @@
+// @ts-check
 // The status page: the reporter types the access code; typos are caught by its check symbol
 // before anything is sent. Then the case is read and checked by ../reporter.js (statement
 // signatures and chain, receipt bound to this code and committing to the report, log inclusion
@@ -15,21 +16,23 @@ import { checkAccessCode } from '../crypto/access-code.js';
 import { solveInWorker } from '../crypto/pow.js';
 import { ReporterClient } from '../reporter.js';
 import { label, t } from '../i18n.js';
-import { boot, focusOn, formatDate } from './common.js';
+import { boot, byId as $, focusOn, formatDate } from './common.js';
 import { renderCase } from './case-view.js';
 import { receiptDownload } from './receipt.js';
 
 const client = new ReporterClient('');
+/** @type {string | null} */
 let code = null;
+/** @type {import('../reporter.js').Config | null} */
 let config = null;
-let opened = null; // the checked case (readCase), holding the verified thread key
+/** @type {import('../reporter.js').OpenedCase | null} the checked case (readCase), holding the verified thread key */
+let opened = null;
 let sending = false;
 
-const $ = (id) => document.getElementById(id);
-
+/** @param {string | null} message */
 function codeError(message) {
   const el = $('code-error');
-  const input = $('code');
+  const input = $('code', HTMLInputElement);
   if (message) {
     el.textContent = message;
     el.hidden = false;
@@ -43,8 +46,9 @@ function codeError(message) {
   }
 }
 
-async function load() {
-  const result = await client.readCase(code);
+/** Reads, checks and shows the case of `accessCode`. @param {string} accessCode */
+async function load(accessCode) {
+  const result = await client.readCase(accessCode);
   opened?.wipe();
   opened = result;
   if (!config) config = await client.getConfig().catch(() => null);
@@ -58,28 +62,32 @@ async function load() {
   $('download-receipt').onclick = download.save;
 }
 
+/** @param {boolean} show */
 function showCase(show) {
   $('login-view').hidden = show;
   $('case-view').hidden = !show;
 }
 
+/** @param {SubmitEvent} event */
 async function onOpen(event) {
   event.preventDefault();
-  const text = $('code').value.trim();
+  const input = $('code', HTMLInputElement);
+  const text = input.value.trim();
   if (!text) return codeError(t('status.err_empty'));
   const problem = checkAccessCode(text);
   if (problem) {
     codeError(t(`status.err_${problem === 'overflow' ? 'typo' : problem}`));
-    $('code').focus();
+    input.focus();
     return;
   }
   codeError(null);
-  $('open-case').disabled = true;
+  const open = $('open-case', HTMLButtonElement);
+  open.disabled = true;
   $('login-status').textContent = t('status.opening');
   code = text;
   try {
-    await load();
-    $('code').value = '';
+    await load(text);
+    input.value = '';
     $('login-status').textContent = '';
     showCase(true);
     focusOn($('case-h'));
@@ -89,16 +97,17 @@ async function onOpen(event) {
     if (e instanceof ApiError && e.status === 401) codeError(t('status.err_unknown'));
     else if (e instanceof ApiError || e instanceof NetworkError) codeError(t('status.err_network'));
     else codeError(t('status.err_verify'));
-    $('code').focus();
+    input.focus();
   } finally {
-    $('open-case').disabled = false;
+    open.disabled = false;
   }
 }
 
+/** @param {SubmitEvent} event */
 async function onReply(event) {
   event.preventDefault();
-  if (sending || !opened) return;
-  const textarea = $('reply');
+  if (sending || !opened || code === null) return;
+  const textarea = $('reply', HTMLTextAreaElement);
   const text = textarea.value.trim();
   const error = $('reply-error');
   error.hidden = true;
@@ -120,7 +129,10 @@ async function onReply(event) {
   try {
     await client.sendMessage(code, text, opened, { solve: solveInWorker });
     textarea.value = '';
-    await load();
+    // Closed while the message was on its way: the case is not shown again.
+    const current = /** @type {string | null} */ (code);
+    if (current === null) return;
+    await load(current);
     $('reply-status').textContent = t('status.sent');
   } catch {
     $('reply-status').textContent = t('status.reply_failed');
@@ -130,14 +142,18 @@ async function onReply(event) {
   }
 }
 
-/** Forgets the code, the checked thread key, the draft and everything the case view showed. */
+/**
+ * Forgets the code, the checked thread key, the draft and everything the case view showed.
+ * @param {{ focus?: boolean }} [options]
+ */
 function forget({ focus = true } = {}) {
   code = null;
   opened?.wipe();
   opened = null;
-  $('reply').value = '';
-  $('reply').removeAttribute('aria-invalid');
-  $('reply').setAttribute('aria-describedby', 'reply-help');
+  const reply = $('reply', HTMLTextAreaElement);
+  reply.value = '';
+  reply.removeAttribute('aria-invalid');
+  reply.setAttribute('aria-describedby', 'reply-help');
   $('reply-error').textContent = '';
   $('reply-error').hidden = true;
   $('reply-status').textContent = '';
