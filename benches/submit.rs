@@ -295,10 +295,7 @@ impl Sender {
 /// A receipt counts only if its signature verifies and it commits to what was sent.
 fn check_receipt(verifier: &StatementVerifier, receipt: &str, ready: &Ready) -> BenchResult<()> {
     let payload = verifier.verify(receipt)?.payload;
-    if payload.cmt.as_deref() != Some(meldpunt::protocol::b64::encode(ready.cmt).as_str())
-        || payload.sub.as_deref()
-            != Some(meldpunt::protocol::b64::encode(ready.request.binding).as_str())
-    {
+    if payload.cmt() != Some(&ready.cmt) || payload.sub() != Some(&ready.request.binding) {
         return Err("a receipt does not commit to the submission it answers".into());
     }
     Ok(())

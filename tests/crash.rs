@@ -220,8 +220,8 @@ fn check_all_receipts(client: &ReporterClient, all: &[Acked], after_round: usize
         let report_items = vec![view.report.clone()];
         let cmt = submission_commitment(&view.case_id, &a.prepared.request.kc, &report_items);
         assert_eq!(
-            payload.cmt.as_deref(),
-            Some(meldpunt::protocol::b64::encode(cmt).as_str()),
+            payload.cmt(),
+            Some(&cmt),
             "{}",
             at("cmt of the stored items differs from the receipt's")
         );

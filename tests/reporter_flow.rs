@@ -28,7 +28,7 @@ fn submit_read_reply_and_recipient_decrypts() {
     assert_eq!(receipt.typ, TYP_RECEIPT);
     assert_eq!(receipt.payload.case_ref, submitted.case_ref);
     assert_eq!(receipt.payload.seq, 0);
-    assert_eq!(receipt.payload.status, Some(Status::Received));
+    assert_eq!(receipt.payload.status(), Some(Status::Received));
     assert_eq!(receipt.payload.iss, common::PUBLIC_URL);
     assert_eq!(
         receipt.payload.iat % 3600,
@@ -74,13 +74,10 @@ fn submit_read_reply_and_recipient_decrypts() {
     assert_eq!(verified.typ, TYP_STATEMENT);
     let p = verified.payload;
     assert_eq!(
-        (p.seq, p.kind, p.from),
-        (1, Some(StatementKind::Message), Some(Party::Reporter))
+        (p.seq, p.kind(), p.from()),
+        (1, StatementKind::Message, Some(Party::Reporter))
     );
-    assert_eq!(
-        p.prev.as_deref(),
-        Some(chain_hash(&submitted.receipt).as_str())
-    );
+    assert_eq!(p.prev(), Some(&chain_hash(&submitted.receipt)));
     assert_eq!(p.log, 1);
     let opened = client.case(&code).unwrap();
     assert_eq!(
@@ -93,10 +90,7 @@ fn submit_read_reply_and_recipient_decrypts() {
         .iter()
         .find(|i| i.kind == ItemKind::Message)
         .unwrap();
-    assert_eq!(
-        p.item.as_deref(),
-        Some(meldpunt::protocol::b64::encode(message_item.hash()).as_str())
-    );
+    assert_eq!(p.item(), Some(&message_item.hash()));
 
     // Both the unit's and the national recipient open the export, receipt and cmt checked.
     let export = export_case(svc.app.store(), &submitted.case_ref)

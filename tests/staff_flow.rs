@@ -170,13 +170,13 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
     let later: Vec<_> = seen.statements.iter().skip(1).collect();
     assert_eq!(later.len(), 3);
     assert_eq!(
-        (later[0].kind, later[0].status),
-        (Some(StatementKind::Status), Some(Status::Acknowledged))
+        (later[0].kind(), later[0].status()),
+        (StatementKind::Status, Some(Status::Acknowledged))
     );
-    assert_eq!(later[1].status, Some(Status::Investigating));
+    assert_eq!(later[1].status(), Some(Status::Investigating));
     assert_eq!(
-        (later[2].kind, later[2].from),
-        (Some(StatementKind::Message), Some(Party::Staff))
+        (later[2].kind(), later[2].from()),
+        (StatementKind::Message, Some(Party::Staff))
     );
     assert_eq!(
         seen.messages,

@@ -36,7 +36,7 @@ pub(crate) fn receipt_commits_to(
         .cloned()
         .collect();
     let cmt = crate::protocol::crypto::commit::submission_commitment(case_id, kc, &reports);
-    receipt.cmt.as_deref() == Some(crate::protocol::b64::encode(cmt).as_str())
+    receipt.cmt() == Some(&cmt)
 }
 
 /// Every item of a paged items route (`GET …/items[?after=]`), read page by page with `fetch`.

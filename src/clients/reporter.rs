@@ -208,9 +208,7 @@ pub fn check_case_against_statements(
     let receipt = statements
         .first()
         .ok_or(ClientError::BadReceipt("no receipt".into()))?;
-    if receipt.sub.as_deref()
-        != Some(crate::protocol::b64::encode(code.derive_keys().binding()).as_str())
-    {
+    if receipt.sub() != Some(&code.derive_keys().binding()) {
         return bad("the receipt's sub is not this access code's binding");
     }
     if view.report.kind != ItemKind::Report || items.iter().any(|i| i.kind == ItemKind::Report) {
@@ -225,20 +223,18 @@ pub fn check_case_against_statements(
     ) {
         return bad("the receipt's cmt does not commit to the report shown");
     }
-    let signed: std::collections::BTreeSet<&str> = statements
-        .iter()
-        .filter_map(|s| s.item.as_deref())
-        .collect();
-    let shown: Vec<String> = items
+    let signed: std::collections::BTreeSet<&[u8; 32]> =
+        statements.iter().filter_map(|s| s.item()).collect();
+    let shown: Vec<[u8; 32]> = items
         .iter()
         .filter(|i| i.kind == ItemKind::Message)
-        .map(|i| crate::protocol::b64::encode(i.hash()))
+        .map(|i| i.hash())
         .collect();
-    let distinct: std::collections::BTreeSet<&str> = shown.iter().map(String::as_str).collect();
+    let distinct: std::collections::BTreeSet<&[u8; 32]> = shown.iter().collect();
     if distinct.len() != shown.len() {
         return bad("a message is shown twice");
     }
-    if shown.iter().any(|hash| !signed.contains(hash.as_str())) {
+    if shown.iter().any(|hash| !signed.contains(hash)) {
         return bad("a message has no signed statement");
     }
     // And the other way round: a server must not hide a message it signed for.
@@ -352,12 +348,10 @@ impl ReporterClient {
             .verify(receipt)
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?;
         let payload = verified.payload;
-        if payload.cmt.as_deref() != Some(crate::protocol::b64::encode(prepared.cmt).as_str()) {
+        if payload.cmt() != Some(&prepared.cmt) {
             return Err(ClientError::BadReceipt("cmt differs from ours".into()));
         }
-        if payload.sub.as_deref()
-            != Some(crate::protocol::b64::encode(prepared.request.binding).as_str())
-        {
+        if payload.sub() != Some(&prepared.request.binding) {
             return Err(ClientError::BadReceipt(
                 "sub differs from our binding".into(),
             ));
@@ -415,10 +409,10 @@ impl ReporterClient {
         let report =
             serde_json::from_slice(&plain).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let seq_of = |item: &Item| {
-            let hash = crate::protocol::b64::encode(item.hash());
+            let hash = item.hash();
             statements
                 .iter()
-                .find(|s| s.item.as_deref() == Some(hash.as_str()))
+                .find(|s| s.item() == Some(&hash))
                 .map_or(0, |s| s.seq)
         };
         let (mut messages, mut unreadable) = (Vec::new(), Vec::new());

@@ -7,7 +7,7 @@
 use crate::protocol::crypto::item::{Item, ItemKind, MIN_ITEM_CT_LEN};
 use crate::protocol::roles::Role;
 use crate::protocol::statements::jws::{TYP_STATEMENT, sign_statement};
-use crate::protocol::statements::{Party, StatementPayload};
+use crate::protocol::statements::{Party, StatementBody, StatementPayload};
 use crate::protocol::time::{self, DAY};
 use crate::protocol::wire::{
     Deadlines, ItemPage, MAX_ITEM_CT_LEN, MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES,
@@ -114,15 +114,19 @@ pub fn message_signer<'a>(
 ) -> impl Fn(&StatementSlot) -> String + Sync + 'a {
     let hour = time::hour_floor(time::now());
     move |slot: &StatementSlot| {
-        let payload = StatementPayload::message(
+        let prev = slot.prev.unwrap_or_default();
+        let body = StatementBody::Message {
+            prev,
+            from,
+            item: item_hash,
+        };
+        let payload = StatementPayload::later(
             app.settings.public_url.clone(),
             case_ref.to_owned(),
             slot.seq,
-            from,
-            item_hash,
             hour,
-            slot.prev.clone().unwrap_or_default(),
             slot.log_index,
+            body,
         );
         sign_statement(&app.receipt_keys.current, TYP_STATEMENT, &payload)
     }

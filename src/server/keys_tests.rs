@@ -175,15 +175,19 @@ fn old_statements_verify_after_rotation() {
 
     // A chain continued with the new key verifies across the rotation.
     let mut longer = statements;
-    let p = crate::protocol::statements::StatementPayload::status(
+    use crate::protocol::statements::{StatementBody, StatementPayload, StatusChange, chain_hash};
+    let closed = StatusChange::Closed(crate::protocol::roles::Outcome::NoFurtherAction);
+    let body = StatementBody::Status {
+        prev: chain_hash(longer.last().unwrap()),
+        change: closed,
+    };
+    let p = StatementPayload::later(
         "https://meldpunt.example",
         "MP-7K3Q-9XM2",
         4,
-        crate::protocol::statements::Status::Closed,
-        Some("no_further_action".into()),
         1_700_400_000,
-        crate::protocol::statements::chain_hash(longer.last().unwrap()),
         30,
+        body,
     );
     longer.push(crate::protocol::statements::sign_statement(
         &after.current,

@@ -42,7 +42,7 @@ pub fn check_chain(
                 if p.iss != receipt.iss || p.case_ref != receipt.case_ref {
                     return broken(index, "statement from another case");
                 }
-                if p.prev.as_deref() != Some(chain_hash(&statements[index - 1]).as_str()) {
+                if p.prev() != Some(&chain_hash(&statements[index - 1])) {
                     return broken(index, "prev is not the hash of the previous statement");
                 }
             }

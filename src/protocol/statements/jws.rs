@@ -81,9 +81,11 @@ pub fn sign_statement(signer: &ReceiptSigner, typ: &str, payload: &impl Serializ
     jws
 }
 
-/// `prev` of the statement after `jws`: b64u(SHA-256(ASCII bytes of the compact JWS)).
-pub fn chain_hash(jws: &str) -> String {
-    b64::encode(digest::digest(&digest::SHA256, jws.as_bytes()))
+/// `prev` of the statement after `jws`: SHA-256 of the ASCII bytes of the compact JWS.
+pub fn chain_hash(jws: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest::digest(&digest::SHA256, jws.as_bytes()).as_ref());
+    out
 }
 
 /// A statement whose signature, header and payload shape have been checked.
@@ -170,7 +172,11 @@ impl StatementVerifier {
             .map_err(|_| JwsError::BadSignature)?;
         let payload: StatementPayload = serde_json::from_slice(&payload_json)
             .map_err(|e| JwsError::BadPayload(e.to_string()))?;
-        payload.check_shape(header.typ)?;
+        if payload.typ() != header.typ {
+            return Err(JwsError::BadPayload(
+                "a receipt is signed as a receipt, a later statement as a statement".into(),
+            ));
+        }
         Ok(VerifiedStatement {
             typ: header.typ.to_owned(),
             kid: header.kid.to_owned(),

@@ -19,7 +19,9 @@ pub use jws::{
     JwsError, StatementVerifier, TYP_RECEIPT, TYP_STATEMENT, VerifiedStatement, chain_hash,
     sign_statement,
 };
-pub use payload::{Party, StatementKind, StatementPayload, Status, hour_floor};
+pub use payload::{
+    Party, StatementBody, StatementKind, StatementPayload, Status, StatusChange, hour_floor,
+};
 pub use signer::{Jwk, Jwks, ReceiptSigner, ed25519_kid};
 
 #[cfg(test)]

@@ -1,57 +1,65 @@
-//! The payload of receipts and later statements (DESIGN §4), one struct for both.
+//! What receipts and later statements say (DESIGN §4), as types: each kind of statement has
+//! exactly its fields, and statuses and outcomes are enums, so a statement of the wrong shape
+//! cannot be built, and one that arrives is refused when it is read.
+//!
+//! | kind (JSON `kind`) | typ | fields besides `iss, ref, seq, iat, log` |
+//! |---|---|---|
+//! | receipt (none; `status: received`) | receipt | `sub`, `cmt` (seq 0) |
+//! | `status` | statement | `status` (not `received`), `outcome` exactly when `closed`, `prev` |
+//! | `message` | statement | `from` (`reporter` or `staff`), `item`, `prev` |
+//! | `identity_viewed` | statement | `prev` |
+//!
+//! `web/js/crypto/statement-shape.js` mirrors this table; the conformance testkit
+//! (`tests/testkit/`) pins both to the same verdicts.
 //!
 //! Guarantees:
-//! - Field order of [`StatementPayload`] is the serialisation order, so a receipt serialises as
-//!   `iss, ref, seq, status, iat, sub, cmt, log` and a later statement as
-//!   `iss, ref, seq, kind, status?, outcome?, from?, item?, iat, prev, log`, absent options omitted.
-//! - Every constructor truncates `iat` to the hour ([`hour_floor`]), so no exact time can leak
-//!   into a signed statement (G2) even if the caller passes raw seconds.
-//! - [`StatementPayload::check_shape`] accepts exactly the shapes DESIGN §4 allows for a
-//!   given JWS `typ`; the verifier runs it on every statement.
-//!
-//! The caller supplies `seq`, `prev` and `log` (the leaf index, assigned under the store's lock).
+//! - Serialisation order is the design's: a receipt is `iss, ref, seq, status, iat, sub, cmt,
+//!   log`, a later statement `iss, ref, seq, kind, status?, outcome?, from?, item?, iat, prev,
+//!   log`.
+//! - `iat` is a whole hour: constructors truncate it ([`hour_floor`]), and reading refuses
+//!   anything else, so no exact time can be signed into a statement (G2).
+//! - Hashes (`sub`, `cmt`, `item`, `prev`) are 32 bytes, b64u on the wire.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::jws::{JwsError, TYP_RECEIPT, TYP_STATEMENT};
+use super::jws::{TYP_RECEIPT, TYP_STATEMENT};
 use crate::protocol::b64;
+use crate::protocol::roles::Outcome;
+
+/// A SHA-256 hash.
+pub type Hash = [u8; 32];
 
 /// A receipt (seq 0) or a later statement in a case's hash chain.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementPayload {
     pub iss: String,
-    #[serde(rename = "ref")]
     pub case_ref: String,
     pub seq: u32,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub kind: Option<StatementKind>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub status: Option<Status>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub outcome: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub from: Option<Party>,
-    /// b64u(SHA-256(item_bytes)) of the message item.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub item: Option<String>,
+    /// Unix seconds, a whole hour.
     pub iat: u64,
-    /// Receipt only: b64u(SHA-256(rb)).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub sub: Option<String>,
-    /// Receipt only: the submission commitment, b64u.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub cmt: Option<String>,
-    /// Later statements only: [`super::chain_hash`] of the previous JWS.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub prev: Option<String>,
     /// Leaf index of this statement in the transparency log.
     pub log: u64,
+    pub body: StatementBody,
 }
 
+/// What a statement says, by kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatementBody {
+    /// The receipt: status `received`; `sub` = SHA-256(rb), `cmt` the submission commitment.
+    Receipt { sub: Hash, cmt: Hash },
+    /// A new status the reporter sees.
+    Status { prev: Hash, change: StatusChange },
+    /// A message from one side (never which person); `item` = SHA-256(item_bytes).
+    Message { prev: Hash, from: Party, item: Hash },
+    /// The reporter's confidential identity was opened.
+    IdentityViewed { prev: Hash },
+}
+
+/// The kinds of statement, as [`StatementPayload::kind`] names them.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementKind {
+    Receipt,
     Status,
     Message,
     IdentityViewed,
@@ -68,6 +76,48 @@ pub enum Status {
     Closed,
 }
 
+/// A status a `status` statement may set: every status but `received` (the receipt's), and
+/// `closed` only with its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusChange {
+    Acknowledged,
+    Investigating,
+    Referred,
+    HandledInLine,
+    Closed(Outcome),
+}
+
+impl StatusChange {
+    /// The change that sets `status`, with `outcome` exactly when it is `closed`.
+    pub fn new(status: Status, outcome: Option<Outcome>) -> Option<StatusChange> {
+        Some(match (status, outcome) {
+            (Status::Acknowledged, None) => StatusChange::Acknowledged,
+            (Status::Investigating, None) => StatusChange::Investigating,
+            (Status::Referred, None) => StatusChange::Referred,
+            (Status::HandledInLine, None) => StatusChange::HandledInLine,
+            (Status::Closed, Some(outcome)) => StatusChange::Closed(outcome),
+            _ => return None,
+        })
+    }
+
+    pub fn status(self) -> Status {
+        match self {
+            StatusChange::Acknowledged => Status::Acknowledged,
+            StatusChange::Investigating => Status::Investigating,
+            StatusChange::Referred => Status::Referred,
+            StatusChange::HandledInLine => Status::HandledInLine,
+            StatusChange::Closed(_) => Status::Closed,
+        }
+    }
+
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            StatusChange::Closed(outcome) => Some(outcome),
+            _ => None,
+        }
+    }
+}
+
 /// Who sent a message: a side, never a person.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
@@ -82,190 +132,237 @@ pub fn hour_floor(unix_secs: u64) -> u64 {
 }
 
 impl StatementPayload {
-    fn later(
-        iss: impl Into<String>,
-        case_ref: impl Into<String>,
-        seq: u32,
-        kind: StatementKind,
-        iat: u64,
-        prev: String,
-        log: u64,
-    ) -> Self {
-        StatementPayload {
-            iss: iss.into(),
-            case_ref: case_ref.into(),
-            seq,
-            kind: Some(kind),
-            status: None,
-            outcome: None,
-            from: None,
-            item: None,
-            iat: hour_floor(iat),
-            sub: None,
-            cmt: None,
-            prev: Some(prev),
-            log,
-        }
-    }
-
-    /// The receipt (seq 0, status `received`). `sub` is SHA-256(rb), `cmt` the commitment hash.
+    /// The receipt (seq 0). `iat` is truncated to the hour.
     pub fn receipt(
         iss: impl Into<String>,
         case_ref: impl Into<String>,
-        iat_hour: u64,
-        sub: [u8; 32],
-        cmt: [u8; 32],
+        iat: u64,
+        sub: Hash,
+        cmt: Hash,
         log: u64,
     ) -> Self {
         StatementPayload {
             iss: iss.into(),
             case_ref: case_ref.into(),
             seq: 0,
-            kind: None,
-            status: Some(Status::Received),
-            outcome: None,
-            from: None,
-            item: None,
-            iat: hour_floor(iat_hour),
-            sub: Some(b64::encode(sub)),
-            cmt: Some(b64::encode(cmt)),
-            prev: None,
+            iat: hour_floor(iat),
             log,
+            body: StatementBody::Receipt { sub, cmt },
         }
     }
 
-    /// A `message` statement; `item_hash` is SHA-256(item_bytes).
-    #[allow(clippy::too_many_arguments)] // mirrors the payload's fields one to one
-    pub fn message(
+    /// A later statement (seq > 0) saying `body`. `iat` is truncated to the hour.
+    pub fn later(
         iss: impl Into<String>,
         case_ref: impl Into<String>,
         seq: u32,
-        from: Party,
-        item_hash: [u8; 32],
-        iat_hour: u64,
-        prev: String,
+        iat: u64,
         log: u64,
+        body: StatementBody,
     ) -> Self {
-        let mut p = Self::later(
-            iss,
-            case_ref,
+        StatementPayload {
+            iss: iss.into(),
+            case_ref: case_ref.into(),
             seq,
-            StatementKind::Message,
-            iat_hour,
-            prev,
+            iat: hour_floor(iat),
             log,
-        );
-        p.from = Some(from);
-        p.item = Some(b64::encode(item_hash));
-        p
+            body,
+        }
     }
 
-    /// A `status` statement; `outcome` belongs only with [`Status::Closed`].
-    #[allow(clippy::too_many_arguments)] // mirrors the payload's fields one to one
-    pub fn status(
-        iss: impl Into<String>,
-        case_ref: impl Into<String>,
-        seq: u32,
-        status: Status,
-        outcome: Option<String>,
-        iat_hour: u64,
-        prev: String,
-        log: u64,
-    ) -> Self {
-        let mut p = Self::later(
-            iss,
-            case_ref,
-            seq,
-            StatementKind::Status,
-            iat_hour,
-            prev,
-            log,
-        );
-        p.status = Some(status);
-        p.outcome = outcome;
-        p
+    pub fn kind(&self) -> StatementKind {
+        match self.body {
+            StatementBody::Receipt { .. } => StatementKind::Receipt,
+            StatementBody::Status { .. } => StatementKind::Status,
+            StatementBody::Message { .. } => StatementKind::Message,
+            StatementBody::IdentityViewed { .. } => StatementKind::IdentityViewed,
+        }
     }
 
-    /// An `identity_viewed` statement: tells the reporter their identity was opened.
-    pub fn identity_viewed(
-        iss: impl Into<String>,
-        case_ref: impl Into<String>,
-        seq: u32,
-        iat_hour: u64,
-        prev: String,
-        log: u64,
-    ) -> Self {
-        Self::later(
-            iss,
-            case_ref,
-            seq,
-            StatementKind::IdentityViewed,
-            iat_hour,
-            prev,
-            log,
-        )
+    /// The JWS `typ` this payload is signed under.
+    pub fn typ(&self) -> &'static str {
+        match self.body {
+            StatementBody::Receipt { .. } => TYP_RECEIPT,
+            _ => TYP_STATEMENT,
+        }
     }
 
-    /// Checks that the payload has exactly the shape DESIGN §4 gives statements of type `typ`.
-    pub fn check_shape(&self, typ: &str) -> Result<(), JwsError> {
-        let bad = |why: &str| Err(JwsError::BadPayload(why.to_owned()));
-        for hash in [&self.sub, &self.cmt, &self.prev, &self.item]
-            .into_iter()
-            .flatten()
-        {
-            if b64::decode_array::<32>(hash).is_none() {
-                return bad("hash fields must be b64u of 32 bytes");
-            }
+    /// The status the statement reports: `received` for the receipt, the new one for a status
+    /// statement, none otherwise.
+    pub fn status(&self) -> Option<Status> {
+        match self.body {
+            StatementBody::Receipt { .. } => Some(Status::Received),
+            StatementBody::Status { change, .. } => Some(change.status()),
+            _ => None,
         }
-        if !self.iat.is_multiple_of(3600) {
-            return bad("iat must be truncated to the hour");
+    }
+
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self.body {
+            StatementBody::Status { change, .. } => change.outcome(),
+            _ => None,
         }
-        if typ == TYP_RECEIPT {
-            let receipt_only = self.kind.is_none()
-                && self.outcome.is_none()
-                && self.from.is_none()
-                && self.item.is_none()
-                && self.prev.is_none();
-            if self.seq != 0 || self.status != Some(Status::Received) || !receipt_only {
-                return bad("a receipt has seq 0, status received, and no statement fields");
-            }
-            if self.sub.is_none() || self.cmt.is_none() {
-                return bad("a receipt carries sub and cmt");
-            }
-            return Ok(());
+    }
+
+    pub fn from(&self) -> Option<Party> {
+        match self.body {
+            StatementBody::Message { from, .. } => Some(from),
+            _ => None,
         }
-        if typ != TYP_STATEMENT {
-            return Err(JwsError::UnsupportedTyp);
+    }
+
+    /// The message item's hash.
+    pub fn item(&self) -> Option<&Hash> {
+        match &self.body {
+            StatementBody::Message { item, .. } => Some(item),
+            _ => None,
         }
-        if self.seq == 0 || self.prev.is_none() || self.sub.is_some() || self.cmt.is_some() {
-            return bad("a later statement has seq > 0, prev, and no sub or cmt");
+    }
+
+    /// The chain link: SHA-256 of the previous statement's JWS (none for the receipt).
+    pub fn prev(&self) -> Option<&Hash> {
+        match &self.body {
+            StatementBody::Receipt { .. } => None,
+            StatementBody::Status { prev, .. }
+            | StatementBody::Message { prev, .. }
+            | StatementBody::IdentityViewed { prev } => Some(prev),
         }
-        let ok = match self.kind {
-            Some(StatementKind::Status) => {
-                self.status.is_some()
-                    && (self.outcome.is_none() || self.status == Some(Status::Closed))
-                    && self.from.is_none()
-                    && self.item.is_none()
-            }
-            Some(StatementKind::Message) => {
-                self.from.is_some()
-                    && self.item.is_some()
-                    && self.status.is_none()
-                    && self.outcome.is_none()
-            }
-            Some(StatementKind::IdentityViewed) => {
-                self.status.is_none()
-                    && self.outcome.is_none()
-                    && self.from.is_none()
-                    && self.item.is_none()
-            }
-            None => false,
+    }
+
+    /// The receipt's `sub`.
+    pub fn sub(&self) -> Option<&Hash> {
+        match &self.body {
+            StatementBody::Receipt { sub, .. } => Some(sub),
+            _ => None,
+        }
+    }
+
+    /// The receipt's `cmt`.
+    pub fn cmt(&self) -> Option<&Hash> {
+        match &self.body {
+            StatementBody::Receipt { cmt, .. } => Some(cmt),
+            _ => None,
+        }
+    }
+}
+
+/// The wire form: every field any kind may carry, in the design's order.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Flat {
+    iss: String,
+    #[serde(rename = "ref")]
+    case_ref: String,
+    seq: u32,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    kind: Option<StatementKind>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    from: Option<Party>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    item: Option<String>,
+    iat: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    cmt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    prev: Option<String>,
+    log: u64,
+}
+
+impl Serialize for StatementPayload {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let hash = |h: Option<&Hash>| h.map(b64::encode);
+        let kind = match self.kind() {
+            StatementKind::Receipt => None,
+            other => Some(other),
         };
-        if ok {
-            Ok(())
-        } else {
-            bad("fields do not match the statement kind")
+        Flat {
+            iss: self.iss.clone(),
+            case_ref: self.case_ref.clone(),
+            seq: self.seq,
+            kind,
+            status: self.status(),
+            outcome: self.outcome(),
+            from: self.from(),
+            item: hash(self.item()),
+            iat: self.iat,
+            sub: hash(self.sub()),
+            cmt: hash(self.cmt()),
+            prev: hash(self.prev()),
+            log: self.log,
         }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatementPayload {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Flat::deserialize(d)?
+            .typed()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl Flat {
+    /// The typed statement, or why these fields are no statement of DESIGN §4.
+    fn typed(self) -> Result<StatementPayload, &'static str> {
+        let hash = |field: Option<String>| -> Result<Option<Hash>, &'static str> {
+            field
+                .map(|text| b64::decode_array::<32>(&text).ok_or("hashes are b64u of 32 bytes"))
+                .transpose()
+        };
+        if !self.iat.is_multiple_of(3600) {
+            return Err("iat must be truncated to the hour");
+        }
+        let (sub, cmt, item, prev) = (
+            hash(self.sub)?,
+            hash(self.cmt)?,
+            hash(self.item)?,
+            hash(self.prev)?,
+        );
+        let body = match (self.kind, self.seq == 0) {
+            (None, true) => match (self.status, sub, cmt, self.outcome, self.from, item, prev) {
+                (Some(Status::Received), Some(sub), Some(cmt), None, None, None, None) => {
+                    StatementBody::Receipt { sub, cmt }
+                }
+                _ => return Err("a receipt has status received, sub and cmt, and nothing else"),
+            },
+            (Some(kind), false) => {
+                let prev = prev.ok_or("a later statement has prev")?;
+                if sub.is_some() || cmt.is_some() {
+                    return Err("only the receipt carries sub and cmt");
+                }
+                match (kind, self.status, self.outcome, self.from, item) {
+                    (StatementKind::Status, Some(status), outcome, None, None) => {
+                        let change = StatusChange::new(status, outcome)
+                            .ok_or("a status is not received, with an outcome exactly if closed")?;
+                        StatementBody::Status { prev, change }
+                    }
+                    (StatementKind::Message, None, None, Some(from), Some(item)) => {
+                        StatementBody::Message { prev, from, item }
+                    }
+                    (StatementKind::IdentityViewed, None, None, None, None) => {
+                        StatementBody::IdentityViewed { prev }
+                    }
+                    _ => return Err("the fields do not match the statement's kind"),
+                }
+            }
+            (None, false) => return Err("a later statement has a kind"),
+            (Some(_), true) => return Err("seq 0 is the receipt"),
+        };
+        Ok(StatementPayload {
+            iss: self.iss,
+            case_ref: self.case_ref,
+            seq: self.seq,
+            iat: self.iat,
+            log: self.log,
+            body,
+        })
     }
 }
 
@@ -274,6 +371,10 @@ mod tests {
     use super::*;
 
     const ISS: &str = "https://meldpunt.example";
+
+    fn read(json: &str) -> Result<StatementPayload, serde_json::Error> {
+        serde_json::from_str(json)
+    }
 
     #[test]
     fn receipt_serialises_in_design_order() {
@@ -285,78 +386,149 @@ mod tests {
             b64::encode([2; 32])
         );
         assert_eq!(json, expected);
-        assert_eq!(serde_json::from_str::<StatementPayload>(&json).unwrap(), p);
-        p.check_shape(TYP_RECEIPT).unwrap();
+        assert_eq!(read(&json).unwrap(), p);
+        assert_eq!(p.typ(), TYP_RECEIPT);
+        assert_eq!(
+            (p.kind(), p.status()),
+            (StatementKind::Receipt, Some(Status::Received))
+        );
     }
 
     #[test]
     fn later_statements_serialise_in_design_order() {
-        let prev = b64::encode([9; 32]);
-        let m =
-            StatementPayload::message(ISS, "R", 1, Party::Staff, [3; 32], 7300, prev.clone(), 5);
+        let prev = [9; 32];
+        let p = |seq, log, body| StatementPayload::later(ISS, "R", seq, 7300, log, body);
+        let m = p(
+            1,
+            5,
+            StatementBody::Message {
+                prev,
+                from: Party::Staff,
+                item: [3; 32],
+            },
+        );
+        let (h3, hp) = (b64::encode([3; 32]), b64::encode(prev));
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             format!(
-                r#"{{"iss":"{ISS}","ref":"R","seq":1,"kind":"message","from":"staff","item":"{}","iat":7200,"prev":"{prev}","log":5}}"#,
-                b64::encode([3; 32])
+                r#"{{"iss":"{ISS}","ref":"R","seq":1,"kind":"message","from":"staff","item":"{h3}","iat":7200,"prev":"{hp}","log":5}}"#
             )
         );
-        let s = StatementPayload::status(
-            ISS,
-            "R",
+        let closed = StatusChange::Closed(Outcome::HandledInLine);
+        let s = p(
             2,
-            Status::Closed,
-            Some("handled_in_line".into()),
-            7200,
-            prev.clone(),
             6,
+            StatementBody::Status {
+                prev,
+                change: closed,
+            },
         );
         assert_eq!(
             serde_json::to_string(&s).unwrap(),
             format!(
-                r#"{{"iss":"{ISS}","ref":"R","seq":2,"kind":"status","status":"closed","outcome":"handled_in_line","iat":7200,"prev":"{prev}","log":6}}"#
+                r#"{{"iss":"{ISS}","ref":"R","seq":2,"kind":"status","status":"closed","outcome":"handled_in_line","iat":7200,"prev":"{hp}","log":6}}"#
             )
         );
-        let v = StatementPayload::identity_viewed(ISS, "R", 3, 7200, prev.clone(), 7);
+        let v = p(3, 7, StatementBody::IdentityViewed { prev });
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
             format!(
-                r#"{{"iss":"{ISS}","ref":"R","seq":3,"kind":"identity_viewed","iat":7200,"prev":"{prev}","log":7}}"#
+                r#"{{"iss":"{ISS}","ref":"R","seq":3,"kind":"identity_viewed","iat":7200,"prev":"{hp}","log":7}}"#
             )
         );
         for p in [&m, &s, &v] {
-            p.check_shape(TYP_STATEMENT).unwrap();
-            assert!(p.check_shape(TYP_RECEIPT).is_err());
+            assert_eq!(&read(&serde_json::to_string(p).unwrap()).unwrap(), p);
+            assert_eq!(p.typ(), TYP_STATEMENT);
         }
+        assert_eq!(s.outcome(), Some(Outcome::HandledInLine));
+        assert_eq!((m.from(), m.item()), (Some(Party::Staff), Some(&[3; 32])));
     }
 
     #[test]
-    fn unknown_fields_and_wrong_shapes_are_rejected() {
-        let r = r#"{"iss":"i","ref":"r","seq":0,"status":"received","iat":0,"log":0,"extra":1}"#;
-        assert!(serde_json::from_str::<StatementPayload>(r).is_err());
+    fn wrong_shapes_are_refused_when_read() {
+        let h = b64::encode([0; 32]);
+        let later = |extra: &str| {
+            format!(r#"{{"iss":"i","ref":"r","seq":1,{extra},"iat":0,"prev":"{h}","log":1}}"#)
+        };
+        for (what, json) in [
+            (
+                "unknown field",
+                r#"{"iss":"i","ref":"r","seq":0,"status":"received","iat":0,"log":0,"extra":1}"#
+                    .to_owned(),
+            ),
+            (
+                "receipt without cmt",
+                format!(
+                    r#"{{"iss":"i","ref":"r","seq":0,"status":"received","iat":0,"sub":"{h}","log":0}}"#
+                ),
+            ),
+            (
+                "outcome without closed",
+                later(r#""kind":"status","status":"referred","outcome":"referred""#),
+            ),
+            (
+                "closed without outcome",
+                later(r#""kind":"status","status":"closed""#),
+            ),
+            (
+                "status received later",
+                later(r#""kind":"status","status":"received""#),
+            ),
+            (
+                "unknown outcome",
+                later(r#""kind":"status","status":"closed","outcome":"lost""#),
+            ),
+            (
+                "message without item",
+                later(r#""kind":"message","from":"staff""#),
+            ),
+            (
+                "item not a hash",
+                later(r#""kind":"message","from":"staff","item":"not-a-hash""#),
+            ),
+            (
+                "identity with status",
+                later(r#""kind":"identity_viewed","status":"closed""#),
+            ),
+            (
+                "iat not an hour",
+                format!(
+                    r#"{{"iss":"i","ref":"r","seq":1,"kind":"identity_viewed","iat":1,"prev":"{h}","log":1}}"#
+                ),
+            ),
+            (
+                "kind at seq 0",
+                format!(
+                    r#"{{"iss":"i","ref":"r","seq":0,"kind":"identity_viewed","iat":0,"prev":"{h}","log":1}}"#
+                ),
+            ),
+            (
+                "later without prev",
+                r#"{"iss":"i","ref":"r","seq":1,"kind":"identity_viewed","iat":0,"log":1}"#
+                    .to_owned(),
+            ),
+        ] {
+            assert!(read(&json).is_err(), "{what} was accepted: {json}");
+        }
+        assert!(
+            read(&later(r#""kind":"identity_viewed""#)).is_ok(),
+            "the control is fine"
+        );
+    }
 
-        let prev = b64::encode([0; 32]);
-        let mut s = StatementPayload::status(ISS, "R", 1, Status::Referred, None, 0, prev, 1);
-        s.outcome = Some("x".into());
-        assert!(matches!(
-            s.check_shape(TYP_STATEMENT),
-            Err(JwsError::BadPayload(_))
-        ));
-        s.outcome = None;
-        s.item = Some("not-a-hash".into());
-        assert!(matches!(
-            s.check_shape(TYP_STATEMENT),
-            Err(JwsError::BadPayload(_))
-        ));
-        s.item = None;
-        s.iat = 1;
-        assert!(matches!(
-            s.check_shape(TYP_STATEMENT),
-            Err(JwsError::BadPayload(_))
-        ));
-        let receipt = StatementPayload::receipt(ISS, "R", 0, [0; 32], [0; 32], 0);
-        assert!(receipt.check_shape(TYP_STATEMENT).is_err());
-        assert_eq!(receipt.check_shape("JWT"), Err(JwsError::UnsupportedTyp));
+    #[test]
+    fn status_changes_carry_an_outcome_exactly_when_closed() {
+        assert_eq!(StatusChange::new(Status::Received, None), None);
+        assert_eq!(StatusChange::new(Status::Closed, None), None);
+        assert_eq!(
+            StatusChange::new(Status::Referred, Some(Outcome::Referred)),
+            None
+        );
+        let closed = StatusChange::new(Status::Closed, Some(Outcome::Referred)).unwrap();
+        assert_eq!(
+            (closed.status(), closed.outcome()),
+            (Status::Closed, Some(Outcome::Referred))
+        );
     }
 
     #[test]

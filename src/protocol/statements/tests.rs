@@ -34,30 +34,32 @@ fn signed_with_header(signer: &ReceiptSigner, header: &str, payload: &StatementP
 pub(crate) fn chain(signer: &ReceiptSigner) -> Vec<String> {
     let mut jws = vec![sign_statement(signer, TYP_RECEIPT, &receipt())];
     let prev = |v: &Vec<String>| chain_hash(v.last().unwrap());
-    let p = StatementPayload::status(
-        ISS,
-        "MP-7K3Q-9XM2",
+    let later =
+        |seq, iat, log, body| StatementPayload::later(ISS, "MP-7K3Q-9XM2", seq, iat, log, body);
+    let change = StatusChange::Acknowledged;
+    let p = later(
         1,
-        Status::Acknowledged,
-        None,
         1_700_100_000,
-        prev(&jws),
         11,
+        StatementBody::Status {
+            prev: prev(&jws),
+            change,
+        },
     );
     jws.push(sign_statement(signer, TYP_STATEMENT, &p));
-    let p = StatementPayload::message(
-        ISS,
-        "MP-7K3Q-9XM2",
-        2,
-        Party::Staff,
-        [5; 32],
-        1_700_200_000,
-        prev(&jws),
-        14,
-    );
+    let body = StatementBody::Message {
+        prev: prev(&jws),
+        from: Party::Staff,
+        item: [5; 32],
+    };
+    let p = later(2, 1_700_200_000, 14, body);
     jws.push(sign_statement(signer, TYP_STATEMENT, &p));
-    let p =
-        StatementPayload::identity_viewed(ISS, "MP-7K3Q-9XM2", 3, 1_700_300_000, prev(&jws), 20);
+    let p = later(
+        3,
+        1_700_300_000,
+        20,
+        StatementBody::IdentityViewed { prev: prev(&jws) },
+    );
     jws.push(sign_statement(signer, TYP_STATEMENT, &p));
     jws
 }
@@ -200,7 +202,7 @@ fn unknown_kid_and_wrong_key_are_rejected() {
 #[test]
 fn chain_hash_is_sha256_of_the_ascii_jws() {
     assert_eq!(
-        chain_hash(""),
+        b64::encode(chain_hash("")),
         "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"
     );
 }
@@ -279,7 +281,13 @@ fn check_chain_catches_removal_reordering_and_alteration() {
     // Rewritten and re-signed by the key holder: the next `prev` no longer matches.
     let mut c = good.clone();
     let mut p = v.verify(&c[1]).unwrap().payload;
-    p.status = Some(Status::Referred);
+    let StatementBody::Status { prev, .. } = p.body else {
+        panic!("statement 1 is a status")
+    };
+    p.body = StatementBody::Status {
+        prev,
+        change: StatusChange::Referred,
+    };
     c[1] = sign_statement(&signer, TYP_STATEMENT, &p);
     assert_eq!(
         check_chain(&c, &v),

@@ -27,7 +27,7 @@ use crate::protocol::domain::NATIONAL_UNIT;
 use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::{AssignRequest, StatusRequest, TriageRequest};
 use crate::protocol::statements::jws::{TYP_STATEMENT, sign_statement};
-use crate::protocol::statements::{Party, StatementPayload, Status};
+use crate::protocol::statements::{Party, StatementBody, StatementPayload, Status, StatusChange};
 use crate::protocol::time;
 use crate::protocol::wire::StatementResponse;
 use crate::server::app::App;
@@ -227,26 +227,27 @@ pub async fn set_status(
                 case.status, req.status
             )));
         }
-        if (req.status == Status::Closed) != req.outcome.is_some() {
+        let Some(change) = StatusChange::new(req.status, req.outcome) else {
             return Err(ApiError::InvalidRequest(
                 "outcome: required for closed, and only for closed".into(),
             ));
-        }
+        };
         let hour = time::hour_floor(time::now());
         let acknowledged = (req.status == Status::Acknowledged).then_some(hour);
-        let outcome = req.outcome.map(|o| o.name().to_owned());
         let iss = app.settings.public_url.clone();
         let signer = &app.receipt_keys.current;
         let sign = |slot: &StatementSlot| {
-            let payload = StatementPayload::status(
+            let body = StatementBody::Status {
+                prev: slot.prev.unwrap_or_default(),
+                change,
+            };
+            let payload = StatementPayload::later(
                 iss.clone(),
                 case.case_ref.clone(),
                 slot.seq,
-                req.status,
-                outcome.clone(),
                 hour,
-                slot.prev.clone().unwrap_or_default(),
                 slot.log_index,
+                body,
             );
             sign_statement(signer, TYP_STATEMENT, &payload)
         };

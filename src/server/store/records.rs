@@ -46,7 +46,7 @@ pub struct CaseRecord {
     pub wraps: Vec<Wrap>,
     /// How many statements the case has; the next one gets this `seq`.
     pub statement_count: u32,
-    /// `chain_hash` of the newest statement: the next statement's `prev`.
+    /// `chain_hash` of the newest statement (b64u): the next statement's `prev`.
     pub last_statement_hash: String,
     /// Item ciphertext bytes the case holds, at most `protocol::MAX_CASE_BYTES`. (Cases stored
     /// before this field count from 0.)
@@ -89,7 +89,7 @@ pub use crate::protocol::recipients::Recipient;
 pub struct StatementSlot {
     pub seq: u32,
     /// `None` for the receipt (seq 0).
-    pub prev: Option<String>,
+    pub prev: Option<[u8; 32]>,
     pub log_index: u64,
 }
 

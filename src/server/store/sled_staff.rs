@@ -324,12 +324,12 @@ impl StaffStore for SledStore {
             Some(sign) => {
                 let slot = StatementSlot {
                     seq: record.statement_count,
-                    prev: Some(record.last_statement_hash.clone()),
+                    prev: crate::protocol::b64::decode_array::<32>(&record.last_statement_hash),
                     log_index: self.log_size()?,
                 };
                 let jws = sign(&slot);
                 record.statement_count += 1;
-                record.last_statement_hash = chain_hash(&jws);
+                record.last_statement_hash = crate::protocol::b64::encode(chain_hash(&jws));
                 Some((slot, jws))
             }
         };

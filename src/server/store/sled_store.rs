@@ -262,7 +262,7 @@ impl Store for SledStore {
         let receipt = sign_receipt(&slot);
         let mut record = new.record;
         record.statement_count = 1;
-        record.last_statement_hash = chain_hash(&receipt);
+        record.last_statement_hash = crate::protocol::b64::encode(chain_hash(&receipt));
         record.content_bytes = new.items.iter().map(|i| i.ct.len() as u64).sum();
         let case_id = record.case_id;
         let case_bytes = records::encode(&StoredCase::V1(record.clone()));
@@ -350,13 +350,13 @@ impl Store for SledStore {
         };
         let slot = StatementSlot {
             seq: record.statement_count,
-            prev: Some(record.last_statement_hash.clone()),
+            prev: crate::protocol::b64::decode_array::<32>(&record.last_statement_hash),
             log_index: self.log_size()?,
         };
         let number = self.next_item_number(case_id)?;
         let statement = sign(&slot);
         record.statement_count += 1;
-        record.last_statement_hash = chain_hash(&statement);
+        record.last_statement_hash = crate::protocol::b64::encode(chain_hash(&statement));
         let case_bytes = records::encode(&StoredCase::V1(record));
         let trees = (
             &self.cases,
