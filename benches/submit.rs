@@ -397,11 +397,11 @@ fn phase(
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let stats = app.store.flush_stats();
+    let stats = app.sequencer.stats();
     let counters = || {
         (
-            stats.flushes.load(Ordering::Relaxed),
-            stats.waiters.load(Ordering::Relaxed),
+            stats.batches.load(Ordering::Relaxed),
+            stats.changes.load(Ordering::Relaxed),
         )
     };
     barrier.wait();
@@ -505,11 +505,13 @@ fn main() -> BenchResult<()> {
 
     let app = Arc::new(App::open(settings(dir.path()))?);
     let national = RecipientKey::generate();
-    app.store().put_recipient(&Recipient {
+    let recipient = Recipient {
         kid: national.kid.clone(),
         public_key: national.public_key,
         unit: "national".into(),
-    })?;
+    };
+    app.sequencer
+        .run_blocking(move |tx| meldpunt::server::recipients::register(tx, recipient, "bench"))?;
     let server = RunningServer::start(app.clone())?;
 
     let http = Target::Http(server.url());

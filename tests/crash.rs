@@ -247,8 +247,10 @@ fn check_store(dir: &Path, all: &[Acked]) {
     let store = SledStore::open(&dir.join("data")).expect("the data folder opens");
     let size = store.log_size().expect("log size");
     let leaf_at = |index: u64| {
-        meldpunt::server::log::leaf_hash_at(store.log_nodes(), index)
+        store
+            .leaf_hashes(index, index + 1)
             .unwrap_or_else(|e| panic!("log leaf {index} of {size}: {e}"))
+            .hashes[0]
     };
     for a in all {
         let log = verifier
@@ -273,12 +275,22 @@ fn check_store(dir: &Path, all: &[Acked]) {
         if tree != "statements" {
             continue;
         }
-        let jws = String::from_utf8(value).expect("statements are UTF-8");
+        let record: serde_json::Value =
+            serde_json::from_slice(&value).expect("statement records are JSON");
+        let jws = record["jws"]
+            .as_str()
+            .expect("a statement's jws")
+            .to_owned();
         let log = verifier
             .verify(&jws)
             .expect("stored statement verifies")
             .payload
             .log;
+        assert_eq!(
+            record["log"].as_u64(),
+            Some(log),
+            "a statement is stored with the log index it was signed for"
+        );
         assert!(
             by_index.insert(log, jws).is_none(),
             "two statements claim log index {log}"

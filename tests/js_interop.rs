@@ -192,7 +192,7 @@ fn js_submission_is_accepted_by_the_server_and_read_back_by_js() {
 
     // After a checkpoint: JS verifies the note signature and both inclusion proofs, and sends
     // a message of its own, which the Rust client decrypts.
-    svc.app.issue_checkpoint().unwrap();
+    svc.app.issue_checkpoint_blocking().unwrap();
     let read = node(&[
         "tests/js/read-case.mjs",
         &url,

@@ -251,3 +251,36 @@ fn the_reader_finds_what_it_should() {
         "let a = 1; \n"
     );
 }
+
+/// The domain modules of the server return their own errors and know nothing of HTTP: only
+/// `server::http` maps them to statuses, so nothing else in the server may import it.
+#[test]
+fn server_domain_code_does_not_import_http() {
+    let mut wrong = Vec::new();
+    for (from, tos) in graph() {
+        if layer(&from) == "server" && from != "server::http" && tos.contains("server::http") {
+            wrong.push(from);
+        }
+    }
+    assert!(wrong.is_empty(), "server modules importing http: {wrong:?}");
+}
+
+/// sled is one implementation of the storage trait: its types appear nowhere outside
+/// `server::store`, so a second backend needs no change above it.
+#[test]
+fn sled_stays_inside_the_store() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let store = src.join("server").join("store");
+    let wrong: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(&store))
+        .filter(|f| {
+            let code = without_comments(&std::fs::read_to_string(f).unwrap());
+            code.contains("sled::") || code.contains("use sled")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(wrong.is_empty(), "sled used outside server::store: {wrong:?}");
+}

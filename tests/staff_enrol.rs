@@ -8,7 +8,6 @@ mod common;
 use common::staff::{enrol, invite, service};
 use meldpunt::clients::staff::StaffClient;
 use meldpunt::protocol::roles::Role;
-use meldpunt::server::store::StaffStore;
 
 #[test]
 fn a_key_that_is_already_held_is_refused() {
@@ -29,13 +28,14 @@ fn a_key_that_is_already_held_is_refused() {
     let token = invite(&svc, "kaper2", &[Role::Intake], Some("amsterdam"));
     let recipient_sk = [42u8; 32];
     let recipient_pk = meldpunt::protocol::crypto::hpke_suite::public_key(&recipient_sk).unwrap();
+    let recipient = meldpunt::protocol::recipients::Recipient {
+        kid: meldpunt::protocol::crypto::hpke_suite::x25519_kid(&recipient_pk),
+        public_key: recipient_pk,
+        unit: "national".into(),
+    };
     svc.app
-        .store()
-        .put_recipient(&meldpunt::protocol::recipients::Recipient {
-            kid: meldpunt::protocol::crypto::hpke_suite::x25519_kid(&recipient_pk),
-            public_key: recipient_pk,
-            unit: "national".into(),
-        })
+        .sequencer
+        .run_blocking(move |tx| meldpunt::server::recipients::register(tx, recipient, "cli"))
         .unwrap();
     let err = StaffClient::new(&svc.url())
         .enrol(
@@ -102,19 +102,18 @@ fn a_disabled_invitee_cannot_enrol() {
     let token = invite(&svc, "weg", &[Role::Investigator], Some("amsterdam"));
     let user = svc
         .app
-        .store
+        .store()
         .users()
         .unwrap()
         .into_iter()
         .find(|u| u.name == "weg")
         .unwrap();
-    meldpunt::server::staff::accounts::set_disabled(
-        None,
-        &svc.app.store,
+    common::block_on(meldpunt::server::staff::accounts::set_disabled(
+        &svc.app,
         &user.user_id,
         true,
-        "cli",
-    )
+        "cli".into(),
+    ))
     .unwrap();
     let err = StaffClient::new(&svc.url())
         .enrol(

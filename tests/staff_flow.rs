@@ -301,13 +301,12 @@ fn a_disabled_holder_receives_no_new_key() {
         .unwrap();
     let case_ref = submitted.case_ref.clone();
     let anna_id = meldpunt::server::staff::accounts::parse_user_id(anna.user_id()).unwrap();
-    meldpunt::server::staff::accounts::set_disabled(
-        Some(&svc.app.staff.sessions),
-        &svc.app.store,
+    common::block_on(meldpunt::server::staff::accounts::set_disabled(
+        &svc.app,
         &anna_id,
         true,
-        "cli",
-    )
+        "cli".into(),
+    ))
     .unwrap();
 
     let client = login(&svc, &ilse);

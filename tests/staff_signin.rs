@@ -91,7 +91,7 @@ fn a_wrong_password_spends_the_code() {
         &login_body(&svc, "anton", &user.password, &user.code(1)),
     );
     assert_eq!(status, 200);
-    let audit = svc.app.store.audit_records(0, 100).unwrap();
+    let audit = svc.app.store().audit_records(0, 100).unwrap();
     assert!(
         audit.iter().any(|r| r.action == "staff.login_failed"),
         "a right code with a wrong password is audited"
@@ -180,7 +180,7 @@ fn state_changes_need_the_csrf_token() {
         );
     }
     assert!(
-        svc.app.store.user_by_name("eva").unwrap().is_none(),
+        svc.app.store().user_by_name("eva").unwrap().is_none(),
         "a refused request changed nothing"
     );
     // No cookie at all: 401 before anything else.
@@ -235,8 +235,6 @@ fn state_changes_need_the_csrf_token() {
     let (status, _, _) = raw(&url, "GET", "/api/v1/staff/me", Some(&cookie), None, None);
     assert_eq!(status, 401, "the session ended at logout");
 }
-
-use meldpunt::server::store::StaffStore;
 
 /// Hardening finding 9: the cookie carries the `__Host-` prefix (so browsers insist on
 /// `Secure`, `Path=/` and no `Domain`, and no sibling host can plant or shadow it); it stays a
@@ -389,7 +387,12 @@ fn prelogin_iterations_do_not_tell_names_apart_after_a_setting_change() {
                 roles: vec![Role::Auditor],
                 unit: None,
             };
-            meldpunt::server::staff::accounts::invite(&svc.app.store, &settings, &req, "cli")
+            let settings = settings.clone();
+            svc.app
+                .sequencer
+                .run_blocking(move |tx| {
+                    meldpunt::server::staff::accounts::invite_change(tx, &settings, &req, "cli")
+                })
                 .unwrap();
         }
     };

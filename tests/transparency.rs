@@ -5,11 +5,11 @@
 
 mod common;
 
+use common::statement_log_index;
 use common::{TempDir, TestService, draft};
 use meldpunt::clients::log::{LogClient, open_checkpoint, parse_key};
 use meldpunt::clients::reporter::Submitted;
 use meldpunt::protocol::log::proof::{leaf_hash, node_hash, verify_consistency, verify_inclusion};
-use meldpunt::server::log::service::statement_log_index;
 
 /// MTH of RFC 9162 §2.1.1, recursively, from leaf hashes: independent of the server's tree.
 pub fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
@@ -69,13 +69,26 @@ fn case_view_proofs_verify_against_the_newest_checkpoint() {
     assert_eq!(view.checkpoint, None);
     assert_eq!(view.proofs, vec![None, None]);
 
-    let issued = svc.app.issue_checkpoint().unwrap();
+    let issued = svc.app.issue_checkpoint_blocking().unwrap();
     assert!(issued.fresh);
     assert_eq!(issued.checkpoint.size, 3);
     assert_eq!(issued.checkpoint.origin, "meldpunt.test/log");
-    assert!(issued.checkpoint.extensions.is_empty());
+    // Registering the two recipients was audited: the checkpoint carries the chain's head.
+    let head = svc
+        .app
+        .store()
+        .audit_head()
+        .unwrap()
+        .expect("two audit records");
+    assert_eq!(head.seq, 1);
+    assert_eq!(
+        issued.checkpoint.extensions,
+        meldpunt::protocol::log::checkpoint::audit_line(Some(&head))
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
     assert!(
-        !svc.app.issue_checkpoint().unwrap().fresh,
+        !svc.app.issue_checkpoint_blocking().unwrap().fresh,
         "an unchanged tree is not re-signed"
     );
 
@@ -113,7 +126,7 @@ fn case_view_proofs_verify_against_the_newest_checkpoint() {
     let view = client.raw_case(&first.access_code).unwrap();
     assert_eq!(view.proofs.len(), 3);
     assert!(view.proofs[0].is_some() && view.proofs[1].is_some() && view.proofs[2].is_none());
-    let issued = svc.app.issue_checkpoint().unwrap();
+    let issued = svc.app.issue_checkpoint_blocking().unwrap();
     assert_eq!(issued.checkpoint.size, 4);
     let view = client.raw_case(&first.access_code).unwrap();
     let newest = open_checkpoint(view.checkpoint.as_deref().unwrap(), &key).unwrap();
@@ -141,7 +154,7 @@ fn leaf_hashes_match_the_statements_and_checkpoints_are_consistent() {
         client.send_message(&s.access_code, "bericht").unwrap();
         cases.push(s);
     }
-    let old = svc.app.issue_checkpoint().unwrap().checkpoint;
+    let old = svc.app.issue_checkpoint_blocking().unwrap().checkpoint;
     for i in 0..4 {
         let s = submit(&svc, &format!("later {i}"));
         client
@@ -149,7 +162,7 @@ fn leaf_hashes_match_the_statements_and_checkpoints_are_consistent() {
             .unwrap();
         cases.push(s);
     }
-    let new = svc.app.issue_checkpoint().unwrap().checkpoint;
+    let new = svc.app.issue_checkpoint_blocking().unwrap().checkpoint;
     assert_eq!((old.size, new.size), (6, 14));
 
     // Every stored statement, in log order, is exactly the public list of leaf hashes.
@@ -225,10 +238,13 @@ fn proofs_and_leaf_hashes_stop_at_the_newest_checkpoint() {
     );
     submit(&svc, "a");
     submit(&svc, "b");
-    assert_eq!(svc.app.issue_checkpoint().unwrap().checkpoint.size, 2);
+    assert_eq!(
+        svc.app.issue_checkpoint_blocking().unwrap().checkpoint.size,
+        2
+    );
     submit(&svc, "c");
     assert_eq!(
-        svc.app.store.log_size().unwrap(),
+        svc.app.store().log_size().unwrap(),
         3,
         "the live tree is ahead"
     );
@@ -252,7 +268,10 @@ fn proofs_and_leaf_hashes_stop_at_the_newest_checkpoint() {
         assert_eq!(get(&format!("{base}{path}")).0, 200, "{path}");
     }
     // Once the next checkpoint covers the third leaf, it is served.
-    assert_eq!(svc.app.issue_checkpoint().unwrap().checkpoint.size, 3);
+    assert_eq!(
+        svc.app.issue_checkpoint_blocking().unwrap().checkpoint.size,
+        3
+    );
     assert_eq!(
         get(&format!("{base}/api/v1/log/leaf-hashes?start=2&end=3")).0,
         200
@@ -264,7 +283,7 @@ fn bad_query_parameters_are_json_errors() {
     let svc = TestService::start(0);
     submit(&svc, "a");
     submit(&svc, "b");
-    svc.app.issue_checkpoint().unwrap();
+    svc.app.issue_checkpoint_blocking().unwrap();
     let base = svc.url();
     let cases = [
         ("/api/v1/log/proof/inclusion", "invalid_request"),
@@ -376,7 +395,7 @@ fn verify_cli_accepts_real_receipts_and_rejects_tampered_ones() {
     let client = svc.client();
     let dir = TempDir::new("verify");
     let s = submit(&svc, "de melding");
-    svc.app.issue_checkpoint().unwrap();
+    svc.app.issue_checkpoint_blocking().unwrap();
     let url = svc.url();
     let file = |name: &str, text: &str| {
         let path = dir.path().join(name);
@@ -447,6 +466,6 @@ fn verify_cli_accepts_real_receipts_and_rejects_tampered_ones() {
     let (code, out) = verify(&[&statement, "--server", &url]);
     assert_eq!(code, 3, "{out}");
     assert!(out.starts_with("PENDING: "), "{out}");
-    svc.app.issue_checkpoint().unwrap();
+    svc.app.issue_checkpoint_blocking().unwrap();
     assert_eq!(verify(&[&statement, "--server", &url]).0, 0);
 }

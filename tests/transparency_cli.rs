@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::statement_log_index;
 use common::{ServiceProcess, TempDir, TestService, draft, free_port, register};
 use meldpunt::clients::log::{LogClient, parse_key};
 use meldpunt::clients::recipient::RecipientKey;
@@ -19,7 +20,7 @@ use meldpunt::clients::reporter::ReporterClient;
 use meldpunt::protocol::log::proof::{leaf_hash, node_hash, verify_inclusion};
 use meldpunt::server::app::App;
 use meldpunt::server::http::RunningServer;
-use meldpunt::server::log::service::{NOTE_KEY_FILE, statement_log_index};
+use meldpunt::server::log::service::NOTE_KEY_FILE;
 
 /// Runs `meldpunt monitor`; returns the exit code and stdout.
 fn monitor(server: &str, state: &Path, extra: &[&str]) -> (i32, String) {
@@ -45,8 +46,8 @@ fn twin(original: &TestService) -> TestService {
     meldpunt::files::create_private_file(&keys.join(NOTE_KEY_FILE), &[&key]).unwrap();
     let app = Arc::new(App::open(common::settings(dir.path(), 0)).unwrap());
     let (national, amsterdam) = (RecipientKey::generate(), RecipientKey::generate());
-    register(app.store(), &national, "national");
-    register(app.store(), &amsterdam, "amsterdam");
+    register(&app, &national, "national");
+    register(&app, &amsterdam, "amsterdam");
     let server = RunningServer::start(app.clone()).unwrap();
     TestService {
         dir,
@@ -63,7 +64,7 @@ fn grow(svc: &TestService, reports: usize) {
             .submit(&draft("amsterdam", &format!("melding {i}")))
             .unwrap();
     }
-    svc.app.issue_checkpoint().unwrap();
+    svc.app.issue_checkpoint_blocking().unwrap();
 }
 
 fn copy_state(from: &Path, to: &Path) {
@@ -375,28 +376,29 @@ fn the_log_survives_sigkill_with_every_acknowledged_statement() {
 /// log grew) unnoticed. The head may only grow.
 #[test]
 fn monitor_refuses_an_audit_chain_that_goes_back() {
-    use meldpunt::server::store::staff::{AuditEntry, StaffStore};
+    use meldpunt::server::store::staff::AuditEntry;
+    let audit = |svc: &TestService, detail: String| {
+        svc.app
+            .sequencer
+            .run_blocking(move |tx| tx.audit(AuditEntry::new("cli", "test.action", detail)))
+            .unwrap()
+    };
 
     let svc = TestService::start(0);
     let work = TempDir::new("monitor-audit");
     let state = work.path().join("state");
+    // Registering the two recipients made the first two records.
     for i in 0..3 {
-        svc.app
-            .store
-            .audit(AuditEntry::new("cli", "test.action", format!("n {i}")))
-            .unwrap();
+        audit(&svc, format!("n {i}"));
     }
     grow(&svc, 1);
     let (code, out) = monitor(&svc.url(), &state, &[]);
     assert_eq!(code, 0, "{out}");
-    let head = svc.app.store.audit_head().unwrap().unwrap();
-    assert_eq!(head.seq, 2);
+    let head = svc.app.store().audit_head().unwrap().unwrap();
+    assert_eq!(head.seq, 4);
     // Growing is fine, with or without new statements.
-    svc.app
-        .store
-        .audit(AuditEntry::new("cli", "test.action", "n 3"))
-        .unwrap();
-    svc.app.issue_checkpoint().unwrap();
+    audit(&svc, "n 3".into());
+    svc.app.issue_checkpoint_blocking().unwrap();
     let (code, out) = monitor(&svc.url(), &state, &[]);
     assert_eq!(code, 0, "{out}");
 
@@ -411,7 +413,7 @@ fn monitor_refuses_an_audit_chain_that_goes_back() {
     )
     .unwrap();
     let other_hash = meldpunt::protocol::b64::encode([9u8; 32]);
-    let current = svc.app.store.audit_head().unwrap().unwrap();
+    let current = svc.app.store().audit_head().unwrap().unwrap();
     for (what, extensions) in [
         ("an older head", vec![format!("audit 1 {}", head.hash)]),
         (

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::database::{flush, open_store};
+use super::database::{open_app, open_store};
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
 use super::{log_commands, staff_client_commands, staff_commands};
 use crate::clients::recipient::{RecipientKey, open_export};
@@ -17,6 +17,7 @@ use crate::protocol::wire::{CaseExport, EXPORT_FORMAT};
 use crate::server::app::App;
 use crate::server::config::Settings;
 use crate::server::keys::ReceiptKeys;
+use crate::server::recipients;
 use crate::server::store::{Recipient, Store};
 
 pub fn run(cli: Cli) -> Result<(), String> {
@@ -93,7 +94,6 @@ fn keygen(out: &Path) -> Result<(), String> {
 }
 
 fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
-    let store = open_store(settings)?;
     match cmd {
         RecipientCommand::Add { unit, public_key } => {
             if !domain::contains(&settings.units, &unit) {
@@ -107,24 +107,19 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
                 return Err("not a usable X25519 public key".into());
             }
             let kid = hpke_suite::x25519_kid(&public_key);
-            let held_by_staff = crate::server::store::StaffStore::users(&store)
-                .map_err(|e| e.to_string())?
-                .iter()
-                .any(|u| u.enrolled.as_ref().is_some_and(|e| e.kid == kid));
-            if held_by_staff {
-                return Err(format!("key {kid} already belongs to a staff member"));
-            }
-            store
-                .put_recipient(&Recipient {
-                    kid: kid.clone(),
-                    public_key,
-                    unit: unit.clone(),
-                })
+            let app = open_app(settings.clone())?;
+            let recipient = Recipient {
+                kid: kid.clone(),
+                public_key,
+                unit: unit.clone(),
+            };
+            app.sequencer
+                .run_blocking(move |tx| recipients::register(tx, recipient, "cli"))
                 .map_err(|e| e.to_string())?;
-            flush(&store)?;
             println!("recipient {kid} receives reports for {unit}");
         }
         RecipientCommand::List => {
+            let store = open_store(settings)?;
             for r in store.recipients().map_err(|e| e.to_string())? {
                 println!(
                     "{}\t{}\t{}",
@@ -135,10 +130,11 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
             }
         }
         RecipientCommand::Remove { kid } => {
-            if !store.remove_recipient(&kid).map_err(|e| e.to_string())? {
-                return Err(format!("no recipient {kid}"));
-            }
-            flush(&store)?;
+            let app = open_app(settings.clone())?;
+            let removed = kid.clone();
+            app.sequencer
+                .run_blocking(move |tx| recipients::unregister(tx, &removed, "cli"))
+                .map_err(|e| e.to_string())?;
             println!("recipient {kid} removed");
         }
     }

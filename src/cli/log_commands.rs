@@ -53,10 +53,7 @@ fn finish(verdict: Verdict) -> Result<(), String> {
 /// `meldpunt log checkpoint`: issues a checkpoint now if the tree changed, prints the newest.
 pub fn log_checkpoint(settings: Settings) -> Result<(), String> {
     let app = App::open(settings).map_err(|e| e.to_string())?;
-    let issued = app.issue_checkpoint().map_err(|e| e.to_string())?;
-    actix_web::rt::System::new()
-        .block_on(app.store().sync())
-        .map_err(|e| e.to_string())?;
+    let issued = app.issue_checkpoint_blocking().map_err(|e| e.to_string())?;
     if issued.fresh {
         eprintln!("issued a checkpoint of {} entries", issued.checkpoint.size);
     } else {

@@ -4,14 +4,13 @@
 //! folder ([`FIRST_ADMIN_LINK_FILE`]): a service's standard output usually ends up in a journal
 //! that more people can read than should enrol as admin.
 
-use super::database::{flush, open_store};
+use super::database::{block_on, open_app, open_store};
 use super::{AuditCommand, UserCommand};
 use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::InviteRequest;
 use crate::server::app::App;
 use crate::server::config::Settings;
 use crate::server::staff::{accounts, audit};
-use crate::server::store::StaffStore;
 
 fn print_invite(answer: &crate::protocol::staff_wire::InviteResponse) {
     println!("user {} ({})", answer.name, answer.user_id);
@@ -24,8 +23,7 @@ pub const FIRST_ADMIN_LINK_FILE: &str = "first-admin-link.txt";
 /// On the first start (no users at all), invites a first admin and writes the link to
 /// [`FIRST_ADMIN_LINK_FILE`]; prints only where it is.
 pub fn write_first_admin_link(app: &App) -> Result<(), String> {
-    let invite =
-        accounts::first_admin_invite(&app.store, &app.settings).map_err(|e| e.to_string())?;
+    let invite = block_on(accounts::first_admin_invite(app)).map_err(|e| e.to_string())?;
     if let Some(answer) = invite {
         let path = app.settings.keys.join(FIRST_ADMIN_LINK_FILE);
         let text = format!(
@@ -35,7 +33,6 @@ pub fn write_first_admin_link(app: &App) -> Result<(), String> {
         );
         crate::files::replace_private_file(&path, &[text.as_bytes()])
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        flush(&app.store)?;
         println!(
             "No staff users yet. The enrolment link for the first admin {:?} is in {} \
              (mode 0600, one use, valid 72 hours); give it to that person only.",
@@ -47,7 +44,6 @@ pub fn write_first_admin_link(app: &App) -> Result<(), String> {
 }
 
 pub fn user(settings: &Settings, cmd: UserCommand) -> Result<(), String> {
-    let store = open_store(settings)?;
     match cmd {
         UserCommand::Invite { name, roles, unit } => {
             let roles = roles
@@ -62,12 +58,13 @@ pub fn user(settings: &Settings, cmd: UserCommand) -> Result<(), String> {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let req = InviteRequest { name, roles, unit };
+            let app = open_app(settings.clone())?;
             let answer =
-                accounts::invite(&store, settings, &req, "cli").map_err(|e| e.to_string())?;
-            flush(&store)?;
+                block_on(accounts::invite(&app, req, "cli".into())).map_err(|e| e.to_string())?;
             print_invite(&answer);
         }
         UserCommand::List => {
+            let store = open_store(settings)?;
             for u in accounts::list(&store).map_err(|e| e.to_string())? {
                 let roles: Vec<&str> = u.roles.iter().map(|r| r.name()).collect();
                 println!(
@@ -83,20 +80,26 @@ pub fn user(settings: &Settings, cmd: UserCommand) -> Result<(), String> {
         UserCommand::Disable { name } | UserCommand::Enable { name } if name.is_empty() => {
             return Err("--name is empty".into());
         }
-        UserCommand::Disable { name } => set(&store, &name, true)?,
-        UserCommand::Enable { name } => set(&store, &name, false)?,
+        UserCommand::Disable { name } => set(settings, &name, true)?,
+        UserCommand::Enable { name } => set(settings, &name, false)?,
     }
     Ok(())
 }
 
-fn set(store: &crate::server::store::SledStore, name: &str, disabled: bool) -> Result<(), String> {
-    let user = store
+fn set(settings: &Settings, name: &str, disabled: bool) -> Result<(), String> {
+    let app = open_app(settings.clone())?;
+    let user = app
+        .store()
         .user_by_name(name)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no user {name:?}"))?;
-    accounts::set_disabled(None, store, &user.user_id, disabled, "cli")
-        .map_err(|e| e.to_string())?;
-    flush(store)?;
+    block_on(accounts::set_disabled(
+        &app,
+        &user.user_id,
+        disabled,
+        "cli".into(),
+    ))
+    .map_err(|e| e.to_string())?;
     println!(
         "user {name} {}",
         if disabled { "disabled" } else { "enabled" }

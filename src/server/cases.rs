@@ -1,57 +1,108 @@
-//! What reporter and staff work on a case share: the recipients of new reports, deadlines,
-//! the limits on an item, the report and pages of items as the routes serve them, and the
-//! signer of message statements.
+//! What reporter and staff work on a case share: deadlines, the limits on an item and on a
+//! case, adding an item inside a change, and the report and pages of items as the routes serve
+//! them.
 //!
-//! Contract: both `reporting` and `staff` build on this module; it builds on neither.
+//! Contract: both `reporting` and `staff` build on this module; it builds on neither. Its
+//! refusals are [`CaseError`]s, which each audience's error wraps (a reporter and a staff
+//! member get the same `case_full`).
 
+use crate::protocol::crypto::CaseId;
 use crate::protocol::crypto::item::{Item, ItemKind, MIN_ITEM_CT_LEN};
-use crate::protocol::roles::Role;
-use crate::protocol::statements::jws::{TYP_STATEMENT, sign_statement};
-use crate::protocol::statements::{Party, StatementBody, StatementPayload};
 use crate::protocol::time::{self, DAY};
 use crate::protocol::wire::{
-    Deadlines, ItemPage, MAX_ITEM_CT_LEN, MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES,
+    Deadlines, ItemPage, MAX_CASE_BYTES, MAX_ITEM_CT_LEN, MAX_ITEMS_PER_PAGE, MAX_PAGE_BYTES,
+    MAX_STATEMENTS_PER_CASE, STAFF_RESERVED_BYTES, STAFF_RESERVED_STATEMENTS,
 };
-use crate::server::app::App;
-use crate::server::error::ApiError;
-use crate::server::store::staff::StaffStore;
-use crate::server::store::{CaseRecord, ItemCursor, Recipient, StatementSlot, Store, StoreError};
+use crate::server::sequencer::Tx;
+use crate::server::store::{CaseRecord, ItemCursor, Store, StoreError};
 
-/// The intake recipients of `/api/v1/config`: enrolled, enabled users with the intake role,
-/// plus the recipients an admin added by hand (`meldpunt recipient add`).
-pub fn recipients(app: &App) -> Result<Vec<Recipient>, ApiError> {
-    let mut out = app.store().recipients()?;
-    for user in app.store.users()? {
-        if let (true, true, Some(e), Some(unit)) = (
-            user.active(),
-            user.has(Role::Intake),
-            user.enrolled.as_ref(),
-            user.unit.as_ref(),
-        ) && !out.iter().any(|r| r.kid == e.kid)
-        {
-            out.push(Recipient {
-                kid: e.kid.clone(),
-                public_key: e.public_key,
-                unit: unit.clone(),
-            });
-        }
-    }
-    Ok(out)
+/// Why an item or a page was refused; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{0}")]
+    InvalidItem(String),
+    #[error("after: a cursor from an earlier page")]
+    BadCursor,
+    #[error("an item with this id already exists")]
+    DuplicateItem,
+    #[error("this case has reached its limit of messages")]
+    Full,
+    #[error("this case has reached its limit of stored bytes")]
+    TooLarge,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-pub(crate) fn check_item_size(item: &Item) -> Result<(), ApiError> {
+/// How much of a case's room one side may use: a reporter leaves the last statements and
+/// bytes to staff, so a reporter who fills a case cannot stop staff from answering or closing
+/// it.
+#[derive(Clone, Copy, Debug)]
+pub struct Allowance {
+    pub statements: u32,
+    pub bytes: u64,
+}
+
+pub const REPORTER_ALLOWANCE: Allowance = Allowance {
+    statements: MAX_STATEMENTS_PER_CASE - STAFF_RESERVED_STATEMENTS,
+    bytes: MAX_CASE_BYTES - STAFF_RESERVED_BYTES,
+};
+
+pub const STAFF_ALLOWANCE: Allowance = Allowance {
+    statements: MAX_STATEMENTS_PER_CASE,
+    bytes: MAX_CASE_BYTES,
+};
+
+/// The item's kind must be `kind`, its ciphertext a Padmé length within the limits.
+pub fn check_item(item: &Item, kind: ItemKind) -> Result<(), CaseError> {
+    if item.kind != kind {
+        return Err(CaseError::InvalidItem(format!(
+            "the item's kind must be {}",
+            kind.name()
+        )));
+    }
+    check_item_size(item)
+}
+
+pub fn check_item_size(item: &Item) -> Result<(), CaseError> {
     if item.ct.len() < MIN_ITEM_CT_LEN || item.ct.len() > MAX_ITEM_CT_LEN {
-        return Err(ApiError::InvalidRequest(format!(
+        return Err(CaseError::InvalidItem(format!(
             "item ct must be {MIN_ITEM_CT_LEN} to {MAX_ITEM_CT_LEN} bytes (padded plaintext and tag)"
         )));
     }
     // Any other length would leak the plaintext's length more precisely than Padmé allows.
     if !item.has_padded_len() {
-        return Err(ApiError::InvalidRequest(
+        return Err(CaseError::InvalidItem(
             "item ct length is not a Padmé length plus the tag".into(),
         ));
     }
     Ok(())
+}
+
+/// Refuses a new statement on a case that has used `allowance`'s statements.
+pub fn check_statement_room(case: &CaseRecord, allowance: Allowance) -> Result<(), CaseError> {
+    if case.statement_count >= allowance.statements {
+        return Err(CaseError::Full);
+    }
+    Ok(())
+}
+
+/// Inside a change: adds `item` as the case's next item, counting its bytes on `case` (the
+/// caller stores the record). Refuses a duplicate id and an item past `allowance`'s bytes.
+pub fn add_item(
+    tx: &mut Tx<'_>,
+    case: &mut CaseRecord,
+    item: Item,
+    allowance: Allowance,
+) -> Result<u32, CaseError> {
+    if tx.has_item(&case.case_id, &item.id)? {
+        return Err(CaseError::DuplicateItem);
+    }
+    let total = case.content_bytes.saturating_add(item.ct.len() as u64);
+    if total > allowance.bytes {
+        return Err(CaseError::TooLarge);
+    }
+    case.content_bytes = total;
+    Ok(tx.add_item(&case.case_id, item)?)
 }
 
 pub fn deadlines(case: &CaseRecord) -> Deadlines {
@@ -65,31 +116,27 @@ pub fn deadlines(case: &CaseRecord) -> Deadlines {
 /// (which comes in the case view), nothing staff-only.
 pub const REPORTER_PAGE_KINDS: &[ItemKind] = &[ItemKind::Message, ItemKind::Attachment];
 
-/// The case's report item (seq 0).
-pub fn report_item(
-    store: &dyn Store,
-    case_id: &crate::protocol::crypto::CaseId,
-) -> Result<Item, ApiError> {
+/// The case's report item (its first).
+pub fn report_item(store: &dyn Store, case_id: &CaseId) -> Result<Item, StoreError> {
     store
         .items_page(case_id, None, &[ItemKind::Report], 1, usize::MAX)?
         .items
         .pop()
-        .ok_or_else(|| StoreError::Corrupt("a case without its report".into()).into())
+        .ok_or_else(|| StoreError::Corrupt("a case without its report".into()))
 }
 
 /// A page cursor as the query gives it: b64u of `u32be(item number) || item id`.
-pub fn parse_cursor(text: &str) -> Result<ItemCursor, ApiError> {
-    crate::protocol::b64::decode_array::<20>(text)
-        .ok_or_else(|| ApiError::InvalidRequest("after: a cursor from an earlier page".into()))
+pub fn parse_cursor(text: &str) -> Result<ItemCursor, CaseError> {
+    crate::protocol::b64::decode_array::<20>(text).ok_or(CaseError::BadCursor)
 }
 
 /// One page of `kinds` after `after`, as the items routes answer it.
 pub fn item_page(
     store: &dyn Store,
-    case_id: &crate::protocol::crypto::CaseId,
+    case_id: &CaseId,
     after: Option<&str>,
     kinds: &[ItemKind],
-) -> Result<ItemPage, ApiError> {
+) -> Result<ItemPage, CaseError> {
     let after = after.map(parse_cursor).transpose()?;
     let page = store.items_page(
         case_id,
@@ -102,32 +149,4 @@ pub fn item_page(
         items: page.items,
         next: page.next.map(crate::protocol::b64::encode),
     })
-}
-
-/// Signs the message statement for the item with hash `item_hash` at whatever slot (sequence
-/// number, `prev`, log index) the store chooses; `from` says which side wrote, never who.
-pub fn message_signer<'a>(
-    app: &'a App,
-    case_ref: &'a str,
-    from: Party,
-    item_hash: [u8; 32],
-) -> impl Fn(&StatementSlot) -> String + Sync + 'a {
-    let hour = time::hour_floor(time::now());
-    move |slot: &StatementSlot| {
-        let prev = slot.prev.unwrap_or_default();
-        let body = StatementBody::Message {
-            prev,
-            from,
-            item: item_hash,
-        };
-        let payload = StatementPayload::later(
-            app.settings.public_url.clone(),
-            case_ref.to_owned(),
-            slot.seq,
-            hour,
-            slot.log_index,
-            body,
-        );
-        sign_statement(&app.receipt_keys.current, TYP_STATEMENT, &payload)
-    }
 }

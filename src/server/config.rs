@@ -29,6 +29,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// Longest time a request body may take to arrive once the handler reads it.
     pub body_timeout_secs: u64,
+    /// sled's page cache, in MiB: what memory the database may hold, whatever the data grows to.
+    pub sled_cache_mib: u64,
     pub themes: Vec<Choice>,
     pub units: Vec<Choice>,
     pub relations: Vec<Choice>,
@@ -111,6 +113,7 @@ impl Settings {
             checkpoint_secs: 3600,
             max_connections: 1024,
             body_timeout_secs: 30,
+            sled_cache_mib: 64,
             themes: domain::default_themes(),
             units: domain::default_units(),
             relations: domain::default_relations(),

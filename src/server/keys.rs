@@ -43,7 +43,7 @@ pub enum KeyError {
 /// The signing key plus the public keys of every earlier signing key.
 #[derive(Debug)]
 pub struct ReceiptKeys {
-    pub current: ReceiptSigner,
+    pub current: std::sync::Arc<ReceiptSigner>,
     /// Sorted by kid; never contains the current key.
     pub retired: Vec<VerifyingKey>,
 }
@@ -58,7 +58,10 @@ impl ReceiptKeys {
         let mut retired = read_retired(&dir.join(RETIRED_DIR))?;
         // A crash mid-rotation can leave the current key also filed as retired.
         retired.retain(|k| k.as_bytes() != &current.public_key());
-        Ok(ReceiptKeys { current, retired })
+        Ok(ReceiptKeys {
+            current: std::sync::Arc::new(current),
+            retired,
+        })
     }
 
     /// Retires the current key (its public key stays in the JWKS) and makes a new one.

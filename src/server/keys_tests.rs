@@ -36,7 +36,7 @@ fn mode(path: &Path) -> u32 {
 fn jwks_has_the_design_shape() {
     let signer = ReceiptSigner::from_seed(b64::decode_array(RFC8037_D).unwrap());
     let keys = ReceiptKeys {
-        current: signer,
+        current: std::sync::Arc::new(signer),
         retired: vec![],
     };
     assert_eq!(

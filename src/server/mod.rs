@@ -6,12 +6,13 @@
 pub mod app;
 pub mod cases;
 pub mod config;
-pub mod error;
 pub mod http;
 pub mod keys;
 pub mod log;
 pub mod pow;
+pub mod recipients;
 pub mod reporting;
+pub mod sequencer;
 pub mod signin;
 pub mod staff;
 pub mod store;

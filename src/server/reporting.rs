@@ -2,41 +2,78 @@
 //! the access code's auth key (the view, then its items a bounded page at a time), send a
 //! message (a few free per case and hour, then each paid with proof of work).
 //!
-//! Contract: every request is validated completely before the store is touched, so a refused
-//! request changes nothing (G7); a success is returned only after the store has synced (G5);
-//! the server only ever sees ciphertext, hashes and public keys (G1), and records times to the
-//! hour (G2).
-
-use std::collections::BTreeSet;
+//! Contract: every request is validated completely, and what depends on the stored state
+//! (duplicates, spent challenges, the case's limits and free messages, the current
+//! recipients) is checked inside its sequencer change, so a refused request changes nothing
+//! (G7); a success is returned only once the sequencer has made it durable (G5); the server
+//! only ever sees ciphertext, hashes and public keys (G1), and records times to the hour (G2).
+//! Refusals are [`ReportError`]s; `http::error` says what a reporter sees of them (an unknown
+//! case is the same `401` as a wrong access code).
 
 use crate::protocol::crypto::item::{Item, ItemKind};
 use crate::protocol::crypto::wrap::{WRAP_CT_LEN, WrapPurpose};
 use crate::protocol::crypto::{commit, ct_eq, random_bytes, sha256};
 use crate::protocol::domain::{self};
-use crate::protocol::statements::jws::{TYP_RECEIPT, sign_statement};
-use crate::protocol::statements::{Party, StatementPayload, Status};
+use crate::protocol::statements::{Party, Status};
 use crate::protocol::time;
 use crate::protocol::wire::{
-    CaseExport, CaseView, ConfigView, EXPORT_FORMAT, ItemPage, MAX_WRAPS, PowConfig, PowSolution,
-    REPORTER, RecipientView, StatementResponse, SubmitRequest, SubmitResponse,
+    CaseExport, CaseView, ConfigView, EXPORT_FORMAT, FREE_MESSAGES_PER_HOUR, ItemPage, MAX_WRAPS,
+    PowConfig, PowSolution, REPORTER, RecipientView, StatementResponse, SubmitRequest,
+    SubmitResponse,
 };
 use crate::server::app::App;
 use crate::server::cases::{
-    REPORTER_PAGE_KINDS, check_item_size, deadlines, item_page, message_signer, report_item,
+    self, CaseError, REPORTER_ALLOWANCE, REPORTER_PAGE_KINDS, check_item, check_item_size,
+    deadlines, item_page, report_item,
 };
-use crate::server::error::ApiError;
 use crate::server::log::service as log_service;
-use crate::server::store::{
-    CaseRecord, Conflict, MessageCharge, NewCase, StatementSlot, Store, StoreError,
-};
+use crate::server::pow::{PowError, SpentToken};
+use crate::server::recipients::{self, WrapsError};
+use crate::server::sequencer::{StatementDraft, Tx};
+use crate::server::store::{CaseRecord, HourCount, Store, StoreError};
 
-/// How many times a submission retries when its random reference collides.
+/// How many references a submission tries when its random one is taken.
 const REF_ATTEMPTS: usize = 5;
 
-pub use crate::protocol::recipients::recipients_for;
+/// Why a reporter's request was refused; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("unknown theme")]
+    UnknownTheme,
+    #[error("unknown unit")]
+    UnknownUnit,
+    #[error("unknown relation")]
+    UnknownRelation,
+    #[error("proof of work: {0}")]
+    Pow(#[from] PowError),
+    #[error("this proof-of-work challenge was already used; fetch a new one")]
+    PowReplayed,
+    #[error("{0}; fetch /api/v1/config again")]
+    Wraps(#[from] WrapsError),
+    /// The case id or the access code (its verifier) is taken.
+    #[error("a case with this case_id already exists")]
+    DuplicateCase,
+    /// No case has this access code (or it was mistyped: the two are one answer).
+    #[error("the access code was not recognised")]
+    UnknownAccessCode,
+    /// This hour's free messages are used; `retry_after` seconds to the next hour.
+    #[error(
+        "this case's free messages for this hour are used; solve a proof of work \
+         (GET /api/v1/pow) and send it in the Meldpunt-Pow header, or wait {retry_after} seconds"
+    )]
+    FreeMessagesUsed { retry_after: u64 },
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Log(#[from] log_service::LogServiceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
-pub fn config(app: &App) -> Result<ConfigView, ApiError> {
-    let recipients = crate::server::cases::recipients(app)?
+pub fn config(app: &App) -> Result<ConfigView, ReportError> {
+    let recipients = recipients::report_recipients(app.store())?
         .into_iter()
         .map(|r| RecipientView {
             kid: r.kid,
@@ -70,139 +107,133 @@ pub fn new_case_ref() -> String {
     format!("MP-{}-{}", &text[..4], &text[4..])
 }
 
-/// Checks the request's shape and its wraps against the current recipients.
-fn validate_submission(app: &App, req: &SubmitRequest) -> Result<(), ApiError> {
+/// Checks the request's shape: everything that does not depend on what is stored.
+fn check_submission(app: &App, req: &SubmitRequest) -> Result<(), ReportError> {
     let s = &app.settings;
     if !domain::contains(&s.themes, &req.theme) {
-        return Err(ApiError::UnknownTheme);
+        return Err(ReportError::UnknownTheme);
     }
     if !domain::contains(&s.units, &req.unit) {
-        return Err(ApiError::UnknownUnit);
+        return Err(ReportError::UnknownUnit);
     }
     if let Some(relation) = &req.relation
         && !domain::contains(&s.relations, relation)
     {
-        return Err(ApiError::UnknownRelation);
+        return Err(ReportError::UnknownRelation);
     }
     let [item] = req.items.as_slice() else {
-        return Err(ApiError::InvalidRequest(
+        return Err(ReportError::InvalidRequest(
             "a submission carries exactly one item, of kind report".into(),
         ));
     };
     if item.kind != ItemKind::Report {
-        return Err(ApiError::InvalidRequest(
+        return Err(ReportError::InvalidRequest(
             "a submission carries exactly one item, of kind report".into(),
         ));
     }
     check_item_size(item)?;
     if req.wraps.len() > MAX_WRAPS {
-        return Err(ApiError::InvalidRequest(format!(
+        return Err(ReportError::InvalidRequest(format!(
             "at most {MAX_WRAPS} wraps"
         )));
     }
     for wrap in &req.wraps {
         if wrap.purpose != WrapPurpose::Thread {
-            return Err(ApiError::InvalidRequest(
+            return Err(ReportError::InvalidRequest(
                 "a submission's wraps are all of purpose thread".into(),
             ));
         }
         if wrap.ct.len() != WRAP_CT_LEN {
-            return Err(ApiError::InvalidRequest(format!(
+            return Err(ReportError::InvalidRequest(format!(
                 "a wrap's ct is {WRAP_CT_LEN} bytes"
             )));
         }
     }
-    let expected: BTreeSet<String> =
-        recipients_for(&crate::server::cases::recipients(app)?, &req.unit)
-            .into_iter()
-            .map(|r| r.kid)
-            .chain([REPORTER.to_owned()])
-            .collect();
-    let given: BTreeSet<String> = req.wraps.iter().map(|w| w.to.clone()).collect();
-    if given.len() != req.wraps.len() {
-        return Err(ApiError::WrapsMismatch(
-            "two wraps go to the same holder".into(),
-        ));
-    }
-    if given != expected {
-        let missing = expected.difference(&given).count();
-        let extra = given.difference(&expected).count();
-        return Err(ApiError::WrapsMismatch(format!(
-            "wraps must cover the reporter and the current recipients of the unit and \
-             national ones: {missing} missing, {extra} not expected; fetch /api/v1/config again"
-        )));
-    }
     Ok(())
 }
 
-pub async fn submit(app: &App, req: SubmitRequest) -> Result<SubmitResponse, ApiError> {
+/// Stores a new case with its report and receipt, spending the proof of work.
+pub async fn submit(app: &App, req: SubmitRequest) -> Result<SubmitResponse, ReportError> {
     let now = time::now();
-    let challenge = app
-        .pow
-        .check(&req.pow.challenge, req.pow.nonce, now)
-        .map_err(|e| ApiError::PowInvalid(e.to_string()))?;
-    validate_submission(app, &req)?;
-    let hour = time::hour_floor(now);
+    let challenge = app.pow.check(&req.pow.challenge, req.pow.nonce, now)?;
+    check_submission(app, &req)?;
+    let spent = crate::server::pow::spent_token(&challenge);
     let cmt = commit::submission_commitment(&req.case_id, &req.kc, &req.items);
-    let iss = app.settings.public_url.clone();
-    let signer = &app.receipt_keys.current;
+    let created = app
+        .sequencer
+        .run(move |tx| create_case(tx, req, spent, cmt))
+        .await?;
+    app.pow.record_write(now);
+    Ok(created)
+}
+
+/// The submission's change: checks it against the stored state, then writes the case.
+fn create_case(
+    tx: &mut Tx<'_>,
+    req: SubmitRequest,
+    spent: SpentToken,
+    cmt: [u8; 32],
+) -> Result<SubmitResponse, ReportError> {
+    let all = recipients::report_recipients(tx)?;
+    recipients::check(&req.wraps, &recipients::submission_wraps(&all, &req.unit))?;
+    if tx.is_spent(&spent)? {
+        return Err(ReportError::PowReplayed);
+    }
+    if tx.case(&req.case_id)?.is_some() || tx.case_by_verifier(&req.verifier)?.is_some() {
+        return Err(ReportError::DuplicateCase);
+    }
+    let case_ref = free_case_ref(tx)?;
+    let mut record = CaseRecord {
+        case_id: req.case_id,
+        case_ref: case_ref.clone(),
+        theme: req.theme,
+        unit: req.unit,
+        relation: req.relation,
+        reporter_pk: req.reporter_pk,
+        verifier: req.verifier,
+        binding: req.binding,
+        kc: req.kc,
+        received_hour: tx.hour(),
+        status: Status::Received,
+        acknowledged_hour: None,
+        wraps: req.wraps,
+        statement_count: 0,
+        last_statement_hash: String::new(),
+        content_bytes: 0,
+        free_messages: HourCount::default(),
+    };
+    let draft = StatementDraft::Receipt {
+        sub: req.binding,
+        cmt,
+    };
+    let receipt = tx.append_statement(&mut record, draft)?;
+    for item in req.items {
+        cases::add_item(tx, &mut record, item, REPORTER_ALLOWANCE)?;
+    }
+    tx.spend(spent);
+    tx.create_case(record);
+    Ok(SubmitResponse { case_ref, receipt })
+}
+
+/// A random case reference no case has yet.
+fn free_case_ref(tx: &Tx<'_>) -> Result<String, ReportError> {
     for _ in 0..REF_ATTEMPTS {
         let case_ref = new_case_ref();
-        let record = CaseRecord {
-            case_id: req.case_id,
-            case_ref: case_ref.clone(),
-            theme: req.theme.clone(),
-            unit: req.unit.clone(),
-            relation: req.relation.clone(),
-            reporter_pk: req.reporter_pk,
-            verifier: req.verifier,
-            binding: req.binding,
-            kc: req.kc,
-            received_hour: hour,
-            status: Status::Received,
-            acknowledged_hour: None,
-            wraps: req.wraps.clone(),
-            statement_count: 0,
-            last_statement_hash: String::new(),
-            content_bytes: 0,
-            free_messages: Default::default(),
-        };
-        let new = NewCase {
-            record,
-            items: req.items.clone(),
-            pow_spent: crate::server::pow::spent_token(&challenge),
-        };
-        let sign = |slot: &StatementSlot| {
-            let payload = StatementPayload::receipt(
-                iss.clone(),
-                case_ref.clone(),
-                hour,
-                req.binding,
-                cmt,
-                slot.log_index,
-            );
-            sign_statement(signer, TYP_RECEIPT, &payload)
-        };
-        match app.store().create_case(new, &sign) {
-            Err(StoreError::Conflict(Conflict::RefTaken)) => continue,
-            Err(e) => return Err(e.into()),
-            Ok(receipt) => {
-                app.store().sync().await?;
-                app.pow.record_write(now);
-                return Ok(SubmitResponse { case_ref, receipt });
-            }
+        if tx.case_by_ref(&case_ref)?.is_none() {
+            return Ok(case_ref);
         }
     }
-    Err(ApiError::Internal)
+    // 2^40 references: five collisions in a row mean the random source is broken.
+    Err(StoreError::Corrupt("no free case reference after five attempts".into()).into())
 }
 
 /// Finds the case whose verifier is SHA-256(auth_key). Every failure is the same
 /// `Unauthorized`, so a caller cannot tell an unknown code from a wrong one.
-pub fn authenticate(app: &App, auth_key: &[u8; 32]) -> Result<CaseRecord, ApiError> {
+pub fn authenticate(app: &App, auth_key: &[u8; 32]) -> Result<CaseRecord, ReportError> {
     let verifier = sha256(auth_key);
     match app.store().case_by_verifier(&verifier)? {
         Some(case) if ct_eq(&case.verifier, &verifier) => Ok(case),
-        _ => Err(ApiError::Unauthorized),
+        _ => Err(ReportError::UnknownAccessCode),
     }
 }
 
@@ -211,23 +242,29 @@ pub fn read_items(
     app: &App,
     auth_key: &[u8; 32],
     after: Option<&str>,
-) -> Result<ItemPage, ApiError> {
+) -> Result<ItemPage, ReportError> {
     let case = authenticate(app, auth_key)?;
-    item_page(app.store(), &case.case_id, after, REPORTER_PAGE_KINDS)
+    Ok(item_page(
+        app.store(),
+        &case.case_id,
+        after,
+        REPORTER_PAGE_KINDS,
+    )?)
 }
 
-pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ApiError> {
+pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ReportError> {
     let case = authenticate(app, auth_key)?;
     let store = app.store();
-    let statements = store.statements(&case.case_id)?;
+    let entries = store.statements(&case.case_id)?;
     // Each statement's inclusion proof against the newest checkpoint that covers it.
     let (checkpoint, proofs) = match log_service::latest_checkpoint(store, &app.log_signer)? {
         Some((note, checkpoint)) => {
-            let proofs = log_service::statement_proofs(&app.store, &statements, &checkpoint)?;
+            let proofs = log_service::statement_proofs(store, &entries, &checkpoint)?;
             (Some(note), proofs)
         }
-        None => (None, vec![None; statements.len()]),
+        None => (None, vec![None; entries.len()]),
     };
+    let statements = entries.into_iter().map(|e| e.jws).collect();
     Ok(CaseView {
         case_ref: case.case_ref.clone(),
         case_id: case.case_id,
@@ -256,34 +293,71 @@ pub async fn post_message(
     auth_key: &[u8; 32],
     item: Item,
     pow: Option<PowSolution>,
-) -> Result<StatementResponse, ApiError> {
-    let case = authenticate(app, auth_key)?;
-    if item.kind != ItemKind::Message {
-        return Err(ApiError::InvalidRequest(
-            "the item's kind must be message".into(),
-        ));
-    }
-    check_item_size(&item)?;
+) -> Result<StatementResponse, ReportError> {
+    let case_id = authenticate(app, auth_key)?.case_id;
+    check_item(&item, ItemKind::Message)?;
     let now = time::now();
-    let charge = match pow {
-        None => MessageCharge::Free {
-            hour: time::hour_floor(now),
-        },
+    let paid = match pow {
+        None => None,
         Some(pow) => {
-            let challenge = app
-                .pow
-                .check(&pow.challenge, pow.nonce, now)
-                .map_err(|e| ApiError::PowInvalid(e.to_string()))?;
-            MessageCharge::Paid(crate::server::pow::spent_token(&challenge))
+            let challenge = app.pow.check(&pow.challenge, pow.nonce, now)?;
+            Some(crate::server::pow::spent_token(&challenge))
         }
     };
-    let sign = message_signer(app, &case.case_ref, Party::Reporter, item.hash());
     let statement = app
-        .store()
-        .append_item(&case.case_id, item, charge, &sign)?;
-    app.store().sync().await?;
+        .sequencer
+        .run(move |tx| add_message(tx, &case_id, item, paid, now))
+        .await?;
     app.pow.record_write(now);
     Ok(StatementResponse { statement })
+}
+
+/// The message's change: charges it (a free message of this hour, or the spent proof of
+/// work), checks the case's room, and appends the item with its statement.
+fn add_message(
+    tx: &mut Tx<'_>,
+    case_id: &crate::protocol::crypto::CaseId,
+    item: Item,
+    paid: Option<SpentToken>,
+    now: u64,
+) -> Result<String, ReportError> {
+    // The case cannot go away, but answer as for a wrong code rather than panic if it did.
+    let mut case = tx.case(case_id)?.ok_or(ReportError::UnknownAccessCode)?;
+    if tx.has_item(case_id, &item.id)? {
+        return Err(CaseError::DuplicateItem.into());
+    }
+    cases::check_statement_room(&case, REPORTER_ALLOWANCE)?;
+    let draft = StatementDraft::Message {
+        from: Party::Reporter,
+        item: item.hash(),
+    };
+    cases::add_item(tx, &mut case, item, REPORTER_ALLOWANCE)?;
+    match paid {
+        Some(token) => {
+            if tx.is_spent(&token)? {
+                return Err(ReportError::PowReplayed);
+            }
+            tx.spend(token);
+        }
+        None => {
+            let hour = time::hour_floor(now);
+            let used = &mut case.free_messages;
+            // A new hour starts the count again; an earlier one (a clock stepped back) counts
+            // on the newest, so the count never goes back.
+            if hour > used.hour {
+                *used = HourCount { hour, count: 0 };
+            }
+            if used.count >= FREE_MESSAGES_PER_HOUR {
+                return Err(ReportError::FreeMessagesUsed {
+                    retry_after: hour + time::HOUR - now,
+                });
+            }
+            used.count += 1;
+        }
+    }
+    let statement = tx.append_statement(&mut case, draft)?;
+    tx.put_case(case);
+    Ok(statement)
 }
 
 /// A case's ciphertext bundle for offline reading (`meldpunt case export`).
@@ -303,7 +377,11 @@ pub fn export_case(store: &dyn Store, case_ref: &str) -> Result<Option<CaseExpor
         kc: case.kc,
         reporter_pk: case.reporter_pk,
         items: store.items(&case.case_id)?,
-        statements: store.statements(&case.case_id)?,
+        statements: store
+            .statements(&case.case_id)?
+            .into_iter()
+            .map(|e| e.jws)
+            .collect(),
         wraps: case.wraps,
     }))
 }

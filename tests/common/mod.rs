@@ -16,7 +16,7 @@ use meldpunt::clients::reporter::{Draft, ReporterClient};
 use meldpunt::server::app::App;
 use meldpunt::server::config::Settings;
 use meldpunt::server::http::RunningServer;
-use meldpunt::server::store::{Recipient, Store};
+use meldpunt::server::store::Recipient;
 
 pub const PUBLIC_URL: &str = "https://meldpunt.test";
 
@@ -68,14 +68,29 @@ pub struct TestService {
     pub amsterdam: RecipientKey,
 }
 
-pub fn register(store: &dyn Store, key: &RecipientKey, unit: &str) {
-    store
-        .put_recipient(&Recipient {
-            kid: key.kid.clone(),
-            public_key: key.public_key,
-            unit: unit.to_owned(),
-        })
+/// Registers `key` as a recipient for `unit`, as `meldpunt recipient add` does.
+pub fn register(app: &App, key: &RecipientKey, unit: &str) {
+    let recipient = Recipient {
+        kid: key.kid.clone(),
+        public_key: key.public_key,
+        unit: unit.to_owned(),
+    };
+    app.sequencer
+        .run_blocking(move |tx| meldpunt::server::recipients::register(tx, recipient, "cli"))
         .unwrap();
+}
+
+/// The `log` claim of a statement JWS, read without checking the signature (tests read the
+/// service's own statements this way).
+pub fn statement_log_index(jws: &str) -> Option<u64> {
+    let payload = meldpunt::protocol::b64::decode(jws.split('.').nth(1)?)?;
+    let value: serde_json::Value = serde_json::from_slice(&payload).ok()?;
+    value.get("log")?.as_u64()
+}
+
+/// Runs one of the service's async operations from a test thread.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    actix_web::rt::System::new().block_on(future)
 }
 
 impl TestService {
@@ -91,8 +106,8 @@ impl TestService {
         let app = Arc::new(App::open(s).unwrap());
         let national = RecipientKey::generate();
         let amsterdam = RecipientKey::generate();
-        register(app.store(), &national, "national");
-        register(app.store(), &amsterdam, "amsterdam");
+        register(&app, &national, "national");
+        register(&app, &amsterdam, "amsterdam");
         let server = RunningServer::start(app.clone()).unwrap();
         TestService {
             dir,

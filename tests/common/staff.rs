@@ -51,7 +51,7 @@ pub fn invite(svc: &TestService, name: &str, roles: &[Role], unit: Option<&str>)
         roles: roles.to_vec(),
         unit: unit.map(str::to_owned),
     };
-    let answer = accounts::invite(&svc.app.store, &svc.app.settings, &req, "cli").unwrap();
+    let answer = super::block_on(accounts::invite(&svc.app, req, "cli".into())).unwrap();
     token_of(&answer.link).to_owned()
 }
 

@@ -38,6 +38,17 @@ impl ItemKind {
     pub fn as_byte(self) -> u8 {
         self as u8
     }
+
+    /// The name JSON uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemKind::Report => "report",
+            ItemKind::Message => "message",
+            ItemKind::Attachment => "attachment",
+            ItemKind::Note => "note",
+            ItemKind::Identity => "identity",
+        }
+    }
 }
 
 /// `"meldpunt item v1" || 0x00 || case_id || id || kind byte`.

@@ -18,7 +18,19 @@ pub const WRAP_CT_LEN: usize = 48;
 const INFO_PREFIX: &[u8] = b"meldpunt wrap v1\x00";
 
 /// Which case key a wrap carries; written as its name in JSON and as the byte in `info`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum WrapPurpose {
     Thread = 1,
@@ -30,6 +42,15 @@ impl WrapPurpose {
     /// The byte written into `info`.
     pub fn as_byte(self) -> u8 {
         self as u8
+    }
+
+    /// The name JSON uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            WrapPurpose::Thread => "thread",
+            WrapPurpose::Internal => "internal",
+            WrapPurpose::Identity => "identity",
+        }
     }
 }
 

@@ -19,9 +19,7 @@ pub use jws::{
     JwsError, StatementVerifier, TYP_RECEIPT, TYP_STATEMENT, VerifiedStatement, chain_hash,
     sign_statement,
 };
-pub use payload::{
-    Party, StatementBody, StatementKind, StatementPayload, Status, StatusChange, hour_floor,
-};
+pub use payload::{Party, StatementBody, StatementKind, StatementPayload, Status, StatusChange};
 pub use signer::{Jwk, Jwks, ReceiptSigner, ed25519_kid};
 
 #[cfg(test)]

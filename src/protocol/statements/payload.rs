@@ -16,7 +16,7 @@
 //! - Serialisation order is the design's: a receipt is `iss, ref, seq, status, iat, sub, cmt,
 //!   log`, a later statement `iss, ref, seq, kind, status?, outcome?, from?, item?, iat, prev,
 //!   log`.
-//! - `iat` is a whole hour: constructors truncate it ([`hour_floor`]), and reading refuses
+//! - `iat` is a whole hour: constructors truncate it ([`crate::protocol::time::hour_floor`]), and reading refuses
 //!   anything else, so no exact time can be signed into a statement (G2).
 //! - Hashes (`sub`, `cmt`, `item`, `prev`) are 32 bytes, b64u on the wire.
 
@@ -76,6 +76,29 @@ pub enum Status {
     Closed,
 }
 
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Received,
+        Status::Acknowledged,
+        Status::Investigating,
+        Status::Referred,
+        Status::HandledInLine,
+        Status::Closed,
+    ];
+
+    /// The name JSON uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Acknowledged => "acknowledged",
+            Status::Investigating => "investigating",
+            Status::Referred => "referred",
+            Status::HandledInLine => "handled_in_line",
+            Status::Closed => "closed",
+        }
+    }
+}
+
 /// A status a `status` statement may set: every status but `received` (the receipt's), and
 /// `closed` only with its outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -126,11 +149,6 @@ pub enum Party {
     Staff,
 }
 
-/// Truncates unix seconds to the start of their hour (G2: reporter events are kept to the hour).
-pub fn hour_floor(unix_secs: u64) -> u64 {
-    unix_secs - unix_secs % 3600
-}
-
 impl StatementPayload {
     /// The receipt (seq 0). `iat` is truncated to the hour.
     pub fn receipt(
@@ -145,7 +163,7 @@ impl StatementPayload {
             iss: iss.into(),
             case_ref: case_ref.into(),
             seq: 0,
-            iat: hour_floor(iat),
+            iat: crate::protocol::time::hour_floor(iat),
             log,
             body: StatementBody::Receipt { sub, cmt },
         }
@@ -164,7 +182,7 @@ impl StatementPayload {
             iss: iss.into(),
             case_ref: case_ref.into(),
             seq,
-            iat: hour_floor(iat),
+            iat: crate::protocol::time::hour_floor(iat),
             log,
             body,
         }
@@ -370,6 +388,14 @@ impl Flat {
 mod tests {
     use super::*;
 
+    #[test]
+    fn status_names_are_their_json() {
+        for status in Status::ALL {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.name()));
+        }
+    }
+
     const ISS: &str = "https://meldpunt.example";
 
     fn read(json: &str) -> Result<StatementPayload, serde_json::Error> {
@@ -529,13 +555,5 @@ mod tests {
             (closed.status(), closed.outcome()),
             (Status::Closed, Some(Outcome::Referred))
         );
-    }
-
-    #[test]
-    fn hour_floor_truncates() {
-        assert_eq!(hour_floor(0), 0);
-        assert_eq!(hour_floor(3599), 0);
-        assert_eq!(hour_floor(3600), 3600);
-        assert_eq!(hour_floor(1_700_003_599), 1_700_002_800);
     }
 }

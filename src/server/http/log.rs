@@ -12,7 +12,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::server::app::App;
-use crate::server::error::ApiError;
+use crate::server::http::error::ApiError;
 use crate::server::http::error::ErrorBody;
 use crate::server::log::service::{self, MAX_LEAF_HASHES};
 
@@ -96,7 +96,7 @@ pub async fn inclusion(app: web::Data<App>, req: HttpRequest) -> Result<HttpResp
             "index {index} is not below size {size}"
         )));
     }
-    Ok(HttpResponse::Ok().json(service::inclusion(&app.store, index, size)?))
+    Ok(HttpResponse::Ok().json(app.store().inclusion_proof(index, size)?))
 }
 
 /// `GET /api/v1/log/proof/consistency?from=M&to=N`, `M <= N <=` the published size.
@@ -116,7 +116,7 @@ pub async fn consistency(app: web::Data<App>, req: HttpRequest) -> Result<HttpRe
             "from {from} is larger than to {to}"
         )));
     }
-    Ok(HttpResponse::Ok().json(service::consistency(&app.store, from, to)?))
+    Ok(HttpResponse::Ok().json(app.store().consistency_proof(from, to)?))
 }
 
 /// `GET /api/v1/log/leaf-hashes?start=S&end=E`, `S < E <=` the published size, at most
@@ -142,5 +142,5 @@ pub async fn leaf_hashes(app: web::Data<App>, req: HttpRequest) -> Result<HttpRe
             "at most {MAX_LEAF_HASHES} leaf hashes per page"
         )));
     }
-    Ok(HttpResponse::Ok().json(service::leaf_hashes(&app.store, start, end)?))
+    Ok(HttpResponse::Ok().json(app.store().leaf_hashes(start, end)?))
 }

@@ -25,7 +25,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{App as ActixApp, HttpResponse, HttpServer, Route, web};
 
 use crate::server::app::App;
-use crate::server::error::ApiError;
+use crate::server::http::error::ApiError;
 use middleware::{AccessCounts, log_access_summary, security_headers};
 
 /// How often spent proof-of-work challenges are forgotten and the access summary written.

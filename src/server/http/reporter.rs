@@ -12,7 +12,7 @@ use crate::protocol::wire::{
     MAX_MESSAGE_BODY, MAX_REPORT_BODY, POW_HEADER, PowSolution, SubmitRequest,
 };
 use crate::server::app::App;
-use crate::server::error::ApiError;
+use crate::server::http::error::ApiError;
 use crate::server::http::error::ErrorBody;
 use crate::server::reporting;
 

@@ -27,7 +27,7 @@ use ring::digest;
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
-use crate::server::error::ApiError;
+use crate::server::http::error::ApiError;
 
 #[derive(RustEmbed)]
 #[folder = "web/"]

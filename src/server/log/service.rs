@@ -7,13 +7,14 @@
 //!   first start). Its name, which is also every checkpoint's origin, is `<host>/log` where
 //!   `<host>` is the public URL's host (with its port, if any; without scheme, user info and
 //!   path), lowercased: `https://meldpunt.test` gives `meldpunt.test/log`.
-//! - [`issue_checkpoint`] signs the tree as it is now and stores the note (newest and in the
-//!   history by size) unless the newest stored checkpoint already has this size and these
-//!   extension lines. It refuses to sign a tree smaller than the newest checkpoint, and to sign
+//! - [`sign_checkpoint`] signs the tree as it is now unless the newest stored checkpoint
+//!   already has this size and these extension lines; [`record_checkpoint`], a sequencer
+//!   change, stores the note (newest and in the history by size) if no other checkpoint was
+//!   stored in between (`App::issue_checkpoint` runs the two). It refuses to sign a tree smaller than the newest checkpoint, and to sign
 //!   at all when the newest checkpoint is not signed by this key (another public URL or key
 //!   file) or when the tree no longer has the newest checkpoint's root at its size: a log never
 //!   changes identity or forks silently.
-//! - Extension lines: [`issue_checkpoint`] takes them as an argument; the service's one line is
+//! - Extension lines: [`sign_checkpoint`] takes them as an argument; the service's one line is
 //!   the audit-chain head (DESIGN §6, `App::issue_checkpoint`).
 //! - Proofs and leaf hashes are served only up to the size of the newest published checkpoint
 //!   ([`published_size`]), never up to the live tree: a poller who could watch the live tree
@@ -25,11 +26,9 @@ use std::path::Path;
 
 use crate::protocol::log::checkpoint::{Checkpoint, open_signed_checkpoint};
 use crate::protocol::log::note::{NoteError, NoteSigner};
-use crate::protocol::wire::{ConsistencyProofView, InclusionProofView, LeafHashesView};
-use crate::server::error::ApiError;
-use crate::server::store::log_tree as tree;
-use crate::server::store::log_tree::nodes::{LogError, node_key};
-use crate::server::store::{SledStore, Store, StoreError};
+use crate::protocol::wire::InclusionProofView;
+use crate::server::sequencer::Tx;
+use crate::server::store::{StatementEntry, Store, StoreError};
 
 /// The note key's file in the keys folder.
 pub const NOTE_KEY_FILE: &str = "log-note.key";
@@ -39,8 +38,6 @@ pub use crate::protocol::wire::MAX_LEAF_HASHES;
 pub enum LogServiceError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Log(#[from] LogError),
     #[error("log checkpoint: {0}")]
     Note(#[from] NoteError),
     #[error("log note key {path}: {source}")]
@@ -61,21 +58,8 @@ pub enum LogServiceError {
          the database was replaced or rewritten; refusing to sign a fork"
     )]
     Rewritten { size: u64 },
-}
-
-impl From<LogServiceError> for ApiError {
-    fn from(e: LogServiceError) -> Self {
-        match e {
-            LogServiceError::Store(e) => e.into(),
-            LogServiceError::Log(
-                e @ (LogError::IndexOutOfRange { .. } | LogError::InvalidRange { .. }),
-            ) => ApiError::InvalidRange(e.to_string()),
-            other => {
-                tracing::error!(error = %other, "transparency log failure");
-                ApiError::Internal
-            }
-        }
-    }
+    #[error("another checkpoint was stored while this one was signed; issue it again")]
+    Raced,
 }
 
 /// `<host>/log` for a public URL such as `https://meldpunt.test/path` (see the module doc).
@@ -116,6 +100,9 @@ pub struct Issued {
     pub checkpoint: Checkpoint,
     /// Whether this call signed it (false: the newest stored one still describes the tree).
     pub fresh: bool,
+    /// The newest stored checkpoint when this one was signed: [`record_checkpoint`] stores
+    /// this one only if that is still the newest.
+    replaces: Option<String>,
 }
 
 /// The newest stored checkpoint, opened with `signer`'s verifier. A stored note that does not
@@ -142,17 +129,17 @@ pub fn published_size(store: &dyn Store, signer: &NoteSigner) -> Result<u64, Log
     Ok(latest_checkpoint(store, signer)?.map_or(0, |(_, checkpoint)| checkpoint.size))
 }
 
-/// Signs and stores a checkpoint of the tree as it is now, unless the newest one already
-/// describes it (see the module doc). The caller makes it durable with [`Store::sync`].
-pub fn issue_checkpoint(
-    store: &SledStore,
+/// Signs a checkpoint of the stored tree as it is now, unless the newest one already
+/// describes it (see the module doc). Nothing is written: [`record_checkpoint`] stores it.
+pub fn sign_checkpoint(
+    store: &dyn Store,
     signer: &NoteSigner,
     extensions: Vec<String>,
 ) -> Result<Issued, LogServiceError> {
-    // A transaction's writes become visible to reads all at once, so the nodes of `size` are
-    // there once `size` is.
+    // A batch's writes become visible to reads all at once, so the nodes of `size` are there
+    // once `size` is.
     let size = store.log_size()?;
-    let root = tree::root(store.log_nodes(), size)?;
+    let root = store.log_root(size)?;
     let latest = match store.latest_checkpoint()? {
         None => None,
         Some(note) => match open_signed_checkpoint(&note, &signer.verifier()) {
@@ -166,7 +153,7 @@ pub fn issue_checkpoint(
             }
         },
     };
-    if let Some((note, checkpoint)) = latest {
+    if let Some((note, checkpoint)) = &latest {
         if checkpoint.size > size {
             return Err(LogServiceError::Shrunk {
                 current: size,
@@ -174,16 +161,17 @@ pub fn issue_checkpoint(
             });
         }
         // The tree must still extend what was signed; otherwise signing would publish a fork.
-        if tree::root(store.log_nodes(), checkpoint.size)? != checkpoint.root {
+        if store.log_root(checkpoint.size)? != checkpoint.root {
             return Err(LogServiceError::Rewritten {
                 size: checkpoint.size,
             });
         }
         if checkpoint.size == size && checkpoint.extensions == extensions {
             return Ok(Issued {
-                note,
-                checkpoint,
+                note: note.clone(),
+                checkpoint: checkpoint.clone(),
                 fresh: false,
+                replaces: Some(note.clone()),
             });
         }
     }
@@ -194,91 +182,40 @@ pub fn issue_checkpoint(
         extensions,
     };
     let note = checkpoint.sign(signer)?;
-    store.put_checkpoint(size, &note)?;
     Ok(Issued {
         note,
         checkpoint,
         fresh: true,
+        replaces: latest.map(|(note, _)| note),
     })
 }
 
-/// The inclusion proof of leaf `index` in the tree of `size` leaves (`index < size <=` the
-/// published size; the caller checks).
-pub fn inclusion(
-    store: &SledStore,
-    index: u64,
-    size: u64,
-) -> Result<InclusionProofView, LogServiceError> {
-    let nodes = store.log_nodes();
-    Ok(InclusionProofView {
-        index,
-        size,
-        leaf_hash: tree::leaf_hash_at(nodes, index)?,
-        path: tree::inclusion_proof(nodes, index, size)?,
-    })
-}
-
-/// The consistency proof from `from` to `to` leaves (`from <= to <=` the published size; the caller checks).
-pub fn consistency(
-    store: &SledStore,
-    from: u64,
-    to: u64,
-) -> Result<ConsistencyProofView, LogServiceError> {
-    Ok(ConsistencyProofView {
-        from,
-        to,
-        path: tree::consistency_proof(store.log_nodes(), from, to)?,
-    })
-}
-
-/// The leaf hashes of `[start, end)`, read in one scan (`end <=` the published size; the caller checks).
-pub fn leaf_hashes(
-    store: &SledStore,
-    start: u64,
-    end: u64,
-) -> Result<LeafHashesView, LogServiceError> {
-    let mut hashes = Vec::new();
-    for (offset, entry) in store
-        .log_nodes()
-        .range(node_key(0, start)..node_key(0, end))
-        .enumerate()
-    {
-        let (_, value) = entry.map_err(LogError::from)?;
-        let index = start + offset as u64;
-        let hash = <[u8; 32]>::try_from(value.as_ref())
-            .map_err(|_| LogError::CorruptNode { level: 0, index })?;
-        hashes.push(hash);
+/// The sequencer change that stores a fresh checkpoint: refused with
+/// [`LogServiceError::Raced`] if another was stored since it was signed (the log only grows,
+/// so the signed size is still a prefix of the tree).
+pub fn record_checkpoint(tx: &mut Tx<'_>, issued: &Issued) -> Result<(), LogServiceError> {
+    if !issued.fresh {
+        return Ok(());
     }
-    if hashes.len() as u64 != end.saturating_sub(start) {
-        return Err(LogError::MissingNode {
-            level: 0,
-            index: start + hashes.len() as u64,
-        }
-        .into());
+    if tx.latest_checkpoint()? != issued.replaces {
+        return Err(LogServiceError::Raced);
     }
-    Ok(LeafHashesView { start, hashes })
-}
-
-/// The `log` index a statement JWS was signed with, read from its payload without checking the
-/// signature (the service only reads its own statements this way).
-pub fn statement_log_index(jws: &str) -> Option<u64> {
-    let payload = crate::protocol::b64::decode(jws.split('.').nth(1)?)?;
-    let value: serde_json::Value = serde_json::from_slice(&payload).ok()?;
-    value.get("log")?.as_u64()
+    tx.put_checkpoint(issued.checkpoint.size, issued.note.clone());
+    Ok(())
 }
 
 /// For each statement, its inclusion proof against `checkpoint`, or `None` if the checkpoint
 /// does not cover it yet.
 pub fn statement_proofs(
-    store: &SledStore,
-    statements: &[String],
+    store: &dyn Store,
+    statements: &[StatementEntry],
     checkpoint: &Checkpoint,
 ) -> Result<Vec<Option<InclusionProofView>>, LogServiceError> {
     statements
         .iter()
-        .map(|jws| match statement_log_index(jws) {
-            Some(index) if index < checkpoint.size => {
-                inclusion(store, index, checkpoint.size).map(Some)
+        .map(|entry| match entry.log {
+            index if index < checkpoint.size => {
+                Ok(Some(store.inclusion_proof(index, checkpoint.size)?))
             }
             _ => Ok(None),
         })

@@ -36,8 +36,6 @@ pub struct StaffState {
     /// Users whose password is being checked right now: one check per user at a time, so one
     /// TOTP code buys one password guess even when attempts arrive in parallel.
     pub checking: Mutex<HashSet<[u8; 16]>>,
-    /// Serialises validated staff changes to cases, so a check and its write see one state.
-    pub case_lock: Mutex<()>,
 }
 
 impl StaffState {
@@ -51,11 +49,6 @@ impl StaffState {
             prelogin_secret,
             argon2: Argon2Permits::new(settings.staff_argon2_concurrency),
             checking: Mutex::new(HashSet::new()),
-            case_lock: Mutex::new(()),
         }
-    }
-
-    pub fn lock_cases(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.case_lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -31,6 +31,17 @@ pub fn verify(phc: &str, auth_hash: &[u8; 32]) -> bool {
     Argon2::default().verify_password(auth_hash, phc).is_ok()
 }
 
+/// Why a password computation did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PermitError {
+    /// All permits are taken: the client should try again in a second.
+    #[error("the service is busy; try again in a moment")]
+    Busy,
+    /// The blocking pool dropped the work (it panicked or the runtime is stopping).
+    #[error("the password computation did not finish")]
+    Lost,
+}
+
 /// The Argon2id computations that may run at once. A caller that finds none free is told to
 /// come back (503 `busy`) rather than queued, so a flood cannot pile up memory or threads.
 pub struct Argon2Permits(std::sync::Arc<tokio::sync::Semaphore>);
@@ -48,18 +59,18 @@ impl Argon2Permits {
     pub async fn run<T: Send + 'static>(
         &self,
         hash_work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, crate::server::error::ApiError> {
+    ) -> Result<T, PermitError> {
         let permit = self
             .0
             .clone()
             .try_acquire_owned()
-            .map_err(|_| crate::server::error::ApiError::Busy)?;
+            .map_err(|_| PermitError::Busy)?;
         actix_web::web::block(move || {
             let _permit = permit;
             hash_work()
         })
         .await
-        .map_err(|_| crate::server::error::ApiError::Internal)
+        .map_err(|_| PermitError::Lost)
     }
 }
 
@@ -113,7 +124,7 @@ mod tests {
             // Let the first take its permit and block on the pool.
             actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
             let second = permits.run(|| ()).await;
-            assert!(matches!(second, Err(crate::server::error::ApiError::Busy)));
+            assert!(matches!(second, Err(PermitError::Busy)));
             release.send(()).unwrap();
             first.await.unwrap().unwrap();
             assert!(permits.run(|| ()).await.is_ok(), "free again");

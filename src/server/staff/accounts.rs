@@ -13,11 +13,13 @@
 //!   of an earlier sign-in (`device`), so strangers who guess at a name never slow its owner.
 //! - Pre-login of an unknown name gives a stable fake salt and an iteration count drawn from
 //!   the real users' counts, so neither tells names apart.
-//! - Every change is validated first and audited in its own transaction; answers come after
-//!   `sync`.
+//! - Every change is one sequencer change with its audit record, checked against the batch
+//!   (a name taken, an invite used, a key in use, a TOTP step spent are all decided inside
+//!   it); answers come once it is durable.
 
 use zeroize::Zeroizing;
 
+use super::StaffError;
 use crate::protocol::crypto::{hpke_suite, random_bytes, sha256};
 use crate::protocol::domain;
 use crate::protocol::roles::Role;
@@ -29,11 +31,11 @@ use crate::protocol::time::{self, HOUR};
 use crate::protocol::totp;
 use crate::server::app::App;
 use crate::server::config::Settings;
-use crate::server::error::ApiError;
+use crate::server::sequencer::Tx;
 use crate::server::signin::session::NewSession;
 use crate::server::signin::{device, password};
-use crate::server::store::staff::{AuditEntry, Enrolment, InviteRecord, StaffStore, UserRecord};
-use crate::server::store::{SledStore, Store};
+use crate::server::store::Store;
+use crate::server::store::staff::{AuditEntry, Enrolment, InviteRecord, UserRecord};
 
 /// How long an enrolment link works.
 pub const INVITE_VALID_SECS: u64 = 72 * HOUR;
@@ -46,11 +48,11 @@ pub fn user_id_text(id: &[u8; 16]) -> String {
     crate::protocol::b64::encode(id)
 }
 
-pub fn parse_user_id(text: &str) -> Result<[u8; 16], ApiError> {
-    crate::protocol::b64::decode_array::<16>(text).ok_or(ApiError::NotFound)
+pub fn parse_user_id(text: &str) -> Result<[u8; 16], StaffError> {
+    crate::protocol::b64::decode_array::<16>(text).ok_or(StaffError::NoSuchUser)
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
+fn check_name(name: &str) -> Result<(), StaffError> {
     let ok = !name.trim().is_empty()
         && name.trim() == name
         && name.chars().count() <= MAX_NAME_LEN
@@ -58,7 +60,7 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::InvalidRequest(format!(
+        Err(StaffError::InvalidRequest(format!(
             "name: 1 to {MAX_NAME_LEN} characters, no control characters or outer spaces"
         )))
     }
@@ -70,39 +72,51 @@ pub fn check_roles(
     settings: &Settings,
     roles: &[Role],
     unit: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), StaffError> {
     let mut sorted = roles.to_vec();
     sorted.sort();
     sorted.dedup();
     if roles.is_empty() || sorted.len() != roles.len() {
-        return Err(ApiError::InvalidRequest(
+        return Err(StaffError::InvalidRequest(
             "roles: at least one, each once".into(),
         ));
     }
     let needs_unit = roles.iter().any(|r| r.needs_unit());
     match unit {
-        None if needs_unit => Err(ApiError::InvalidRequest(
+        None if needs_unit => Err(StaffError::InvalidRequest(
             "unit: intake and investigators belong to a unit (or national)".into(),
         )),
-        Some(_) if !needs_unit => Err(ApiError::InvalidRequest(
+        Some(_) if !needs_unit => Err(StaffError::InvalidRequest(
             "unit: only intake and investigators belong to a unit".into(),
         )),
-        Some(u) if !domain::contains(&settings.units, u) => Err(ApiError::UnknownUnit),
+        Some(u) if !domain::contains(&settings.units, u) => Err(StaffError::UnknownUnit),
         _ => Ok(()),
     }
 }
 
-/// Creates a user and its one-time enrolment link.
-pub fn invite(
-    store: &SledStore,
+/// Creates a user and its one-time enrolment link; `actor` is who asked (a user id or `cli`).
+pub async fn invite(
+    app: &App,
+    req: InviteRequest,
+    actor: String,
+) -> Result<InviteResponse, StaffError> {
+    check_name(&req.name)?;
+    check_roles(&app.settings, &req.roles, req.unit.as_deref())?;
+    let settings = app.settings.clone();
+    app.sequencer
+        .run(move |tx| invite_change(tx, &settings, &req, &actor))
+        .await
+}
+
+/// The invite's change: the name must still be free. (`invite` checks the request first.)
+pub fn invite_change(
+    tx: &mut Tx<'_>,
     settings: &Settings,
     req: &InviteRequest,
     actor: &str,
-) -> Result<InviteResponse, ApiError> {
-    check_name(&req.name)?;
-    check_roles(settings, &req.roles, req.unit.as_deref())?;
-    if store.user_by_name(&req.name)?.is_some() {
-        return Err(ApiError::NameTaken);
+) -> Result<InviteResponse, StaffError> {
+    if tx.user_by_name(&req.name)?.is_some() {
+        return Err(StaffError::NameTaken);
     }
     let now = time::now();
     let user = UserRecord {
@@ -121,7 +135,7 @@ pub fn invite(
     let token = Zeroizing::new(random_bytes::<32>());
     let expires = now + INVITE_VALID_SECS;
     let roles: Vec<&str> = req.roles.iter().map(|r| r.name()).collect();
-    let audit = AuditEntry::new(
+    tx.audit(AuditEntry::new(
         actor,
         "user.invited",
         format!(
@@ -130,16 +144,16 @@ pub fn invite(
             roles.join(","),
             req.unit.as_deref().unwrap_or("-")
         ),
-    );
-    store.create_invite(
-        &user,
-        &sha256(token.as_ref()),
-        &InviteRecord {
+    ))?;
+    tx.put_user_name(&user.name, user.user_id);
+    tx.put_user(user.clone());
+    tx.put_invite(
+        sha256(token.as_ref()),
+        InviteRecord {
             user_id: user.user_id,
             expires,
         },
-        audit,
-    )?;
+    );
     Ok(InviteResponse {
         user_id: user_id_text(&user.user_id),
         name: user.name,
@@ -153,22 +167,22 @@ pub fn invite(
 }
 
 /// The invite's user, if the token is open, unexpired and its user not yet enrolled.
-fn open_invite(store: &SledStore, token: &str) -> Result<([u8; 32], UserRecord), ApiError> {
+fn open_invite(store: &dyn Store, token: &str) -> Result<([u8; 32], UserRecord), StaffError> {
     let token = crate::protocol::b64::decode_array::<32>(token)
         .map(Zeroizing::new)
-        .ok_or(ApiError::InviteInvalid)?;
+        .ok_or(StaffError::InviteInvalid)?;
     let hash = sha256(token.as_ref());
-    let invite = store.invite(&hash)?.ok_or(ApiError::InviteInvalid)?;
+    let invite = store.invite(&hash)?.ok_or(StaffError::InviteInvalid)?;
     if invite.expires < time::now() {
-        return Err(ApiError::InviteInvalid);
+        return Err(StaffError::InviteInvalid);
     }
     match store.user(&invite.user_id)? {
         Some(user) if user.enrolled.is_none() => Ok((hash, user)),
-        _ => Err(ApiError::InviteInvalid),
+        _ => Err(StaffError::InviteInvalid),
     }
 }
 
-pub fn enrol_info(store: &SledStore, token: &str) -> Result<EnrolInfo, ApiError> {
+pub fn enrol_info(store: &dyn Store, token: &str) -> Result<EnrolInfo, StaffError> {
     let (_, user) = open_invite(store, token)?;
     let secret = totp::base32(&user.totp_secret);
     Ok(EnrolInfo {
@@ -187,18 +201,17 @@ pub fn enrol_info(store: &SledStore, token: &str) -> Result<EnrolInfo, ApiError>
     })
 }
 
-pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolResponse, ApiError> {
-    let store = app.store.as_ref();
-    let (hash, user) = open_invite(store, token)?;
+pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolResponse, StaffError> {
+    let (hash, user) = open_invite(app.store(), token)?;
     if user.disabled {
-        return Err(ApiError::InviteInvalid);
+        return Err(StaffError::InviteInvalid);
     }
-    let step =
-        totp::check(&user.totp_secret, &req.totp_code, time::now()).ok_or(ApiError::TotpInvalid)?;
+    let step = totp::check(&user.totp_secret, &req.totp_code, time::now())
+        .ok_or(StaffError::TotpInvalid)?;
     // A key every reporter's browser and every staff client can seal to: not zero, not of low
     // order (those are refused by HPKE, and one such recipient would block a unit's reports).
     if hpke_suite::seal(&req.public_key, b"meldpunt key check", b"", b"").is_err() {
-        return Err(ApiError::InvalidRequest(
+        return Err(StaffError::InvalidRequest(
             "public_key: not a usable X25519 key".into(),
         ));
     }
@@ -217,16 +230,47 @@ pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolRes
         wrapped_private_key: req.wrapped_private_key,
         hour: time::hour_floor(time::now()),
     };
-    let id = user_id_text(&user.user_id);
-    let audit = AuditEntry::new(id.clone(), "user.enrolled", format!("kid {kid}"));
-    store.enrol(&hash, &user.user_id, &enrolment, step, audit)?;
-    store.sync().await?;
+    let user_id = user.user_id;
+    app.sequencer
+        .run(move |tx| enrol_change(tx, hash, &user_id, enrolment, step))
+        .await?;
     Ok(EnrolResponse {
-        user_id: id,
+        user_id: user_id_text(&user_id),
         name: user.name,
         kid,
-        device_token: device::issue(&app.staff.prelogin_secret, &user.user_id),
+        device_token: device::issue(&app.staff.prelogin_secret, &user_id),
     })
+}
+
+/// The enrolment's change: the invite is still open, its user neither enrolled nor disabled,
+/// and the key no one else's.
+fn enrol_change(
+    tx: &mut Tx<'_>,
+    invite: [u8; 32],
+    user_id: &[u8; 16],
+    enrolment: Enrolment,
+    step: u64,
+) -> Result<(), StaffError> {
+    if tx.invite(&invite)?.is_none() {
+        return Err(StaffError::InviteInvalid);
+    }
+    let mut user = tx.user(user_id)?.ok_or(StaffError::InviteInvalid)?;
+    if user.enrolled.is_some() || user.disabled {
+        return Err(StaffError::InviteInvalid);
+    }
+    let kid = &enrolment.kid;
+    let taken = tx.users()?.iter().any(|u| u.kid() == Some(kid.as_str()))
+        || tx.recipients()?.iter().any(|r| r.kid == *kid);
+    if taken {
+        return Err(StaffError::KeyInUse);
+    }
+    let id = user_id_text(user_id);
+    tx.audit(AuditEntry::new(id, "user.enrolled", format!("kid {kid}")))?;
+    user.enrolled = Some(enrolment);
+    user.last_totp_step = user.last_totp_step.max(step);
+    tx.remove_invite(invite);
+    tx.put_user(user);
+    Ok(())
 }
 
 /// The KDF parameters for `name`: the user's own, or a stable fake for an unknown name.
@@ -238,8 +282,8 @@ pub async fn enrol(app: &App, token: &str, req: EnrolRequest) -> Result<EnrolRes
 /// is used. The fake is computed for real names too, so both take the same work. (An unknown
 /// name's borrowed count can change when users are invited; a real name's never does. An
 /// observer who asks again after every invitation could tell some unknown names apart.)
-pub fn prelogin(app: &App, name: &str) -> Result<KdfParams, ApiError> {
-    let mut users = app.store.users()?;
+pub fn prelogin(app: &App, name: &str) -> Result<KdfParams, StaffError> {
+    let mut users = app.store().users()?;
     users.sort_by_key(|u| (u.invited_hour, u.user_id));
     let pick = password::fake_pick(&app.staff.prelogin_secret, name);
     let fake = KdfParams {
@@ -249,7 +293,7 @@ pub fn prelogin(app: &App, name: &str) -> Result<KdfParams, ApiError> {
             n => users[((u128::from(pick) * n as u128) >> 64) as usize].kdf_iterations,
         },
     };
-    Ok(match app.store.user_by_name(name)? {
+    Ok(match app.store().user_by_name(name)? {
         Some(user) => KdfParams {
             salt: user.kdf_salt,
             iterations: user.kdf_iterations,
@@ -313,11 +357,14 @@ fn start_checking(app: &App, user_id: [u8; 16]) -> Option<Checking<'_>> {
 }
 
 /// Signs in; on success returns the answer and the new session's tokens.
-pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewSession), ApiError> {
+pub async fn login(
+    app: &App,
+    req: &LoginRequest,
+) -> Result<(LoginResponse, NewSession), StaffError> {
     let throttle = &app.staff.throttle;
-    let user = app.store.user_by_name(&req.name)?;
+    let user = app.store().user_by_name(&req.name)?;
     let (key, known_device) = bucket(app, user.as_ref(), req);
-    let attempt = throttle.admit(key).map_err(ApiError::TooManyAttempts)?;
+    let attempt = throttle.admit(key).map_err(StaffError::TooManyAttempts)?;
     // The second factor first: it is cheap, and only its holder gets past it, so strangers'
     // guesses never reach Argon2id. Unknown, unenrolled and disabled users are checked against
     // a random secret, which takes the same time and always fails.
@@ -328,16 +375,16 @@ pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewS
         .unwrap_or_else(|| Zeroizing::new(random_bytes::<20>()));
     let step = totp::check(&secret, &req.totp_code, time::now());
     let (Some(user), Some(step)) = (active, step) else {
-        return Err(ApiError::LoginFailed);
+        return Err(StaffError::LoginFailed);
     };
     if step <= user.last_totp_step {
-        return Err(ApiError::LoginFailed);
+        return Err(StaffError::LoginFailed);
     }
     let Some(_checking) = start_checking(app, user.user_id) else {
-        return Err(ApiError::LoginFailed);
+        return Err(StaffError::LoginFailed);
     };
     let Some(e) = user.enrolled.as_ref() else {
-        return Err(ApiError::Internal);
+        return Err(StaffError::LoginFailed);
     };
     let (phc, auth_hash) = (e.auth_phc.clone(), Zeroizing::new(req.auth_hash));
     let password_ok = app
@@ -352,15 +399,17 @@ pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewS
     } else {
         AuditEntry::new(id, "staff.login_failed", "password")
     };
-    app.store.record_login(&user.user_id, step, audit)?;
-    app.store().sync().await?;
+    let user_id = user.user_id;
+    app.sequencer
+        .run(move |tx| record_login(tx, &user_id, step, audit))
+        .await?;
     if !password_ok {
-        return Err(ApiError::LoginFailed);
+        return Err(StaffError::LoginFailed);
     }
     throttle.success(attempt);
     let session = app.staff.sessions.create(user.user_id);
     let Some(view) = user_view(&user) else {
-        return Err(ApiError::Internal);
+        return Err(StaffError::LoginFailed);
     };
     let device_token = match &req.device_token {
         Some(token) if known_device => token.clone(),
@@ -377,7 +426,25 @@ pub async fn login(app: &App, req: &LoginRequest) -> Result<(LoginResponse, NewS
     ))
 }
 
-pub fn list(store: &SledStore) -> Result<Vec<UserListEntry>, ApiError> {
+/// The sign-in's change: spends the TOTP step, unless a parallel sign-in spent it (or a
+/// newer one) first.
+fn record_login(
+    tx: &mut Tx<'_>,
+    user_id: &[u8; 16],
+    step: u64,
+    audit: AuditEntry,
+) -> Result<(), StaffError> {
+    let mut user = tx.user(user_id)?.ok_or(StaffError::LoginFailed)?;
+    if step <= user.last_totp_step {
+        return Err(StaffError::LoginFailed);
+    }
+    user.last_totp_step = step;
+    tx.put_user(user);
+    tx.audit(audit)?;
+    Ok(())
+}
+
+pub fn list(store: &dyn Store) -> Result<Vec<UserListEntry>, StaffError> {
     let mut users = store.users()?;
     users.sort_by_key(|u| u.name.to_lowercase());
     Ok(users
@@ -398,41 +465,52 @@ pub fn list(store: &SledStore) -> Result<Vec<UserListEntry>, ApiError> {
 }
 
 /// Disables or enables a user; a disabled user's sessions end at once (their wraps stay).
-pub fn set_disabled(
-    app_sessions: Option<&crate::server::signin::session::Sessions>,
-    store: &SledStore,
+pub async fn set_disabled(
+    app: &App,
     user_id: &[u8; 16],
     disabled: bool,
-    actor: &str,
-) -> Result<(), ApiError> {
-    if store.user(user_id)?.is_none() {
-        return Err(ApiError::NotFound);
-    }
-    let action = if disabled {
-        "user.disabled"
-    } else {
-        "user.enabled"
-    };
-    let audit = AuditEntry::new(actor, action, format!("user {}", user_id_text(user_id)));
-    store.set_disabled(user_id, disabled, audit)?;
-    if disabled && let Some(sessions) = app_sessions {
-        sessions.end_all(user_id);
+    actor: String,
+) -> Result<(), StaffError> {
+    let id = *user_id;
+    app.sequencer
+        .run(move |tx| {
+            let mut user = tx.user(&id)?.ok_or(StaffError::NoSuchUser)?;
+            let action = if disabled {
+                "user.disabled"
+            } else {
+                "user.enabled"
+            };
+            tx.audit(AuditEntry::new(
+                actor,
+                action,
+                format!("user {}", user_id_text(&id)),
+            ))?;
+            user.disabled = disabled;
+            tx.put_user(user);
+            Ok::<(), StaffError>(())
+        })
+        .await?;
+    if disabled {
+        app.staff.sessions.end_all(user_id);
     }
     Ok(())
 }
 
 /// On a store without users, an invite for a first admin (printed by `serve`).
-pub fn first_admin_invite(
-    store: &SledStore,
-    settings: &Settings,
-) -> Result<Option<InviteResponse>, ApiError> {
-    if !store.users()?.is_empty() {
-        return Ok(None);
-    }
+pub async fn first_admin_invite(app: &App) -> Result<Option<InviteResponse>, StaffError> {
+    let settings = app.settings.clone();
     let req = InviteRequest {
         name: settings.first_admin_name.clone(),
         roles: vec![Role::Admin],
         unit: None,
     };
-    invite(store, settings, &req, "system").map(Some)
+    check_name(&req.name)?;
+    app.sequencer
+        .run(move |tx| {
+            if !tx.users()?.is_empty() {
+                return Ok(None);
+            }
+            invite_change(tx, &settings, &req, "system").map(Some)
+        })
+        .await
 }

@@ -1,13 +1,13 @@
 //! The audit chain (DESIGN §6): reading it, verifying it, and its head as the checkpoint
-//! extension line. Records are written by the store in the same transaction as the change
-//! they record (`store::staff`); this module only reads.
+//! extension line. Records are written by the sequencer in the same change as what they
+//! record (`sequencer::Tx::audit`); this module only reads.
 //!
 //! Contract: the checkpoint's extension line is `protocol::log::checkpoint::audit_line` of the
 //! chain's head.
 
-use crate::server::error::ApiError;
-use crate::server::store::SledStore;
-use crate::server::store::staff::{AuditBroken, AuditHead, AuditRecord, StaffStore};
+use super::StaffError;
+use crate::server::store::Store;
+use crate::server::store::staff::{AuditBroken, AuditHead, AuditRecord};
 
 /// Most records one page of `GET /api/v1/staff/audit` returns.
 pub const MAX_AUDIT_PAGE: usize = 1000;
@@ -15,13 +15,13 @@ pub const MAX_AUDIT_PAGE: usize = 1000;
 pub const DEFAULT_AUDIT_PAGE: usize = 100;
 
 pub fn page(
-    store: &SledStore,
+    store: &dyn Store,
     start: u64,
     limit: Option<usize>,
-) -> Result<(Vec<AuditRecord>, Option<AuditHead>), ApiError> {
+) -> Result<(Vec<AuditRecord>, Option<AuditHead>), StaffError> {
     let limit = limit.unwrap_or(DEFAULT_AUDIT_PAGE);
     if limit == 0 || limit > MAX_AUDIT_PAGE {
-        return Err(ApiError::InvalidRange(format!(
+        return Err(StaffError::InvalidRange(format!(
             "limit must be 1 to {MAX_AUDIT_PAGE}"
         )));
     }
@@ -29,6 +29,6 @@ pub fn page(
 }
 
 /// Recomputes the whole chain; `Ok(head)` if intact.
-pub fn verify(store: &SledStore) -> Result<Result<Option<AuditHead>, AuditBroken>, ApiError> {
+pub fn verify(store: &dyn Store) -> Result<Result<Option<AuditHead>, AuditBroken>, StaffError> {
     Ok(store.verify_audit()?)
 }

@@ -14,21 +14,24 @@
 //! days after receipt, or still `acknowledged` more than 3 calendar months after
 //! acknowledgement (`time::add_months`); any later status stops the clock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use super::StaffError;
 use super::accounts::user_id_text;
 use crate::protocol::crypto::item::ItemKind;
 use crate::protocol::crypto::wrap::WrapPurpose;
+use crate::protocol::domain::NATIONAL_UNIT;
 use crate::protocol::roles::Role;
-use crate::protocol::staff_wire::{CaseDetail, CaseList, CaseRow, Holder};
+use crate::protocol::staff_wire::{Assignee, CaseDetail, CaseList, CaseRow};
 use crate::protocol::statements::Status;
 use crate::protocol::time::{self, DAY};
-use crate::protocol::wire::{ItemPage, REPORTER};
+use crate::protocol::wire::ItemPage;
 use crate::server::app::App;
 use crate::server::cases::deadlines;
-use crate::server::error::ApiError;
-use crate::server::store::CaseRecord;
-use crate::server::store::staff::{AuditEntry, CaseStaff, StaffStore, UserRecord};
+use crate::server::recipients::thread_holders;
+use crate::server::sequencer::Reads;
+use crate::server::store::staff::{AuditEntry, CaseStaff, UserRecord};
+use crate::server::store::{CaseRecord, Store};
 
 /// Most rows one page of the case list returns.
 pub const MAX_PER_PAGE: usize = 100;
@@ -91,20 +94,21 @@ pub fn access_to(user: &UserRecord, case: CaseRecord, staff: CaseStaff) -> Acces
     }
 }
 
-/// The caller's access to `case_ref`: 403 for roles without content or no relation to the case,
-/// 404 for an unknown reference.
-pub fn access(app: &App, user: &UserRecord, case_ref: &str) -> Result<Access, ApiError> {
+/// The caller's access to `case_ref`: `Forbidden` for roles without content or no relation to
+/// the case, `NoSuchCase` for an unknown reference.
+pub fn access(
+    reads: &(impl Reads + ?Sized),
+    user: &UserRecord,
+    case_ref: &str,
+) -> Result<Access, StaffError> {
     if !may_see_cases(user) {
-        return Err(ApiError::Forbidden);
+        return Err(StaffError::Forbidden);
     }
-    let case = app
-        .store()
-        .case_by_ref(case_ref)?
-        .ok_or(ApiError::NotFound)?;
-    let staff = app.store.case_staff(&case.case_id)?;
+    let case = reads.case_by_ref(case_ref)?.ok_or(StaffError::NoSuchCase)?;
+    let staff = reads.case_staff(&case.case_id)?;
     let access = access_to(user, case, staff);
     if !access.visible() {
-        return Err(ApiError::Forbidden);
+        return Err(StaffError::Forbidden);
     }
     Ok(access)
 }
@@ -119,9 +123,8 @@ pub fn overdue(case: &CaseRecord, now: u64) -> bool {
     }
 }
 
-fn names(app: &App) -> Result<BTreeMap<String, String>, ApiError> {
-    Ok(app
-        .store
+fn names(store: &dyn Store) -> Result<BTreeMap<String, String>, StaffError> {
+    Ok(store
         .users()?
         .into_iter()
         .map(|u| (user_id_text(&u.user_id), u.name))
@@ -167,21 +170,22 @@ pub struct CaseFilter {
     pub per_page: Option<usize>,
 }
 
-pub fn list(app: &App, user: &UserRecord, filter: &CaseFilter) -> Result<CaseList, ApiError> {
+pub fn list(app: &App, user: &UserRecord, filter: &CaseFilter) -> Result<CaseList, StaffError> {
     if !may_see_cases(user) {
-        return Err(ApiError::Forbidden);
+        return Err(StaffError::Forbidden);
     }
     let per_page = filter.per_page.unwrap_or(DEFAULT_PER_PAGE);
     let page = filter.page.unwrap_or(1);
     if per_page == 0 || per_page > MAX_PER_PAGE || page == 0 {
-        return Err(ApiError::InvalidRange(format!(
+        return Err(StaffError::InvalidRange(format!(
             "page starts at 1; per_page is 1 to {MAX_PER_PAGE}"
         )));
     }
     let now = time::now();
-    let names = names(app)?;
+    let store = app.store();
+    let names = names(store)?;
     let mut rows = Vec::new();
-    for case in app.store.all_cases()? {
+    for case in store.all_cases()? {
         let wanted = filter.status.is_none_or(|s| s == case.status)
             && filter.theme.as_ref().is_none_or(|t| *t == case.theme)
             && filter.unit.as_ref().is_none_or(|u| *u == case.unit)
@@ -189,7 +193,7 @@ pub fn list(app: &App, user: &UserRecord, filter: &CaseFilter) -> Result<CaseLis
         if !wanted {
             continue;
         }
-        let staff = app.store.case_staff(&case.case_id)?;
+        let staff = store.case_staff(&case.case_id)?;
         let access = access_to(user, case, staff);
         if access.visible() {
             rows.push(row(&access.case, &access.staff, &names, now));
@@ -210,33 +214,34 @@ pub fn list(app: &App, user: &UserRecord, filter: &CaseFilter) -> Result<CaseLis
     })
 }
 
-/// Public keys of the *active* holders of a thread wrap of the case: enabled, enrolled staff
-/// and recipients still registered by hand. A disabled user keeps the wraps they had but
-/// receives nothing new, so triage wraps the internal key to exactly these.
-pub fn thread_holders(app: &App, case: &CaseRecord) -> Result<Vec<Holder>, ApiError> {
-    let kids: BTreeSet<&str> = case
-        .wraps
-        .iter()
-        .filter(|w| w.purpose == WrapPurpose::Thread && w.to != REPORTER)
-        .map(|w| w.to.as_str())
-        .collect();
-    let mut keys: BTreeMap<String, [u8; 32]> = app
-        .store()
-        .recipients()?
-        .into_iter()
-        .map(|r| (r.kid, r.public_key))
-        .collect();
-    for user in app.store.users()? {
-        if let (true, Some(e)) = (user.active(), user.enrolled) {
-            keys.insert(e.kid, e.public_key);
-        }
+/// The investigators `user` may assign the case to: enabled, enrolled investigators of its unit
+/// or `national`, with their keys (for the wraps). Only for an intake holder of the case.
+pub fn assignable(
+    store: &dyn Store,
+    user: &UserRecord,
+    case_ref: &str,
+) -> Result<Vec<Assignee>, StaffError> {
+    let access = access(store, user, case_ref)?;
+    if !access.intake_holder {
+        return Err(StaffError::Forbidden);
     }
-    Ok(kids
+    Ok(Store::users(store)?
         .into_iter()
-        .filter_map(|kid| {
-            keys.get(kid).map(|pk| Holder {
-                kid: kid.to_owned(),
-                public_key: *pk,
+        .filter(|u| {
+            u.active()
+                && u.has(Role::Investigator)
+                && u.unit
+                    .as_deref()
+                    .is_some_and(|unit| unit == access.case.unit || unit == NATIONAL_UNIT)
+        })
+        .filter_map(|u| {
+            let e = u.enrolled?;
+            Some(Assignee {
+                user_id: user_id_text(&u.user_id),
+                name: u.name,
+                unit: u.unit,
+                kid: e.kid,
+                public_key: e.public_key,
             })
         })
         .collect())
@@ -253,11 +258,16 @@ fn page_kinds(access: &Access) -> &'static [ItemKind] {
     }
 }
 
-pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<CaseDetail, ApiError> {
-    let access = access(app, user, case_ref)?;
+pub async fn detail(
+    app: &App,
+    user: &UserRecord,
+    case_ref: &str,
+) -> Result<CaseDetail, StaffError> {
+    let store = app.store();
+    let access = access(store, user, case_ref)?;
     let case = &access.case;
     let detail = CaseDetail {
-        row: row(case, &access.staff, &names(app)?, time::now()),
+        row: row(case, &access.staff, &names(store)?, time::now()),
         case_id: case.case_id,
         wraps: case
             .wraps
@@ -265,13 +275,16 @@ pub async fn detail(app: &App, user: &UserRecord, case_ref: &str) -> Result<Case
             .filter(|w| w.to == access.kid)
             .cloned()
             .collect(),
-        report: crate::server::cases::report_item(app.store(), &case.case_id)?,
-        statements: app.store().statements(&case.case_id)?,
-        holders: thread_holders(app, case)?,
+        report: crate::server::cases::report_item(store, &case.case_id)?,
+        statements: store
+            .statements(&case.case_id)?
+            .into_iter()
+            .map(|e| e.jws)
+            .collect(),
+        holders: thread_holders(store, case)?,
     };
     let audit = AuditEntry::new(user_id_text(&user.user_id), "case.opened", "").on_case(case_ref);
-    app.store.audit(audit)?;
-    app.store().sync().await?;
+    record(app, audit).await?;
     Ok(detail)
 }
 
@@ -282,14 +295,20 @@ pub async fn items(
     user: &UserRecord,
     case_ref: &str,
     after: Option<&str>,
-) -> Result<ItemPage, ApiError> {
-    let access = access(app, user, case_ref)?;
+) -> Result<ItemPage, StaffError> {
+    let access = access(app.store(), user, case_ref)?;
     let kinds = page_kinds(&access);
     let page = crate::server::cases::item_page(app.store(), &access.case.case_id, after, kinds)?;
     let detail = format!("{} items", page.items.len());
     let audit =
         AuditEntry::new(user_id_text(&user.user_id), "case.items", detail).on_case(case_ref);
-    app.store.audit(audit)?;
-    app.store().sync().await?;
+    record(app, audit).await?;
     Ok(page)
+}
+
+/// Writes a read's audit record; the read is answered only once the record is durable.
+async fn record(app: &App, audit: AuditEntry) -> Result<(), StaffError> {
+    app.sequencer
+        .run(move |tx| tx.audit(audit).map_err(StaffError::from))
+        .await
 }

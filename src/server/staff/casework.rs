@@ -1,88 +1,69 @@
 //! Changes staff make to a case: assignment, triage, status, messages to the reporter, notes.
 //!
 //! Contract:
-//! - Each change is checked completely (role, relation to the case, state, wraps, item) under
-//!   `StaffState::case_lock`, then applied by `StaffStore::change_case` in one transaction with
-//!   its audit record (and, for status and messages, its signed statement and log leaf); the
-//!   answer comes after `sync`.
+//! - Each change is one sequencer change: it reads the caller's current record, the case and
+//!   its staff state through the batch, checks everything (role, relation to the case, state,
+//!   wraps, item, the case's room), then writes the case, the item, the statement and its
+//!   audit record together; the answer comes once they are durable. Nothing can change the
+//!   case between a check and its write, and a user disabled meanwhile is refused.
 //! - The server cannot grant access: assignment and triage carry wraps made by the caller's
-//!   client, and the server checks only that they go to exactly the right keys.
+//!   client, and the server checks only that they go to exactly the right keys
+//!   (`server::recipients`).
 //! - Assignment: by an intake holder, to an enabled investigator of the case's unit or
 //!   `national`; wraps = exactly a thread wrap to the target's kid, plus an internal wrap to it
 //!   if the case has an internal key.
 //! - Triage (once per case): by an intake holder; the internal wraps go to exactly the active
-//!   staff keys that hold a thread wrap at that moment (`cases::thread_holders`: enabled intake
-//!   recipients, recipients still registered by hand, assigned investigators; never a disabled
-//!   user); the reason is a note item under the internal key.
+//!   holders of a thread wrap at that moment (`recipients::thread_holders`); the reason is a
+//!   note item under the internal key.
 //! - Status: by an intake holder or an assigned investigator, along received → acknowledged →
 //!   investigating | referred | handled_in_line → closed (closed carries an outcome).
 
-use std::collections::BTreeSet;
-
+use super::StaffError;
 use super::accounts::{parse_user_id, user_id_text};
 use super::cases::{Access, access};
 use crate::protocol::crypto::item::{Item, ItemKind};
-use crate::protocol::crypto::wrap::{Wrap, WrapPurpose};
 use crate::protocol::domain::NATIONAL_UNIT;
 use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::{AssignRequest, StatusRequest, TriageRequest};
-use crate::protocol::statements::jws::{TYP_STATEMENT, sign_statement};
-use crate::protocol::statements::{Party, StatementBody, StatementPayload, Status, StatusChange};
-use crate::protocol::time;
+use crate::protocol::statements::{Party, Status, StatusChange};
 use crate::protocol::wire::StatementResponse;
 use crate::server::app::App;
-use crate::server::cases::check_item_size;
-use crate::server::error::ApiError;
-use crate::server::store::StatementSlot;
-use crate::server::store::staff::{AuditEntry, CaseChange, StaffStore, Triage, UserRecord};
+use crate::server::cases::{self, STAFF_ALLOWANCE, check_item};
+use crate::server::recipients;
+use crate::server::sequencer::{StatementDraft, Tx};
+use crate::server::store::staff::{AuditEntry, Triage, UserRecord};
 
-fn actor(user: &UserRecord) -> String {
-    user_id_text(&user.user_id)
+/// Runs `change` as a sequencer change with the caller's access to `case_ref`, read inside the
+/// batch (the caller's record as it is now: a user disabled since sign-in is refused).
+async fn change_case<T: Send + 'static>(
+    app: &App,
+    user: &UserRecord,
+    case_ref: &str,
+    change: impl FnOnce(&mut Tx<'_>, Access, &UserRecord) -> Result<T, StaffError> + Send + 'static,
+) -> Result<T, StaffError> {
+    let (user_id, case_ref) = (user.user_id, case_ref.to_owned());
+    app.sequencer
+        .run(move |tx| {
+            let user = tx
+                .user(&user_id)?
+                .filter(UserRecord::active)
+                .ok_or(StaffError::Forbidden)?;
+            let access = access(tx, &user, &case_ref)?;
+            change(tx, access, &user)
+        })
+        .await
 }
 
-/// Checks that `wraps` go to exactly the `(kid, purpose)` pairs expected, each once.
-fn check_wraps(wraps: &[Wrap], expected: &BTreeSet<(String, u8)>) -> Result<(), ApiError> {
-    let given: BTreeSet<(String, u8)> = wraps
-        .iter()
-        .map(|w| (w.to.clone(), w.purpose.as_byte()))
-        .collect();
-    if given.len() != wraps.len() {
-        return Err(ApiError::WrapsMismatch(
-            "two wraps go to the same holder".into(),
-        ));
-    }
-    if &given != expected {
-        return Err(ApiError::WrapsMismatch(format!(
-            "expected exactly {} wraps: {}",
-            expected.len(),
-            expected
-                .iter()
-                .map(|(kid, p)| format!("{} to {kid}", purpose_name(*p)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    Ok(())
-}
-
-fn purpose_name(byte: u8) -> &'static str {
-    match byte {
-        1 => "thread",
-        2 => "internal",
-        _ => "identity",
+fn require(ok: bool) -> Result<(), StaffError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(StaffError::Forbidden)
     }
 }
 
-fn has_internal_key(access: &Access) -> bool {
-    access
-        .case
-        .wraps
-        .iter()
-        .any(|w| w.purpose == WrapPurpose::Internal)
-}
-
-fn require(ok: bool) -> Result<(), ApiError> {
-    if ok { Ok(()) } else { Err(ApiError::Forbidden) }
+fn audit(user: &UserRecord, action: &str, detail: String, access: &Access) -> AuditEntry {
+    AuditEntry::new(user_id_text(&user.user_id), action, detail).on_case(&access.case.case_ref)
 }
 
 pub async fn assign(
@@ -90,14 +71,12 @@ pub async fn assign(
     user: &UserRecord,
     case_ref: &str,
     req: AssignRequest,
-) -> Result<(), ApiError> {
-    {
-        let _lock = app.staff.lock_cases();
-        let access = access(app, user, case_ref)?;
+) -> Result<(), StaffError> {
+    let target_id = parse_user_id(&req.user_id)
+        .map_err(|_| StaffError::InvalidRequest("user_id: 16 bytes of b64u".into()))?;
+    change_case(app, user, case_ref, move |tx, access, user| {
         require(access.intake_holder)?;
-        let target_id = parse_user_id(&req.user_id)
-            .map_err(|_| ApiError::InvalidRequest("user_id: 16 bytes of b64u".into()))?;
-        let target = app.store.user(&target_id)?.filter(|t| {
+        let target = tx.user(&target_id)?.filter(|t| {
             t.active()
                 && t.has(Role::Investigator)
                 && t.unit
@@ -105,51 +84,25 @@ pub async fn assign(
                     .is_some_and(|u| u == access.case.unit || u == NATIONAL_UNIT)
         });
         let Some(target) = target else {
-            return Err(ApiError::InvalidState(
+            return Err(StaffError::InvalidState(
                 "the user is not an enabled investigator of this case's unit or national".into(),
             ));
         };
         if access.staff.assigned.contains(&req.user_id) {
-            return Err(ApiError::InvalidState("already assigned".into()));
+            return Err(StaffError::InvalidState("already assigned".into()));
         }
-        let kid = target.kid().unwrap_or_default().to_owned();
-        let mut expected = BTreeSet::from([(kid.clone(), WrapPurpose::Thread.as_byte())]);
-        if has_internal_key(&access) {
-            expected.insert((kid, WrapPurpose::Internal.as_byte()));
-        }
-        check_wraps(&req.wraps, &expected)?;
-        let mut staff = access.staff.clone();
-        staff.assigned.push(req.user_id.clone());
-        let audit = AuditEntry::new(
-            actor(user),
-            "case.assigned",
-            format!("user {}", req.user_id),
-        )
-        .on_case(case_ref);
-        app.store.change_case(
-            CaseChange {
-                case_id: access.case.case_id,
-                status: None,
-                add_wraps: req.wraps,
-                staff: Some(staff),
-                item: None,
-                audit,
-            },
-            None,
-        )?;
-    }
-    app.store().sync().await?;
-    Ok(())
-}
-
-fn check_item(item: &Item, kind: ItemKind) -> Result<(), ApiError> {
-    if item.kind != kind {
-        return Err(ApiError::InvalidRequest(format!(
-            "the item's kind must be {}",
-            format!("{kind:?}").to_lowercase()
-        )));
-    }
-    check_item_size(item)
+        let kid = target.kid().unwrap_or_default();
+        recipients::check(&req.wraps, &recipients::assignment_wraps(kid, &access.case))?;
+        let detail = format!("user {}", req.user_id);
+        tx.audit(audit(user, "case.assigned", detail, &access))?;
+        let (mut case, mut staff) = (access.case, access.staff);
+        staff.assigned.push(req.user_id);
+        case.wraps.extend(req.wraps);
+        tx.put_case_staff(case.case_id, staff);
+        tx.put_case(case);
+        Ok(())
+    })
+    .await
 }
 
 pub async fn triage(
@@ -157,46 +110,32 @@ pub async fn triage(
     user: &UserRecord,
     case_ref: &str,
     req: TriageRequest,
-) -> Result<(), ApiError> {
-    {
-        let _lock = app.staff.lock_cases();
-        let access = access(app, user, case_ref)?;
+) -> Result<(), StaffError> {
+    check_item(&req.note, ItemKind::Note)?;
+    change_case(app, user, case_ref, move |tx, access, user| {
         require(access.intake_holder)?;
         if access.staff.triage.is_some() {
-            return Err(ApiError::InvalidState("the case is already triaged".into()));
+            return Err(StaffError::InvalidState(
+                "the case is already triaged".into(),
+            ));
         }
-        check_item(&req.note, ItemKind::Note)?;
-        let expected: BTreeSet<(String, u8)> = super::cases::thread_holders(app, &access.case)?
-            .into_iter()
-            .map(|h| (h.kid, WrapPurpose::Internal.as_byte()))
-            .collect();
-        check_wraps(&req.wraps, &expected)?;
-        let mut staff = access.staff.clone();
+        let holders = recipients::thread_holders(tx, &access.case)?;
+        recipients::check(&req.wraps, &recipients::triage_wraps(&holders))?;
+        let detail = format!("outcome {}", req.outcome.name());
+        tx.audit(audit(user, "case.triaged", detail, &access))?;
+        let (mut case, mut staff) = (access.case, access.staff);
         staff.triage = Some(Triage {
             outcome: req.outcome,
-            hour: time::hour_floor(time::now()),
+            hour: tx.hour(),
             note: crate::protocol::b64::encode(req.note.id),
         });
-        let audit = AuditEntry::new(
-            actor(user),
-            "case.triaged",
-            format!("outcome {}", req.outcome.name()),
-        )
-        .on_case(case_ref);
-        app.store.change_case(
-            CaseChange {
-                case_id: access.case.case_id,
-                status: None,
-                add_wraps: req.wraps,
-                staff: Some(staff),
-                item: Some(req.note),
-                audit,
-            },
-            None,
-        )?;
-    }
-    app.store().sync().await?;
-    Ok(())
+        cases::add_item(tx, &mut case, req.note, STAFF_ALLOWANCE)?;
+        case.wraps.extend(req.wraps);
+        tx.put_case_staff(case.case_id, staff);
+        tx.put_case(case);
+        Ok(())
+    })
+    .await
 }
 
 /// Whether `from → to` is a step DESIGN §4 allows.
@@ -215,60 +154,35 @@ pub async fn set_status(
     user: &UserRecord,
     case_ref: &str,
     req: StatusRequest,
-) -> Result<StatementResponse, ApiError> {
-    let statement = {
-        let _lock = app.staff.lock_cases();
-        let access = access(app, user, case_ref)?;
+) -> Result<StatementResponse, StaffError> {
+    let Some(change) = StatusChange::new(req.status, req.outcome) else {
+        return Err(StaffError::InvalidRequest(
+            "outcome: required for closed, and only for closed".into(),
+        ));
+    };
+    let statement = change_case(app, user, case_ref, move |tx, access, user| {
         require(access.works_on())?;
-        let case = &access.case;
-        if !transition_allowed(case.status, req.status) {
-            return Err(ApiError::InvalidState(format!(
-                "a case cannot go from {:?} to {:?}",
-                case.status, req.status
+        let mut case = access.case.clone();
+        if !transition_allowed(case.status, change.status()) {
+            return Err(StaffError::InvalidState(format!(
+                "a case cannot go from {} to {}",
+                case.status.name(),
+                change.status().name()
             )));
         }
-        let Some(change) = StatusChange::new(req.status, req.outcome) else {
-            return Err(ApiError::InvalidRequest(
-                "outcome: required for closed, and only for closed".into(),
-            ));
-        };
-        let hour = time::hour_floor(time::now());
-        let acknowledged = (req.status == Status::Acknowledged).then_some(hour);
-        let iss = app.settings.public_url.clone();
-        let signer = &app.receipt_keys.current;
-        let sign = |slot: &StatementSlot| {
-            let body = StatementBody::Status {
-                prev: slot.prev.unwrap_or_default(),
-                change,
-            };
-            let payload = StatementPayload::later(
-                iss.clone(),
-                case.case_ref.clone(),
-                slot.seq,
-                hour,
-                slot.log_index,
-                body,
-            );
-            sign_statement(signer, TYP_STATEMENT, &payload)
-        };
-        let detail = format!("status {:?}", req.status).to_lowercase();
-        let audit = AuditEntry::new(actor(user), "case.status", detail).on_case(case_ref);
-        app.store.change_case(
-            CaseChange {
-                case_id: case.case_id,
-                status: Some((req.status, acknowledged)),
-                add_wraps: Vec::new(),
-                staff: None,
-                item: None,
-                audit,
-            },
-            Some(&sign),
-        )?
-    };
-    app.store().sync().await?;
-    statement
-        .map(|statement| StatementResponse { statement })
-        .ok_or(ApiError::Internal)
+        cases::check_statement_room(&case, STAFF_ALLOWANCE)?;
+        let detail = format!("status {}", change.status().name());
+        tx.audit(audit(user, "case.status", detail, &access))?;
+        case.status = change.status();
+        if change.status() == Status::Acknowledged {
+            case.acknowledged_hour = Some(tx.hour());
+        }
+        let statement = tx.append_statement(&mut case, StatementDraft::Status(change))?;
+        tx.put_case(case);
+        Ok(statement)
+    })
+    .await?;
+    Ok(StatementResponse { statement })
 }
 
 pub async fn post_message(
@@ -276,33 +190,26 @@ pub async fn post_message(
     user: &UserRecord,
     case_ref: &str,
     item: Item,
-) -> Result<StatementResponse, ApiError> {
-    let statement = {
-        let _lock = app.staff.lock_cases();
-        let access = access(app, user, case_ref)?;
+) -> Result<StatementResponse, StaffError> {
+    check_item(&item, ItemKind::Message)?;
+    let statement = change_case(app, user, case_ref, move |tx, access, user| {
         require(access.works_on())?;
-        check_item(&item, ItemKind::Message)?;
-        let case = &access.case;
+        let mut case = access.case.clone();
+        cases::check_statement_room(&case, STAFF_ALLOWANCE)?;
         let item_hash = item.hash();
-        let sign = crate::server::cases::message_signer(app, case_ref, Party::Staff, item_hash);
         let detail = format!("item {}", crate::protocol::b64::encode(item_hash));
-        let audit = AuditEntry::new(actor(user), "case.message", detail).on_case(case_ref);
-        app.store.change_case(
-            CaseChange {
-                case_id: case.case_id,
-                status: None,
-                add_wraps: Vec::new(),
-                staff: None,
-                item: Some(item),
-                audit,
-            },
-            Some(&sign),
-        )?
-    };
-    app.store().sync().await?;
-    statement
-        .map(|statement| StatementResponse { statement })
-        .ok_or(ApiError::Internal)
+        cases::add_item(tx, &mut case, item, STAFF_ALLOWANCE)?;
+        tx.audit(audit(user, "case.message", detail, &access))?;
+        let draft = StatementDraft::Message {
+            from: Party::Staff,
+            item: item_hash,
+        };
+        let statement = tx.append_statement(&mut case, draft)?;
+        tx.put_case(case);
+        Ok(statement)
+    })
+    .await?;
+    Ok(StatementResponse { statement })
 }
 
 pub async fn post_note(
@@ -310,28 +217,18 @@ pub async fn post_note(
     user: &UserRecord,
     case_ref: &str,
     item: Item,
-) -> Result<(), ApiError> {
-    {
-        let _lock = app.staff.lock_cases();
-        let access = access(app, user, case_ref)?;
+) -> Result<(), StaffError> {
+    check_item(&item, ItemKind::Note)?;
+    change_case(app, user, case_ref, move |tx, access, user| {
         require(access.works_on() && access.internal)?;
-        check_item(&item, ItemKind::Note)?;
+        let mut case = access.case.clone();
         let detail = format!("item {}", crate::protocol::b64::encode(item.hash()));
-        let audit = AuditEntry::new(actor(user), "case.note", detail).on_case(case_ref);
-        app.store.change_case(
-            CaseChange {
-                case_id: access.case.case_id,
-                status: None,
-                add_wraps: Vec::new(),
-                staff: None,
-                item: Some(item),
-                audit,
-            },
-            None,
-        )?;
-    }
-    app.store().sync().await?;
-    Ok(())
+        cases::add_item(tx, &mut case, item, STAFF_ALLOWANCE)?;
+        tx.audit(audit(user, "case.note", detail, &access))?;
+        tx.put_case(case);
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -1,75 +1,46 @@
-//! Storage: the one place that knows how cases, items, statements and the log are kept.
+//! Storage: the one place that knows how cases, items, statements, staff records, the audit
+//! chain and the transparency log are kept. [`Store`] says it in domain terms; [`SledStore`]
+//! is the embedded implementation, and a server database (DESIGN §7) implements the same
+//! trait without anything above it changing.
 //!
-//! Contract:
-//! - Every change that spans records (a case with its items, its receipt and its log leaf) is
-//!   one transaction: after a crash either all of it is there or none of it.
-//! - Statements are signed *inside* the store's append lock, after the store has chosen their
-//!   chain position and log index ([`StatementSlot`]); no two statements get the same index
-//!   and the log holds exactly the stored statements, in order.
-//! - Nothing is durable until [`Store::sync`] resolves; callers answer only after it (G5).
-//!   Concurrent callers share one disk sync (group commit).
-//! - Conflicts (a duplicate case id, a spent proof-of-work challenge, …) are reported as
-//!   [`StoreError::Conflict`] and change nothing.
-//!
-//! [`SledStore`] is the embedded implementation; the trait is what a server database would
-//! implement for organisations that run one (DESIGN §7).
+//! Contract (what is durable when, what may run at once), after sunlight's `Backend`:
+//! - **Writes** come only through [`Store::commit`], and only from the sequencer
+//!   (`server::sequencer`), one batch at a time. A batch is applied atomically (after a crash
+//!   either all of it is there or none of it) and is durable when `commit` returns: the
+//!   sequencer answers the requests of a batch only after that.
+//! - The store checks nothing a domain rule decides (duplicates, caps, budgets): the sequencer
+//!   has checked the batch against the store and the batch itself. It does check its own
+//!   invariants: a statement's log index is the log's size when it is appended, and a new
+//!   case does not overwrite another.
+//! - **Reads** may run at any time, concurrently with each other and with a commit, and see
+//!   every batch committed before they began, never part of one.
+//! - One exception to "only through commit": [`Store::forget_expired_challenges`] deletes
+//!   spent-challenge tokens whose challenges have expired; nothing can spend those any more,
+//!   so it may run beside the sequencer.
+//! - Storage errors are [`StoreError`]; nothing here refuses a request for a domain reason.
 
-mod group_commit;
 pub mod log_tree;
 pub mod records;
 mod sled_items;
+mod sled_log;
 mod sled_staff;
 mod sled_store;
 pub mod staff;
 
-use std::future::Future;
-use std::pin::Pin;
-
-pub use group_commit::FlushStats;
-pub use records::{CaseRecord, HourCount, Recipient, StatementSlot};
+pub use records::{CaseRecord, HourCount, Recipient, StatementEntry};
 pub use sled_store::SledStore;
-pub use staff::StaffStore;
+pub use staff::{
+    AuditBroken, AuditEntry, AuditRecord, CaseStaff, Enrolment, InviteRecord, Triage, UserRecord,
+};
 
 use crate::protocol::crypto::CaseId;
 use crate::protocol::crypto::item::{Item, ItemKind};
-
-/// Why a change was refused; nothing was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Conflict {
-    #[error("a case with this case_id already exists")]
-    DuplicateCase,
-    #[error("this access code is already in use")]
-    DuplicateVerifier,
-    #[error("the reference is taken")]
-    RefTaken,
-    #[error("an item with this id already exists in the case")]
-    DuplicateItem,
-    #[error("this proof-of-work challenge was already used")]
-    PowReplayed,
-    #[error("the case does not exist")]
-    NoSuchCase,
-    #[error("a user with this name exists")]
-    NameTaken,
-    #[error("the invite was used or withdrawn")]
-    InviteUsed,
-    #[error("this TOTP code (or a newer one) was already used")]
-    TotpReplayed,
-    #[error("no such user")]
-    NoSuchUser,
-    #[error("this public key already belongs to another staff member or recipient")]
-    KeyInUse,
-    #[error("the case has reached its limit of statements")]
-    CaseFull,
-    #[error("the case has reached its limit of stored bytes")]
-    CaseTooLarge,
-    #[error("the case's free messages of this hour are used")]
-    FreeMessagesUsed,
-}
+use crate::protocol::log::checkpoint::AuditHead;
+use crate::protocol::wire::{ConsistencyProofView, InclusionProofView, LeafHashesView};
+use crate::server::pow::SpentToken;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("conflict: {0}")]
-    Conflict(Conflict),
     #[error(
         "the database at {path} is in use by another process; is `meldpunt serve` running? \
          Stop it first, or work on a copy of the folder"
@@ -79,31 +50,15 @@ pub enum StoreError {
     Storage(String),
     #[error("a stored record is corrupt: {0}")]
     Corrupt(String),
+    /// A position the log does not have, or a range it cannot serve (a caller's mistake).
+    #[error("{0}")]
+    LogRange(String),
 }
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
         StoreError::Storage(e.to_string())
     }
-}
-
-/// A new case as the service validated it. The receipt is made by the store's signer call.
-pub struct NewCase {
-    /// `statement_count` and `last_statement_hash` are filled in by the store.
-    pub record: CaseRecord,
-    pub items: Vec<Item>,
-    /// The proof-of-work challenge's spent token (`pow::spent_token`), recorded atomically with
-    /// the case; a token already recorded aborts with [`Conflict::PowReplayed`].
-    pub pow_spent: crate::server::pow::SpentToken,
-}
-
-/// What a reporter's message costs: one of the case's free messages of `hour`, or a proof of
-/// work whose spent token is recorded with the message (a recorded token aborts with
-/// [`Conflict::PowReplayed`]).
-#[derive(Clone, Copy, Debug)]
-pub enum MessageCharge {
-    Free { hour: u64 },
-    Paid(crate::server::pow::SpentToken),
 }
 
 /// Where a page of items ends: `u32be(n) || item id` of its last item (`n` its number).
@@ -116,30 +71,78 @@ pub struct ItemsPage {
     pub next: Option<ItemCursor>,
 }
 
-/// Makes the signed statement for a slot; called once, under the append lock.
-pub type Signer<'a> = &'a (dyn Fn(&StatementSlot) -> String + Sync);
+/// One change of a batch ([`Store::commit`]), in domain terms.
+#[derive(Clone, Debug)]
+pub enum Write {
+    /// A new case: its record and its indexes (reference, verifier).
+    NewCase(CaseRecord),
+    /// A case's record as it is now.
+    Case(CaseRecord),
+    /// A case's staff state (assignments, triage).
+    CaseStaff {
+        case_id: CaseId,
+        staff: CaseStaff,
+    },
+    /// An item, under its own number in its case (0 for the report, then one more each).
+    Item {
+        case_id: CaseId,
+        number: u32,
+        item: Item,
+    },
+    /// A statement at its place in the case chain, and as the log's next leaf: `log_index`
+    /// is the log's size before it.
+    Statement {
+        case_id: CaseId,
+        seq: u32,
+        log_index: u64,
+        jws: String,
+    },
+    /// A spent proof-of-work challenge (`server::pow::spent_token`).
+    SpentToken(SpentToken),
+    /// A staff user as it is now.
+    User(UserRecord),
+    /// The (case-insensitive) name index of a user.
+    UserName {
+        name: String,
+        user_id: [u8; 16],
+    },
+    /// An open invite, under SHA-256 of its token.
+    Invite {
+        token_hash: [u8; 32],
+        invite: InviteRecord,
+    },
+    /// An invite used or withdrawn.
+    RemoveInvite {
+        token_hash: [u8; 32],
+    },
+    /// The audit chain's next record (its `seq` and `prev` already chained).
+    Audit(AuditRecord),
+    /// A recipient registered by hand.
+    Recipient(Recipient),
+    RemoveRecipient {
+        kid: String,
+    },
+    /// A signed checkpoint of `size` leaves: the newest one, and in the history by size.
+    Checkpoint {
+        size: u64,
+        note: String,
+    },
+}
 
 /// One record of [`Store::dump`]: tree name, key, value.
 pub type DumpEntry = (String, Vec<u8>, Vec<u8>);
 
-pub type SyncFuture = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
-
 pub trait Store: Send + Sync + 'static {
-    /// Stores the case, its items, its receipt (seq 0) and the receipt's log leaf, and spends
-    /// the proof-of-work challenge. Returns the receipt JWS.
-    fn create_case(&self, new: NewCase, sign_receipt: Signer<'_>) -> Result<String, StoreError>;
-    /// Appends a reporter's item with its statement (and log leaf) to a case, charging it as
-    /// `charge` says; returns the statement. Refuses with [`Conflict::CaseFull`],
-    /// [`Conflict::CaseTooLarge`] or [`Conflict::FreeMessagesUsed`], changing nothing.
-    fn append_item(
-        &self,
-        case_id: &CaseId,
-        item: Item,
-        charge: MessageCharge,
-        sign: Signer<'_>,
-    ) -> Result<String, StoreError>;
+    /// Applies `batch` atomically; returns once it is durable (see the module contract).
+    fn commit(&self, batch: &[Write]) -> Result<(), StoreError>;
+
+    fn case(&self, case_id: &CaseId) -> Result<Option<CaseRecord>, StoreError>;
     fn case_by_verifier(&self, verifier: &[u8; 32]) -> Result<Option<CaseRecord>, StoreError>;
     fn case_by_ref(&self, case_ref: &str) -> Result<Option<CaseRecord>, StoreError>;
+    /// Every case (the staff list filters them).
+    fn all_cases(&self) -> Result<Vec<CaseRecord>, StoreError>;
+    fn case_staff(&self, case_id: &CaseId) -> Result<CaseStaff, StoreError>;
+
     /// The case's items in the order they arrived (for the offline export; answers use pages).
     fn items(&self, case_id: &CaseId) -> Result<Vec<Item>, StoreError>;
     /// Up to `max_items` items of `kinds` after `after` (from the first when `None`), in
@@ -155,23 +158,48 @@ pub trait Store: Send + Sync + 'static {
         max_items: usize,
         max_bytes: usize,
     ) -> Result<ItemsPage, StoreError>;
-    /// The case's statements, seq 0 first.
-    fn statements(&self, case_id: &CaseId) -> Result<Vec<String>, StoreError>;
-    fn recipients(&self) -> Result<Vec<Recipient>, StoreError>;
-    fn put_recipient(&self, recipient: &Recipient) -> Result<(), StoreError>;
-    fn remove_recipient(&self, kid: &str) -> Result<bool, StoreError>;
+    /// The number of the case's newest item, if it has any.
+    fn last_item_number(&self, case_id: &CaseId) -> Result<Option<u32>, StoreError>;
+    /// Whether the case holds an item with this id.
+    fn has_item(&self, case_id: &CaseId, item_id: &[u8; 16]) -> Result<bool, StoreError>;
+    /// The case's statements with their log indices, seq 0 first.
+    fn statements(&self, case_id: &CaseId) -> Result<Vec<StatementEntry>, StoreError>;
+
+    /// Whether a proof-of-work challenge with this token was spent.
+    fn is_spent(&self, token: &SpentToken) -> Result<bool, StoreError>;
     /// Forgets spent-challenge tokens whose hour has come by `now` (their challenges have
-    /// expired, so they can no longer be replayed).
+    /// expired, so they can no longer be replayed); see the module contract.
     fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError>;
+
+    fn recipients(&self) -> Result<Vec<Recipient>, StoreError>;
+    fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
+    fn user(&self, user_id: &[u8; 16]) -> Result<Option<UserRecord>, StoreError>;
+    /// Names are unique case-insensitively.
+    fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+    fn invite(&self, token_hash: &[u8; 32]) -> Result<Option<InviteRecord>, StoreError>;
+
+    /// Up to `limit` audit records from `start`, in order.
+    fn audit_records(&self, start: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
+    /// The chain's newest record, if any.
+    fn audit_head(&self) -> Result<Option<AuditHead>, StoreError>;
+    /// Recomputes the whole audit chain from what is stored: its head, or how it is broken.
+    fn verify_audit(&self) -> Result<Result<Option<AuditHead>, AuditBroken>, StoreError>;
+
+    /// The number of leaves in the transparency log.
+    fn log_size(&self) -> Result<u64, StoreError>;
+    /// The root of the log's first `size` leaves (`size <=` the log size).
+    fn log_root(&self, size: u64) -> Result<[u8; 32], StoreError>;
+    /// RFC 9162 `PATH(index, D[0:size])` with the leaf's hash (`index < size <=` log size).
+    fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProofView, StoreError>;
+    /// RFC 9162 `PROOF(from, D[0:to])` (`from <= to <=` log size).
+    fn consistency_proof(&self, from: u64, to: u64) -> Result<ConsistencyProofView, StoreError>;
+    /// The leaf hashes of `[start, end)` (`end <=` log size).
+    fn leaf_hashes(&self, start: u64, end: u64) -> Result<LeafHashesView, StoreError>;
     /// The newest signed transparency-log checkpoint, if one was issued (DESIGN §5).
     fn latest_checkpoint(&self) -> Result<Option<String>, StoreError>;
     /// The signed checkpoint that was issued for a tree of `size` leaves, if any.
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
-    /// Records a signed checkpoint of `size` leaves as the newest one and in the history by
-    /// size, both at once. Durable after the next [`Store::sync`].
-    fn put_checkpoint(&self, size: u64, note: &str) -> Result<(), StoreError>;
-    /// Resolves when every change made before the call is on disk.
-    fn sync(&self) -> SyncFuture;
+
     /// Every record, for tests that prove a request changed nothing.
     fn dump(&self) -> Result<Vec<DumpEntry>, StoreError>;
 }

@@ -82,15 +82,20 @@ pub enum StoredRecipient {
 
 pub use crate::protocol::recipients::Recipient;
 
-/// Where the next statement goes: its place in the case chain and in the transparency log.
-/// The store fills it in under its append lock and hands it to the signer, so the `log`
-/// index inside a signed statement is always the index the statement is stored at.
+/// A statement as stored: the JWS and the log index it was appended at (which the JWS's `log`
+/// claim also says; kept so nothing has to read it back out of a signed payload).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredStatement {
+    #[serde(rename = "1")]
+    V1 { log: u64, jws: String },
+}
+
+/// A case's statement with its log index.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatementSlot {
-    pub seq: u32,
-    /// `None` for the receipt (seq 0).
-    pub prev: Option<[u8; 32]>,
-    pub log_index: u64,
+pub struct StatementEntry {
+    pub log: u64,
+    pub jws: String,
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {

@@ -1,10 +1,11 @@
-//! How the sled store keys, numbers, bounds and pages a case's items (`sled_store` describes
-//! the trees). Every item has its own number in its case, so a scan of `case_id` yields
-//! arrival order and a page cursor names exactly one place.
+//! How the sled store keys and pages a case's items. `items` case_id‖u32be(n)‖item_id → item,
+//! `n` the item's own number in its case (0 for the report, then one more than the case's
+//! newest), so a scan of `case_id` yields arrival order and a page cursor names exactly one
+//! place; `item_ids` case_id‖item_id → u32be(n).
 
-use super::records::{self, CaseRecord};
+use super::records;
 use super::sled_store::SledStore;
-use super::{Conflict, ItemCursor, ItemsPage, StoreError};
+use super::{ItemCursor, ItemsPage, StoreError};
 use crate::protocol::crypto::CaseId;
 use crate::protocol::crypto::item::{Item, ItemKind};
 
@@ -23,35 +24,19 @@ pub(super) fn id_key(case_id: &CaseId, item_id: &[u8; 16]) -> Vec<u8> {
     key
 }
 
-/// Adds `item` to the case's stored bytes, or refuses it with [`Conflict::CaseTooLarge`] when
-/// the total would pass `limit`.
-pub(super) fn add_content(
-    record: &mut CaseRecord,
-    item: &Item,
-    limit: u64,
-) -> Result<(), StoreError> {
-    let total = record.content_bytes.saturating_add(item.ct.len() as u64);
-    if total > limit {
-        return Err(StoreError::Conflict(Conflict::CaseTooLarge));
-    }
-    record.content_bytes = total;
-    Ok(())
-}
-
 impl SledStore {
-    /// The number the case's next item gets: one more than its last item's (databases written
-    /// before items had numbers of their own used the statement's seq, which this continues).
-    /// Call under the append lock.
-    pub(super) fn next_item_number(&self, case_id: &CaseId) -> Result<u32, StoreError> {
+    /// The number of the case's newest item (databases written before items had numbers of
+    /// their own used the statement's seq, which new numbers continue).
+    pub(super) fn newest_item_number(&self, case_id: &CaseId) -> Result<Option<u32>, StoreError> {
         match self.items.scan_prefix(case_id).next_back() {
-            None => Ok(0),
+            None => Ok(None),
             Some(entry) => {
                 let (key, _) = entry?;
                 let n: [u8; 4] = key
                     .get(16..20)
                     .and_then(|b| b.try_into().ok())
                     .ok_or_else(|| StoreError::Corrupt("an item key".into()))?;
-                Ok(u32::from_be_bytes(n).saturating_add(1))
+                Ok(Some(u32::from_be_bytes(n)))
             }
         }
     }

@@ -1,75 +1,38 @@
-//! The embedded store on sled 0.34: one tree per record type, transactions across them, and a
-//! group-committing flusher.
+//! The embedded store on sled 0.34: one tree per record type, each batch one sled transaction
+//! across them followed by one flush (write and fsync), so a batch is atomic and durable when
+//! [`Store::commit`] returns.
 //!
-//! Keys: `cases` case_id → case; `case_refs` ref → case_id; `verifiers` verifier → case_id;
-//! `items` case_id‖u32be(n)‖item_id → item, `n` the item's own number in its case (0 for the
-//! report, then one more than the case's last item: [`SledStore::next_item_number`]), so a
-//! scan yields arrival order and no two items share a place; `item_ids` case_id‖item_id →
-//! u32be(n); `statements`
-//! case_id‖u32be(seq) → JWS; `recipients` kid → recipient; `pow_spent` spent token
-//! (`pow::SpentToken`: u64be(hour) ‖ 16 hash bytes, never the challenge, which carries its expiry
-//! to the second) → empty; `meta` `log_size` → u64be; `log_nodes` see `crate::server::log::tree`; `checkpoints`
-//! `latest` → signed note and `s`‖u64be(size) → signed note (the history). The staff trees
-//! (`staff_users`, `staff_names`, `staff_invites`, `case_staff`, `audit`) are described in
-//! `sled_staff`.
+//! Trees and keys:
+//! - `cases` case_id → case; `case_refs` ref → case_id; `verifiers` verifier → case_id.
+//! - `items` and `item_ids`: see `sled_items`.
+//! - `statements` case_id‖u32be(seq) → `{"v":"1","log","jws"}` (older databases: the bare JWS,
+//!   whose `log` claim is then read back).
+//! - `recipients` kid → recipient.
+//! - `pow_spent` spent token (`pow::SpentToken`: u64be(hour) ‖ 16 hash bytes, never the
+//!   challenge, which carries its expiry to the second) → empty.
+//! - `meta` `log_size` → u64be; `audit_head` → u64be(next seq) ‖ SHA-256(newest record).
+//! - `log_nodes`: see `log_tree`.
+//! - `checkpoints` `latest` → signed note, and `s`‖u64be(size) → signed note (the history).
+//! - `staff_users`, `staff_names`, `staff_invites`, `case_staff`, `audit`: see `sled_staff`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree, abort};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Transactional, Tree};
 
-use super::group_commit::GroupCommit;
-use super::records::{self, CaseRecord, Recipient, StatementSlot, StoredCase, StoredRecipient};
-use super::sled_items::{add_content, id_key, item_key};
-use super::{
-    Conflict, DumpEntry, FlushStats, ItemCursor, ItemsPage, MessageCharge, NewCase, Signer, Store,
-    StoreError, SyncFuture,
-};
+use super::records::{self, CaseRecord, Recipient, StoredCase, StoredRecipient};
+use super::staff::{StoredCaseStaff, StoredInvite, StoredUser, audit_bytes, audit_hash};
+use super::{DumpEntry, Store, StoreError, Write};
 use crate::protocol::crypto::CaseId;
-use crate::protocol::crypto::item::{Item, ItemKind};
-use crate::protocol::statements::chain_hash;
 
-const LOG_SIZE_KEY: &[u8] = b"log_size";
-const LATEST_CHECKPOINT_KEY: &[u8] = b"latest";
+pub(super) const LOG_SIZE_KEY: &[u8] = b"log_size";
+pub(super) const AUDIT_HEAD_KEY: &[u8] = b"audit_head";
+pub(super) const LATEST_CHECKPOINT_KEY: &[u8] = b"latest";
 
-fn checkpoint_key(size: u64) -> [u8; 9] {
+pub(super) fn checkpoint_key(size: u64) -> [u8; 9] {
     let mut key = [b's'; 9];
     key[1..].copy_from_slice(&size.to_be_bytes());
     key
-}
-
-pub struct SledStore {
-    pub(super) db: sled::Db,
-    pub(super) cases: Tree,
-    case_refs: Tree,
-    verifiers: Tree,
-    pub(super) items: Tree,
-    pub(super) item_ids: Tree,
-    pub(super) statements: Tree,
-    recipients: Tree,
-    pow_spent: Tree,
-    pub(super) meta: Tree,
-    pub(super) log_nodes: Tree,
-    checkpoints: Tree,
-    pub(super) staff_users: Tree,
-    pub(super) staff_names: Tree,
-    pub(super) staff_invites: Tree,
-    pub(super) case_staff: Tree,
-    pub(super) audit: Tree,
-    /// Held while a statement's slot is chosen, the statement signed and stored, so log
-    /// indices and case sequence numbers are handed out exactly once and in order.
-    append_lock: Mutex<()>,
-    commit: Arc<GroupCommit>,
-}
-
-pub(super) type TxError = ConflictableTransactionError<Conflict>;
-
-pub(super) fn tx_result<T>(r: Result<T, TransactionError<Conflict>>) -> Result<T, StoreError> {
-    r.map_err(|e| match e {
-        TransactionError::Abort(c) => StoreError::Conflict(c),
-        TransactionError::Storage(e) => StoreError::from(e),
-    })
 }
 
 pub(super) fn seq_key(case_id: &CaseId, seq: u32) -> Vec<u8> {
@@ -78,22 +41,107 @@ pub(super) fn seq_key(case_id: &CaseId, seq: u32) -> Vec<u8> {
     key
 }
 
-fn read_u64(bytes: &[u8]) -> Result<u64, StoreError> {
+pub(super) fn name_key(name: &str) -> Vec<u8> {
+    name.to_lowercase().into_bytes()
+}
+
+pub(super) fn read_u64(bytes: &[u8]) -> Result<u64, StoreError> {
     let arr: [u8; 8] = bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt("a counter is not 8 bytes".into()))?;
     Ok(u64::from_be_bytes(arr))
 }
 
+pub struct SledStore {
+    pub(super) db: sled::Db,
+    pub(super) cases: Tree,
+    pub(super) case_refs: Tree,
+    pub(super) verifiers: Tree,
+    pub(super) items: Tree,
+    pub(super) item_ids: Tree,
+    pub(super) statements: Tree,
+    pub(super) recipients: Tree,
+    pub(super) pow_spent: Tree,
+    pub(super) meta: Tree,
+    pub(super) log_nodes: Tree,
+    pub(super) checkpoints: Tree,
+    pub(super) staff_users: Tree,
+    pub(super) staff_names: Tree,
+    pub(super) staff_invites: Tree,
+    pub(super) case_staff: Tree,
+    pub(super) audit: Tree,
+}
+
+/// The trees a batch writes, in the order of [`SledStore::batch_trees`].
+#[derive(Clone, Copy)]
+enum T {
+    Cases,
+    CaseRefs,
+    Verifiers,
+    Items,
+    ItemIds,
+    Statements,
+    Recipients,
+    PowSpent,
+    Meta,
+    LogNodes,
+    Checkpoints,
+    StaffUsers,
+    StaffNames,
+    StaffInvites,
+    CaseStaff,
+    Audit,
+}
+
+/// How sled's cache is sized: enough for a small VM, whatever the data grows to.
+pub const CACHE_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long `open` keeps trying while the folder's lock is held. sled releases the lock only
+/// when its last background task for a dropped database ends, a few milliseconds after the
+/// drop (longer on a busy machine), so a command that follows a stopped server, or a reopen in
+/// the same process, would otherwise fail for no lasting reason. A running server holds the
+/// lock for good, and is reported after this grace.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn open_db(path: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(cache_bytes)
+            // Commits flush themselves; the background flush only bounds what a crash between
+            // a sled write and its commit's flush could lose (nothing that was answered).
+            .flush_every_ms(Some(1000))
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
+                if started.elapsed() >= LOCK_GRACE {
+                    return Err(StoreError::Locked {
+                        path: path.display().to_string(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(other) => return Err(StoreError::from(other)),
+        }
+    }
+}
+
+type TxError = ConflictableTransactionError<String>;
+
 impl SledStore {
     /// Opens (creating if needed) the database folder, which holds TOTP seeds and wrapped keys:
-    /// it is made private (0700, files 0600) before sled touches it.
+    /// it is made private (0700, files 0600) before sled touches it. sled's page cache holds
+    /// at most [`CACHE_CAPACITY_BYTES`].
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        Self::open_with_cache(path, CACHE_CAPACITY_BYTES)
+    }
+
+    /// [`SledStore::open`] with another cache size (the setting `sled_cache_mib`).
+    pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<SledStore, StoreError> {
         crate::files::restrict_tree(path).map_err(|e| StoreError::Storage(e.to_string()))?;
-        let db = open_db(path)?;
-        let commit = Arc::new(
-            GroupCommit::start(db.clone()).map_err(|e| StoreError::Storage(e.to_string()))?,
-        );
+        let db = open_db(path, cache_bytes)?;
         let store = SledStore {
             cases: db.open_tree("cases")?,
             case_refs: db.open_tree("case_refs")?,
@@ -111,8 +159,6 @@ impl SledStore {
             staff_invites: db.open_tree("staff_invites")?,
             case_staff: db.open_tree("case_staff")?,
             audit: db.open_tree("audit")?,
-            append_lock: Mutex::new(()),
-            commit,
             db,
         };
         store.migrate_spent_challenges()?;
@@ -133,27 +179,25 @@ impl SledStore {
         Ok(())
     }
 
-    pub fn flush_stats(&self) -> &FlushStats {
-        self.commit.stats()
-    }
-
-    /// The tree that holds the transparency log's nodes (read side of `crate::log`).
-    pub fn log_nodes(&self) -> &Tree {
-        &self.log_nodes
-    }
-
-    /// The number of leaves in the transparency log.
-    pub fn log_size(&self) -> Result<u64, StoreError> {
-        match self.meta.get(LOG_SIZE_KEY)? {
-            None => Ok(0),
-            Some(bytes) => read_u64(&bytes),
-        }
-    }
-
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        // A panic while holding the lock cannot leave the database half-written (transactions
-        // are atomic), so a poisoned lock is safe to keep using.
-        self.append_lock.lock().unwrap_or_else(|p| p.into_inner())
+    fn batch_trees(&self) -> [&Tree; 16] {
+        [
+            &self.cases,
+            &self.case_refs,
+            &self.verifiers,
+            &self.items,
+            &self.item_ids,
+            &self.statements,
+            &self.recipients,
+            &self.pow_spent,
+            &self.meta,
+            &self.log_nodes,
+            &self.checkpoints,
+            &self.staff_users,
+            &self.staff_names,
+            &self.staff_invites,
+            &self.case_staff,
+            &self.audit,
+        ]
     }
 
     pub(super) fn load_case(&self, case_id: &[u8]) -> Result<Option<CaseRecord>, StoreError> {
@@ -173,221 +217,168 @@ impl SledStore {
     }
 }
 
-/// How long `open` keeps trying while the folder's lock is held. sled releases the lock only
-/// when its last background task for a dropped database ends, a few milliseconds after the
-/// drop (longer on a busy machine), so a command that follows a stopped server, or a reopen in
-/// the same process, would otherwise fail for no lasting reason. A running server holds the
-/// lock for good, and is reported after this grace.
-const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+fn corrupt(what: impl Into<String>) -> TxError {
+    ConflictableTransactionError::Abort(what.into())
+}
 
-fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
-    let started = std::time::Instant::now();
-    loop {
-        let opened = sled::Config::new()
-            .path(path)
-            // The flusher thread syncs on demand; the background flush only bounds how much
-            // unacknowledged work a crash can lose.
-            .flush_every_ms(Some(1000))
-            .open();
-        match opened {
-            Ok(db) => return Ok(db),
-            Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
-                if started.elapsed() >= LOCK_GRACE {
-                    return Err(StoreError::Locked {
-                        path: path.display().to_string(),
-                    });
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
+fn counter(meta: &TransactionalTree, key: &[u8]) -> Result<Option<sled::IVec>, TxError> {
+    Ok(meta.get(key)?)
+}
+
+/// Applies one write inside the batch's transaction.
+fn apply(t: &[TransactionalTree], write: &Write) -> Result<(), TxError> {
+    let tree = |which: T| &t[which as usize];
+    match write {
+        Write::NewCase(record) => {
+            if tree(T::Cases).get(record.case_id)?.is_some() {
+                return Err(corrupt("a new case would overwrite another"));
             }
-            Err(other) => return Err(StoreError::from(other)),
+            let bytes = records::encode(&StoredCase::V1(record.clone()));
+            tree(T::Cases).insert(&record.case_id, bytes)?;
+            tree(T::CaseRefs).insert(record.case_ref.as_bytes(), &record.case_id)?;
+            tree(T::Verifiers).insert(&record.verifier, &record.case_id)?;
+        }
+        Write::Case(record) => {
+            let bytes = records::encode(&StoredCase::V1(record.clone()));
+            tree(T::Cases).insert(&record.case_id, bytes)?;
+        }
+        Write::CaseStaff { case_id, staff } => {
+            let bytes = records::encode(&StoredCaseStaff::V1(staff.clone()));
+            tree(T::CaseStaff).insert(case_id, bytes)?;
+        }
+        Write::Item {
+            case_id,
+            number,
+            item,
+        } => {
+            let key = super::sled_items::item_key(case_id, *number, &item.id);
+            tree(T::Items).insert(key, records::encode(item))?;
+            let id = super::sled_items::id_key(case_id, &item.id);
+            tree(T::ItemIds).insert(id, &number.to_be_bytes())?;
+        }
+        Write::Statement {
+            case_id,
+            seq,
+            log_index,
+            jws,
+        } => {
+            let stored = records::StoredStatement::V1 {
+                log: *log_index,
+                jws: jws.clone(),
+            };
+            tree(T::Statements).insert(seq_key(case_id, *seq), records::encode(&stored))?;
+            append_log_leaf(tree(T::Meta), tree(T::LogNodes), *log_index, jws.as_bytes())?;
+        }
+        Write::SpentToken(token) => {
+            tree(T::PowSpent).insert(&token[..], &[])?;
+        }
+        Write::User(user) => {
+            let bytes = records::encode(&StoredUser::V1(user.clone()));
+            tree(T::StaffUsers).insert(&user.user_id, bytes)?;
+        }
+        Write::UserName { name, user_id } => {
+            tree(T::StaffNames).insert(name_key(name), user_id)?;
+        }
+        Write::Invite { token_hash, invite } => {
+            let bytes = records::encode(&StoredInvite::V1(invite.clone()));
+            tree(T::StaffInvites).insert(token_hash, bytes)?;
+        }
+        Write::RemoveInvite { token_hash } => {
+            tree(T::StaffInvites).remove(token_hash)?;
+        }
+        Write::Audit(record) => {
+            let next = match counter(tree(T::Meta), AUDIT_HEAD_KEY)? {
+                None => 0,
+                Some(head) if head.len() == 40 => {
+                    u64::from_be_bytes(head[..8].try_into().unwrap_or_default())
+                }
+                Some(_) => return Err(corrupt("the audit head")),
+            };
+            if record.seq != next {
+                return Err(corrupt(format!(
+                    "audit record {} written where {next} is next",
+                    record.seq
+                )));
+            }
+            let bytes = audit_bytes(record);
+            tree(T::Audit).insert(&record.seq.to_be_bytes(), bytes.as_slice())?;
+            let mut head = (record.seq + 1).to_be_bytes().to_vec();
+            head.extend_from_slice(&audit_hash(&bytes));
+            tree(T::Meta).insert(AUDIT_HEAD_KEY, head)?;
+        }
+        Write::Recipient(recipient) => {
+            let bytes = records::encode(&StoredRecipient::V1(recipient.clone()));
+            tree(T::Recipients).insert(recipient.kid.as_bytes(), bytes)?;
+        }
+        Write::RemoveRecipient { kid } => {
+            tree(T::Recipients).remove(kid.as_bytes())?;
+        }
+        Write::Checkpoint { size, note } => {
+            tree(T::Checkpoints).insert(&checkpoint_key(*size)[..], note.as_bytes())?;
+            tree(T::Checkpoints).insert(LATEST_CHECKPOINT_KEY, note.as_bytes())?;
         }
     }
+    Ok(())
 }
 
 /// Appends `leaf` to the transparency log inside a transaction, checking it lands at the
 /// index the statement was signed with.
-pub(super) fn append_log_leaf(
+fn append_log_leaf(
     meta: &TransactionalTree,
     nodes: &TransactionalTree,
     expected_index: u64,
     leaf: &[u8],
 ) -> Result<(), TxError> {
-    let size = match meta.get(LOG_SIZE_KEY)? {
+    let size = match counter(meta, LOG_SIZE_KEY)? {
         None => 0,
         Some(bytes) => u64::from_be_bytes(
             bytes
                 .as_ref()
                 .try_into()
-                .map_err(|_| ConflictableTransactionError::Storage(corrupt_counter()))?,
+                .map_err(|_| corrupt("the log size counter"))?,
         ),
     };
     if size != expected_index {
-        // Only reachable if something wrote the log outside the append lock.
-        return Err(ConflictableTransactionError::Storage(
-            sled::Error::ReportableBug(format!(
-                "log size {size} but statement signed for index {expected_index}"
-            )),
-        ));
+        return Err(corrupt(format!(
+            "log size {size} but a statement signed for index {expected_index}"
+        )));
     }
-    let new_size = crate::server::store::log_tree::append(nodes, size, leaf).map_err(|e| {
-        match e.into_conflictable::<crate::server::store::log_tree::LogError>() {
-            ConflictableTransactionError::Abort(broken) => ConflictableTransactionError::Storage(
-                sled::Error::ReportableBug(format!("log append: {broken}")),
-            ),
+    let new_size =
+        super::log_tree::append(nodes, size, leaf).map_err(|e| match e
+            .into_conflictable::<super::log_tree::LogError>()
+        {
+            ConflictableTransactionError::Abort(broken) => corrupt(format!("log append: {broken}")),
             ConflictableTransactionError::Conflict => ConflictableTransactionError::Conflict,
             ConflictableTransactionError::Storage(e) => ConflictableTransactionError::Storage(e),
-        }
-    })?;
+        })?;
     meta.insert(LOG_SIZE_KEY, &new_size.to_be_bytes())?;
     Ok(())
 }
 
-fn note_text(bytes: &[u8]) -> Result<String, StoreError> {
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
-}
-
-fn corrupt_counter() -> sled::Error {
-    sled::Error::Unsupported("the log size counter is corrupt".into())
-}
-
 impl Store for SledStore {
-    fn create_case(&self, new: NewCase, sign_receipt: Signer<'_>) -> Result<String, StoreError> {
-        let _guard = self.lock();
-        let slot = StatementSlot {
-            seq: 0,
-            prev: None,
-            log_index: self.log_size()?,
-        };
-        let receipt = sign_receipt(&slot);
-        let mut record = new.record;
-        record.statement_count = 1;
-        record.last_statement_hash = crate::protocol::b64::encode(chain_hash(&receipt));
-        record.content_bytes = new.items.iter().map(|i| i.ct.len() as u64).sum();
-        let case_id = record.case_id;
-        let case_bytes = records::encode(&StoredCase::V1(record.clone()));
-        let trees = (
-            &self.cases,
-            &self.case_refs,
-            &self.verifiers,
-            &self.items,
-            &self.item_ids,
-            &self.statements,
-            &self.pow_spent,
-            &self.meta,
-            &self.log_nodes,
-        );
-        let result = trees.transaction(
-            |(cases, refs, verifiers, items, item_ids, statements, spent, meta, nodes)| {
-                if spent.get(new.pow_spent)?.is_some() {
-                    return abort(Conflict::PowReplayed);
-                }
-                if cases.get(case_id)?.is_some() {
-                    return abort(Conflict::DuplicateCase);
-                }
-                if verifiers.get(record.verifier)?.is_some() {
-                    return abort(Conflict::DuplicateVerifier);
-                }
-                if refs.get(record.case_ref.as_bytes())?.is_some() {
-                    return abort(Conflict::RefTaken);
-                }
-                spent.insert(&new.pow_spent, &[])?;
-                cases.insert(&case_id, case_bytes.as_slice())?;
-                refs.insert(record.case_ref.as_bytes(), &case_id)?;
-                verifiers.insert(&record.verifier, &case_id)?;
-                for item in &new.items {
-                    items.insert(item_key(&case_id, 0, &item.id), records::encode(item))?;
-                    item_ids.insert(id_key(&case_id, &item.id), &0u32.to_be_bytes())?;
-                }
-                statements.insert(seq_key(&case_id, 0), receipt.as_bytes())?;
-                append_log_leaf(meta, nodes, slot.log_index, receipt.as_bytes())?;
-                Ok(())
-            },
-        );
-        tx_result(result)?;
-        Ok(receipt)
+    fn commit(&self, batch: &[Write]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let trees = self.batch_trees();
+        let result = trees.as_slice().transaction(|t| {
+            for write in batch {
+                apply(t, write)?;
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(broken)) => return Err(StoreError::Corrupt(broken)),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        }
+        // One flush per batch: write and fsync everything the transaction wrote.
+        self.db.flush()?;
+        Ok(())
     }
 
-    fn append_item(
-        &self,
-        case_id: &CaseId,
-        item: Item,
-        charge: MessageCharge,
-        sign: Signer<'_>,
-    ) -> Result<String, StoreError> {
-        let _guard = self.lock();
-        let mut record = self
-            .load_case(case_id)?
-            .ok_or(StoreError::Conflict(Conflict::NoSuchCase))?;
-        if self.item_ids.get(id_key(case_id, &item.id))?.is_some() {
-            return Err(StoreError::Conflict(Conflict::DuplicateItem));
-        }
-        // Checked here, under the lock: concurrent posts must not overshoot a limit. A reporter
-        // leaves the last statements and bytes to staff.
-        use crate::protocol::wire::{
-            MAX_CASE_BYTES, MAX_STATEMENTS_PER_CASE, STAFF_RESERVED_BYTES,
-            STAFF_RESERVED_STATEMENTS,
-        };
-        if record.statement_count >= MAX_STATEMENTS_PER_CASE - STAFF_RESERVED_STATEMENTS {
-            return Err(StoreError::Conflict(Conflict::CaseFull));
-        }
-        add_content(&mut record, &item, MAX_CASE_BYTES - STAFF_RESERVED_BYTES)?;
-        let spent = match charge {
-            MessageCharge::Free { hour } => {
-                let used = &mut record.free_messages;
-                // A new hour starts the count again; an earlier one (a clock stepped back, or
-                // two requests racing across the hour) counts on the newest.
-                if hour > used.hour {
-                    *used = super::HourCount { hour, count: 0 };
-                }
-                if used.count >= crate::protocol::wire::FREE_MESSAGES_PER_HOUR {
-                    return Err(StoreError::Conflict(Conflict::FreeMessagesUsed));
-                }
-                used.count += 1;
-                None
-            }
-            MessageCharge::Paid(token) => Some(token),
-        };
-        let slot = StatementSlot {
-            seq: record.statement_count,
-            prev: crate::protocol::b64::decode_array::<32>(&record.last_statement_hash),
-            log_index: self.log_size()?,
-        };
-        let number = self.next_item_number(case_id)?;
-        let statement = sign(&slot);
-        record.statement_count += 1;
-        record.last_statement_hash = crate::protocol::b64::encode(chain_hash(&statement));
-        let case_bytes = records::encode(&StoredCase::V1(record));
-        let trees = (
-            &self.cases,
-            &self.items,
-            &self.item_ids,
-            &self.statements,
-            &self.pow_spent,
-            &self.meta,
-            &self.log_nodes,
-        );
-        let result = trees.transaction(
-            |(cases, items, item_ids, statements, pow_spent, meta, nodes)| {
-                if item_ids.get(id_key(case_id, &item.id))?.is_some() {
-                    return abort(Conflict::DuplicateItem);
-                }
-                if let Some(token) = spent {
-                    if pow_spent.get(token)?.is_some() {
-                        return abort(Conflict::PowReplayed);
-                    }
-                    pow_spent.insert(&token, &[])?;
-                }
-                cases.insert(case_id, case_bytes.as_slice())?;
-                items.insert(item_key(case_id, number, &item.id), records::encode(&item))?;
-                item_ids.insert(id_key(case_id, &item.id), &number.to_be_bytes())?;
-                statements.insert(seq_key(case_id, slot.seq), statement.as_bytes())?;
-                append_log_leaf(meta, nodes, slot.log_index, statement.as_bytes())?;
-                Ok(())
-            },
-        );
-        tx_result(result)?;
-        Ok(statement)
+    fn case(&self, case_id: &CaseId) -> Result<Option<CaseRecord>, StoreError> {
+        self.load_case(case_id)
     }
 
     fn case_by_verifier(&self, verifier: &[u8; 32]) -> Result<Option<CaseRecord>, StoreError> {
@@ -398,30 +389,71 @@ impl Store for SledStore {
         self.case_via_index(&self.case_refs, case_ref.as_bytes())
     }
 
-    fn items(&self, case_id: &CaseId) -> Result<Vec<Item>, StoreError> {
+    fn all_cases(&self) -> Result<Vec<CaseRecord>, StoreError> {
+        self.cases
+            .iter()
+            .map(|entry| {
+                records::decode::<StoredCase>(&entry?.1)
+                    .map(StoredCase::into_current)
+                    .map_err(|e| StoreError::Corrupt(format!("case: {e}")))
+            })
+            .collect()
+    }
+
+    fn case_staff(&self, case_id: &CaseId) -> Result<super::CaseStaff, StoreError> {
+        self.read_case_staff(case_id)
+    }
+
+    fn items(
+        &self,
+        case_id: &CaseId,
+    ) -> Result<Vec<crate::protocol::crypto::item::Item>, StoreError> {
         self.all_items(case_id)
     }
 
     fn items_page(
         &self,
         case_id: &CaseId,
-        after: Option<&ItemCursor>,
-        kinds: &[ItemKind],
+        after: Option<&super::ItemCursor>,
+        kinds: &[crate::protocol::crypto::item::ItemKind],
         max_items: usize,
         max_bytes: usize,
-    ) -> Result<ItemsPage, StoreError> {
+    ) -> Result<super::ItemsPage, StoreError> {
         self.page_of_items(case_id, after, kinds, max_items, max_bytes)
     }
 
-    fn statements(&self, case_id: &CaseId) -> Result<Vec<String>, StoreError> {
+    fn last_item_number(&self, case_id: &CaseId) -> Result<Option<u32>, StoreError> {
+        self.newest_item_number(case_id)
+    }
+
+    fn has_item(&self, case_id: &CaseId, item_id: &[u8; 16]) -> Result<bool, StoreError> {
+        Ok(self
+            .item_ids
+            .contains_key(super::sled_items::id_key(case_id, item_id))?)
+    }
+
+    fn statements(&self, case_id: &CaseId) -> Result<Vec<records::StatementEntry>, StoreError> {
         self.statements
             .scan_prefix(case_id)
-            .map(|entry| {
-                let (_, bytes) = entry?;
-                String::from_utf8(bytes.to_vec())
-                    .map_err(|_| StoreError::Corrupt("statement is not UTF-8".into()))
-            })
+            .map(|entry| decode_statement(&entry?.1))
             .collect()
+    }
+
+    fn is_spent(&self, token: &crate::server::pow::SpentToken) -> Result<bool, StoreError> {
+        Ok(self.pow_spent.contains_key(token)?)
+    }
+
+    fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError> {
+        // Tokens sort by their hour: every token of an hour up to `now` comes before `now + 1`.
+        let mut forgotten = 0;
+        for entry in self
+            .pow_spent
+            .range(..&now.saturating_add(1).to_be_bytes()[..])
+        {
+            self.pow_spent.remove(entry?.0)?;
+            forgotten += 1;
+        }
+        Ok(forgotten)
     }
 
     fn recipients(&self) -> Result<Vec<Recipient>, StoreError> {
@@ -436,29 +468,75 @@ impl Store for SledStore {
             .collect()
     }
 
-    fn put_recipient(&self, recipient: &Recipient) -> Result<(), StoreError> {
-        self.recipients.insert(
-            recipient.kid.as_bytes(),
-            records::encode(&StoredRecipient::V1(recipient.clone())),
-        )?;
-        Ok(())
+    fn users(&self) -> Result<Vec<super::UserRecord>, StoreError> {
+        self.all_users()
     }
 
-    fn remove_recipient(&self, kid: &str) -> Result<bool, StoreError> {
-        Ok(self.recipients.remove(kid.as_bytes())?.is_some())
+    fn user(&self, user_id: &[u8; 16]) -> Result<Option<super::UserRecord>, StoreError> {
+        self.read_user(user_id)
     }
 
-    fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError> {
-        // Tokens sort by their hour: every token of an hour up to `now` comes before `now + 1`.
-        let mut forgotten = 0;
-        for entry in self
-            .pow_spent
-            .range(..&now.saturating_add(1).to_be_bytes()[..])
-        {
-            self.pow_spent.remove(entry?.0)?;
-            forgotten += 1;
-        }
-        Ok(forgotten)
+    fn user_by_name(&self, name: &str) -> Result<Option<super::UserRecord>, StoreError> {
+        self.read_user_by_name(name)
+    }
+
+    fn invite(&self, token_hash: &[u8; 32]) -> Result<Option<super::InviteRecord>, StoreError> {
+        self.read_invite(token_hash)
+    }
+
+    fn audit_records(
+        &self,
+        start: u64,
+        limit: usize,
+    ) -> Result<Vec<super::AuditRecord>, StoreError> {
+        self.read_audit_records(start, limit)
+    }
+
+    fn audit_head(
+        &self,
+    ) -> Result<Option<crate::protocol::log::checkpoint::AuditHead>, StoreError> {
+        self.read_audit_head()
+    }
+
+    fn verify_audit(
+        &self,
+    ) -> Result<
+        Result<Option<crate::protocol::log::checkpoint::AuditHead>, super::AuditBroken>,
+        StoreError,
+    > {
+        self.recompute_audit_chain()
+    }
+
+    fn log_size(&self) -> Result<u64, StoreError> {
+        self.read_log_size()
+    }
+
+    fn log_root(&self, size: u64) -> Result<[u8; 32], StoreError> {
+        self.tree_root(size)
+    }
+
+    fn inclusion_proof(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<crate::protocol::wire::InclusionProofView, StoreError> {
+        self.tree_inclusion(index, size)
+    }
+
+    fn consistency_proof(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<crate::protocol::wire::ConsistencyProofView, StoreError> {
+        self.tree_consistency(from, to)
+    }
+
+    fn leaf_hashes(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<crate::protocol::wire::LeafHashesView, StoreError> {
+        self.tree_leaf_hashes(start, end)
     }
 
     fn latest_checkpoint(&self) -> Result<Option<String>, StoreError> {
@@ -475,19 +553,6 @@ impl Store for SledStore {
             .transpose()
     }
 
-    fn put_checkpoint(&self, size: u64, note: &str) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        batch.insert(&checkpoint_key(size)[..], note.as_bytes());
-        batch.insert(LATEST_CHECKPOINT_KEY, note.as_bytes());
-        self.checkpoints.apply_batch(batch)?;
-        Ok(())
-    }
-
-    fn sync(&self) -> SyncFuture {
-        let commit = self.commit.clone();
-        Box::pin(async move { commit.wait().await.map_err(StoreError::Storage) })
-    }
-
     fn dump(&self) -> Result<Vec<DumpEntry>, StoreError> {
         let mut out = Vec::new();
         for name in self.db.tree_names() {
@@ -502,6 +567,31 @@ impl Store for SledStore {
     }
 }
 
+/// A stored statement: the current record, or a bare JWS from before statements kept their log
+/// index (then read back from the payload).
+fn decode_statement(bytes: &[u8]) -> Result<records::StatementEntry, StoreError> {
+    if bytes.first() == Some(&b'{') {
+        let records::StoredStatement::V1 { log, jws } =
+            records::decode(bytes).map_err(|e| StoreError::Corrupt(format!("statement: {e}")))?;
+        return Ok(records::StatementEntry { log, jws });
+    }
+    let jws = String::from_utf8(bytes.to_vec())
+        .map_err(|_| StoreError::Corrupt("statement is not UTF-8".into()))?;
+    let log = jws
+        .split('.')
+        .nth(1)
+        .and_then(crate::protocol::b64::decode)
+        .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p).ok())
+        .and_then(|v| v.get("log")?.as_u64())
+        .ok_or_else(|| StoreError::Corrupt("a statement without its log index".into()))?;
+    Ok(records::StatementEntry { log, jws })
+}
+
+fn note_text(bytes: &[u8]) -> Result<String, StoreError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| StoreError::Corrupt("a stored checkpoint is not UTF-8".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,8 +604,9 @@ mod tests {
         ));
         for round in 0..30 {
             let store = SledStore::open(&dir).unwrap_or_else(|e| panic!("round {round}: {e}"));
-            // A sync makes the flusher thread do real work with its clone of the database.
-            actix_web::rt::System::new().block_on(store.sync()).unwrap();
+            store
+                .commit(&[Write::RemoveRecipient { kid: "x".into() }])
+                .unwrap();
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -1,32 +1,23 @@
-//! Storage of the staff side: users and their invites, the per-case staff state (assignments,
-//! triage), and the audit chain (DESIGN §6).
+//! The staff side's records: users and their invites, the per-case staff state (assignments,
+//! triage), and the audit chain (DESIGN §6), as every store keeps them.
 //!
 //! Contract:
-//! - Every change here appends its audit record in the *same* transaction, so the chain holds a
-//!   record exactly for the changes that happened. Audit records are chained by
-//!   `prev = b64u(SHA-256(previous record's stored bytes))` (32 zero bytes before the first);
-//!   `meta/audit_head` holds the next `seq` and the newest record's hash, so a truncated or
-//!   edited tail is detected too ([`verify_audit_chain`]).
-//! - A case change ([`CaseChange`]) is applied under the store's append lock to the freshly
-//!   loaded case, together with its optional item, optional signed statement (and log leaf)
-//!   and its audit record, in one transaction. The caller has validated it (under
-//!   `staff::StaffState::case_lock`), so the store only applies it.
+//! - Audit records are chained by `prev = b64u(SHA-256(previous record's stored bytes))` (32
+//!   zero bytes before the first; the stored bytes are [`audit_bytes`]); the store keeps the
+//!   next `seq` and the newest record's hash beside them, so a truncated or edited tail is
+//!   detected too ([`verify_audit_chain`]). The sequencer writes an audit record in the same
+//!   batch as the change it records.
 //! - The server keeps no password and no private key: a user holds Argon2id(auth_hash), the
 //!   public key and the AES-GCM-wrapped private key (DESIGN §3.7). The TOTP secret is the one
 //!   secret it must hold.
 
 use serde::{Deserialize, Serialize};
 
-use super::records::CaseRecord;
-use super::{Signer, StoreError};
-use crate::protocol::crypto::item::Item;
 use crate::protocol::crypto::serde_b64;
-use crate::protocol::crypto::wrap::Wrap;
-use crate::protocol::crypto::{CaseId, sha256};
+use crate::protocol::crypto::sha256;
 pub use crate::protocol::log::checkpoint::AuditHead;
 use crate::protocol::roles::{Outcome, Role};
 pub use crate::protocol::staff_keys::WrappedKey;
-use crate::protocol::statements::Status;
 
 /// A staff user as stored; `enrolled` is absent until the invite was used. `Debug` leaves out
 /// the TOTP secret and the enrolment (password hash), so a stray `{:?}` cannot log them.
@@ -209,19 +200,6 @@ pub enum StoredAudit {
     V1(AuditRecord),
 }
 
-/// A validated change to a case by staff.
-pub struct CaseChange {
-    pub case_id: CaseId,
-    /// A new status (and, for `acknowledged`, the hour it happened).
-    pub status: Option<(Status, Option<u64>)>,
-    pub add_wraps: Vec<Wrap>,
-    /// The case's new staff state, if it changes.
-    pub staff: Option<CaseStaff>,
-    /// An item to store with the change (a message or a note).
-    pub item: Option<Item>,
-    pub audit: AuditEntry,
-}
-
 /// The stored audit chain does not verify.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuditBroken {
@@ -233,6 +211,11 @@ pub enum AuditBroken {
     Chain { seq: u64 },
     #[error("the chain head does not match the newest record")]
     Head,
+}
+
+/// The bytes an audit record is stored (and hashed) as.
+pub fn audit_bytes(record: &AuditRecord) -> Vec<u8> {
+    super::records::encode(&StoredAudit::V1(record.clone()))
 }
 
 /// Hash of an audit record's stored bytes, as the next record's `prev`.
@@ -283,62 +266,6 @@ pub fn verify_audit_chain(
         seq: records.len() as u64 - 1,
         hash: crate::protocol::b64::encode(prev),
     }))
-}
-
-/// The staff side's storage; see the module contract.
-pub trait StaffStore {
-    fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
-    fn user(&self, user_id: &[u8; 16]) -> Result<Option<UserRecord>, StoreError>;
-    /// Names are unique case-insensitively.
-    fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
-    /// Stores a new (not yet enrolled) user and its invite. `Conflict::NameTaken` if the name is.
-    fn create_invite(
-        &self,
-        user: &UserRecord,
-        token_hash: &[u8; 32],
-        invite: &InviteRecord,
-        audit: AuditEntry,
-    ) -> Result<(), StoreError>;
-    fn invite(&self, token_hash: &[u8; 32]) -> Result<Option<InviteRecord>, StoreError>;
-    /// Spends the invite and adds `enrolment` (and the spent TOTP `step`) to the user as it is
-    /// stored now: `Conflict::InviteUsed` if the invite is gone or the user is already enrolled
-    /// or disabled, `Conflict::KeyInUse` if another user or a recipient holds the same key.
-    fn enrol(
-        &self,
-        token_hash: &[u8; 32],
-        user_id: &[u8; 16],
-        enrolment: &Enrolment,
-        step: u64,
-        audit: AuditEntry,
-    ) -> Result<(), StoreError>;
-    /// Records an accepted TOTP step; `Conflict::TotpReplayed` unless it is newer than the last.
-    fn record_login(
-        &self,
-        user_id: &[u8; 16],
-        step: u64,
-        audit: AuditEntry,
-    ) -> Result<(), StoreError>;
-    fn set_disabled(
-        &self,
-        user_id: &[u8; 16],
-        disabled: bool,
-        audit: AuditEntry,
-    ) -> Result<(), StoreError>;
-    /// Appends an audit record on its own (for actions that change nothing else).
-    fn audit(&self, entry: AuditEntry) -> Result<(), StoreError>;
-    /// Up to `limit` records from `start`.
-    fn audit_records(&self, start: u64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
-    fn audit_head(&self) -> Result<Option<AuditHead>, StoreError>;
-    /// Recomputes the whole chain (`meldpunt audit verify`).
-    fn verify_audit(&self) -> Result<Result<Option<AuditHead>, AuditBroken>, StoreError>;
-    fn all_cases(&self) -> Result<Vec<CaseRecord>, StoreError>;
-    fn case_staff(&self, case_id: &CaseId) -> Result<CaseStaff, StoreError>;
-    /// Applies a validated change (see the module contract); returns the statement if `sign`.
-    fn change_case(
-        &self,
-        change: CaseChange,
-        sign: Option<Signer<'_>>,
-    ) -> Result<Option<String>, StoreError>;
 }
 
 #[cfg(test)]

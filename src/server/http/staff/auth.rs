@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::{MAX_AUTH_BODY, StaffSession, created, session_cookie};
 use crate::protocol::staff_wire::{EnrolRequest, LoginRequest, PreloginRequest, PreloginResponse};
 use crate::server::app::App;
-use crate::server::error::ApiError;
+use crate::server::http::error::ApiError;
 use crate::server::http::error::ErrorBody;
 use crate::server::http::reporter::read_json;
 use crate::server::staff::accounts;
@@ -20,7 +20,7 @@ pub async fn enrol_info(
     app: web::Data<App>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(accounts::enrol_info(&app.store, &token)?))
+    Ok(HttpResponse::Ok().json(accounts::enrol_info(app.store(), &token)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/staff/enrol/{token}", tag = "staff",

@@ -5,16 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{StaffSession, created};
 use crate::protocol::crypto::item::Item;
-use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::{AssignRequest, Assignee, StatusRequest, TriageRequest};
 use crate::protocol::wire::MAX_MESSAGE_BODY;
 use crate::server::app::App;
-use crate::server::error::ApiError;
+use crate::server::http::error::ApiError;
 use crate::server::http::error::ErrorBody;
 use crate::server::http::reporter::read_json;
-use crate::server::staff::cases::{CaseFilter, access};
-use crate::server::staff::{accounts, cases as staff_cases, casework};
-use crate::server::store::StaffStore;
+use crate::server::staff::cases::CaseFilter;
+use crate::server::staff::{cases as staff_cases, casework};
 
 /// Largest body of a triage request (a note and the internal wraps).
 const MAX_TRIAGE_BODY: usize = MAX_MESSAGE_BODY + 64 * 1024;
@@ -78,32 +76,7 @@ pub async fn assignable(
     session: StaffSession,
     case_ref: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let access = access(&app, &session.user, &case_ref)?;
-    if !access.intake_holder {
-        return Err(ApiError::Forbidden);
-    }
-    let out: Vec<Assignee> = app
-        .store
-        .users()?
-        .into_iter()
-        .filter(|u| {
-            u.active()
-                && u.has(Role::Investigator)
-                && u.unit.as_deref().is_some_and(|unit| {
-                    unit == access.case.unit || unit == crate::protocol::domain::NATIONAL_UNIT
-                })
-        })
-        .filter_map(|u| {
-            let e = u.enrolled?;
-            Some(Assignee {
-                user_id: accounts::user_id_text(&u.user_id),
-                name: u.name,
-                unit: u.unit,
-                kid: e.kid,
-                public_key: e.public_key,
-            })
-        })
-        .collect();
+    let out = staff_cases::assignable(app.store(), &session.user, &case_ref)?;
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -20,8 +20,7 @@ use zeroize::Zeroizing;
 use super::{RouteSpec, get, post};
 use crate::protocol::roles::Role;
 use crate::server::app::App;
-use crate::server::error::ApiError;
-use crate::server::store::StaffStore;
+use crate::server::http::error::ApiError;
 use crate::server::store::staff::UserRecord;
 
 /// The session cookie's name. The `__Host-` prefix makes browsers refuse the cookie unless it
@@ -161,7 +160,7 @@ fn extract(req: &HttpRequest) -> Result<StaffSession, ApiError> {
         .sessions
         .touch(token.as_ref())
         .ok_or(ApiError::SessionRequired)?;
-    let user = match app.store.user(&live.user_id)? {
+    let user = match app.store().user(&live.user_id)? {
         Some(user) if user.active() => user,
         _ => {
             app.staff.sessions.end(token.as_ref());

@@ -6,7 +6,7 @@ use super::{MAX_AUTH_BODY, StaffSession, created};
 use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::{AuditPage, InviteRequest, UserList};
 use crate::server::app::App;
-use crate::server::error::ApiError;
+use crate::server::http::error::ApiError;
 use crate::server::http::error::ErrorBody;
 use crate::server::http::reporter::read_json;
 use crate::server::staff::{accounts, audit as staff_audit};
@@ -19,7 +19,7 @@ use crate::server::staff::{accounts, audit as staff_audit};
 pub async fn list(app: web::Data<App>, session: StaffSession) -> Result<HttpResponse, ApiError> {
     session.require(Role::Admin)?;
     Ok(HttpResponse::Ok().json(UserList {
-        users: accounts::list(&app.store)?,
+        users: accounts::list(app.store())?,
     }))
 }
 
@@ -38,8 +38,7 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     session.require(Role::Admin)?;
     let body: InviteRequest = read_json(&req, payload, MAX_AUTH_BODY).await?;
-    let answer = accounts::invite(&app.store, &app.settings, &body, &session.actor())?;
-    app.store().sync().await?;
+    let answer = accounts::invite(&app, body, session.actor()).await?;
     Ok(created(&answer))
 }
 
@@ -51,14 +50,7 @@ async fn set_disabled(
 ) -> Result<HttpResponse, ApiError> {
     session.require(Role::Admin)?;
     let user_id = accounts::parse_user_id(id)?;
-    accounts::set_disabled(
-        Some(&app.staff.sessions),
-        &app.store,
-        &user_id,
-        disabled,
-        &session.actor(),
-    )?;
-    app.store().sync().await?;
+    accounts::set_disabled(app, &user_id, disabled, session.actor()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -113,7 +105,7 @@ pub async fn audit(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     session.require(Role::Auditor)?;
-    let (records, head) = staff_audit::page(&app.store, query.start.unwrap_or(0), query.limit)?;
+    let (records, head) = staff_audit::page(app.store(), query.start.unwrap_or(0), query.limit)?;
     let records = records.iter().map(|r| r.to_wire()).collect();
     Ok(HttpResponse::Ok().json(AuditPage { records, head }))
 }

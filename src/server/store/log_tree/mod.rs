@@ -14,7 +14,7 @@
 pub mod nodes;
 
 use crate::protocol::log::proof::{empty_root, leaf_hash, node_hash};
-pub use nodes::{LogError, NodeStore};
+pub use nodes::{LogError, NodeStore, node_key};
 
 #[cfg(test)]
 mod tests;
