@@ -44,6 +44,7 @@ test('a receipt verifies; every changed character fails', async () => {
   }
 });
 
+// EdDSA, crit, typ JWT, a duplicate member and a key outside the JWKS are testkit cases (jws_*).
 test('header rules: alg, typ, kid, exact members', async () => {
   const { signer, keys } = await setup();
   const p = receiptPayload();
@@ -59,38 +60,30 @@ test('header rules: alg, typ, kid, exact members', async () => {
   const kid = signer.kid;
   assert.equal(await code(`{"alg":"Ed25519","kid":"${kid}","typ":"${typ}"}`), 'ok');
   assert.equal(await code(` { "typ" : "${typ}", "alg":"Ed25519" ,"kid":"${kid}"}`), 'ok');
-  assert.equal(await code(`{"alg":"EdDSA","kid":"${kid}","typ":"${typ}"}`), 'unsupported_alg');
   assert.equal(await code(`{"alg":"none","kid":"${kid}","typ":"${typ}"}`), 'unsupported_alg');
   assert.equal(await code(`{"kid":"${kid}","typ":"${typ}"}`), 'unsupported_alg');
   assert.equal(await code(`["Ed25519"]`), 'unsupported_alg');
-  assert.equal(await code(`{"alg":"Ed25519","kid":"${kid}","typ":"${typ}","crit":["x"]}`), 'malformed');
   assert.equal(await code(`{"alg":"Ed25519","kid":"${kid}","typ":"${typ}","jwk":{}}`), 'malformed');
   assert.equal(await code(`{"alg":"Ed25519","kid":"${kid}","kid":"${kid}","typ":"${typ}"}`), 'malformed');
   assert.equal(await code(`{"alg":"Ed25519","kid":"${kid}"}`), 'malformed');
-  assert.equal(await code(`{"alg":"Ed25519","kid":"${kid}","typ":"JWT"}`), 'unsupported_typ');
   assert.equal(await code(`{"alg":"Ed25519","kid":"other","typ":"${typ}"}`), 'unknown_key');
   // `none` with an empty signature.
   const none = `${b64uEncode(utf8('{"alg":"none"}'))}.${b64uEncode(utf8(JSON.stringify(p)))}.`;
   await assert.rejects(verifyStatement(none, keys), (e) => e.code === 'unsupported_alg');
-  // A key not in the JWKS.
-  const stranger = await ed25519Signer();
-  await assert.rejects(verifyStatement(await signJws(stranger, typ, p), keys), (e) => e.code === 'unknown_key');
 });
 
+// The shapes of Rust's typed statement table are pinned by the testkit (tests/testkit/, cases
+// shape_*); these are the ones it does not cover.
 test('payload shapes', async () => {
   const { signer, keys } = await setup();
   const bad = async (typ, payload) => assert.rejects(verifyStatement(await signJws(signer, typ, payload), keys), (e) => e.code === 'bad_payload', JSON.stringify(payload));
-  await bad('meldpunt-receipt+jws', { ...receiptPayload(), iat: 1700002801 });
-  await bad('meldpunt-receipt+jws', { ...receiptPayload(), extra: 1 });
   await bad('meldpunt-receipt+jws', { ...receiptPayload(), seq: 1 });
   await bad('meldpunt-receipt+jws', { ...receiptPayload(), cmt: 'short' });
   await bad('meldpunt-receipt+jws', { ...receiptPayload(), kind: 'status' });
   const { sub, ...noSub } = receiptPayload();
   await bad('meldpunt-receipt+jws', noSub);
-  await bad('meldpunt-statement+jws', { iss: ISS, ref: 'r', seq: 1, kind: 'message', from: 'staff', iat: 0, prev: HASH, log: 1 });
   await bad('meldpunt-statement+jws', { iss: ISS, ref: 'r', seq: 1, kind: 'status', status: 'acknowledged', outcome: 'x', iat: 0, prev: HASH, log: 1 });
   await bad('meldpunt-statement+jws', { iss: ISS, ref: 'r', seq: 1, kind: 'status', status: 'acknowledged', iat: 0, log: 1 });
-  await bad('meldpunt-statement+jws', { iss: ISS, ref: 'r', seq: 1, kind: 'gossip', iat: 0, prev: HASH, log: 1 });
 });
 
 test('JWKS rules', async () => {

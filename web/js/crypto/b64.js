@@ -127,7 +127,9 @@ export function fromHex(text) {
 }
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as Rust's String::from_utf8 does (TextDecoder would strip
+// it), so a BOM before JSON is refused on both sides.
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** String → UTF-8 bytes. @param {string} text @returns {Bytes} */
 export function utf8(text) {

@@ -13,7 +13,9 @@
 // is_valid_name exactly (no White_Space, no Cc control, no '+'); text no Rust string can hold
 // (a lone surrogate) is refused. parseCheckpointBody is strict and canonical (decimal size
 // without leading zeros, padded base64 root of 32 bytes, non-empty lines without control
-// characters). Errors throw NoteError.
+// characters). Errors throw NoteError, whose `code` names the rule broken as Rust's NoteError
+// variants do: bad_vkey, weak_key, malformed_note, not_signed, bad_signature, malformed_checkpoint
+// (the outcome names of the conformance testkit, tests/testkit/).
 
 import { b64StdDecode, concat, toHex, utf8 } from './b64.js';
 import { publicKeyProblem, verifyStrict } from './ed25519.js';
@@ -24,11 +26,14 @@ const SIG_PREFIX = '\u2014 ';
 const MAX_NOTE_LEN = 64 * 1024;
 const MAX_SIGNATURES = 100;
 
+/** @typedef {'bad_vkey' | 'weak_key' | 'malformed_note' | 'not_signed' | 'bad_signature' | 'malformed_checkpoint'} NoteErrorCode */
+
 export class NoteError extends Error {
-  /** @param {string} detail */
-  constructor(detail) {
+  /** @param {string} detail @param {NoteErrorCode} [code] */
+  constructor(detail, code = 'malformed_note') {
     super(`note refused: ${detail}`);
     this.name = 'NoteError';
+    this.code = code;
   }
 }
 
@@ -66,30 +71,30 @@ export async function noteKeyId(name, publicKey) {
 export async function parseNoteVerifierKey(text) {
   const first = text.indexOf('+');
   const second = first < 0 ? -1 : text.indexOf('+', first + 1);
-  if (second < 0) throw new NoteError('expected name+keyid+key');
+  if (second < 0) throw new NoteError('expected name+keyid+key', 'bad_vkey');
   const name = text.slice(0, first);
   const idHex = text.slice(first + 1, second);
-  if (!isValidName(name)) throw new NoteError('invalid key name');
-  if (!/^[0-9a-f]{8}$/.test(idHex)) throw new NoteError('key id must be 8 lowercase hex digits');
+  if (!isValidName(name)) throw new NoteError('invalid key name', 'bad_vkey');
+  if (!/^[0-9a-f]{8}$/.test(idHex)) throw new NoteError('key id must be 8 lowercase hex digits', 'bad_vkey');
   let raw;
   try {
     raw = b64StdDecode(text.slice(second + 1));
   } catch {
-    throw new NoteError('key is not base64');
+    throw new NoteError('key is not base64', 'bad_vkey');
   }
-  if (raw[0] !== ALG_ED25519) throw new NoteError('not an Ed25519 key');
-  if (raw.length !== 33) throw new NoteError('wrong key length');
+  if (raw[0] !== ALG_ED25519) throw new NoteError('not an Ed25519 key', 'bad_vkey');
+  if (raw.length !== 33) throw new NoteError('wrong key length', 'bad_vkey');
   const publicKey = raw.slice(1);
   const problem = publicKeyProblem(publicKey);
-  if (problem === 'invalid') throw new NoteError('invalid Ed25519 key');
-  if (problem === 'weak') throw new NoteError('weak Ed25519 key');
+  if (problem === 'invalid') throw new NoteError('invalid Ed25519 key', 'bad_vkey');
+  if (problem === 'weak') throw new NoteError('weak Ed25519 key', 'weak_key');
   const keyId = await noteKeyId(name, publicKey);
-  if (toHex(keyId) !== idHex) throw new NoteError('key id does not match the key');
+  if (toHex(keyId) !== idHex) throw new NoteError('key id does not match the key', 'bad_vkey');
   let key;
   try {
     key = await globalThis.crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
   } catch {
-    throw new NoteError('invalid Ed25519 key');
+    throw new NoteError('invalid Ed25519 key', 'bad_vkey');
   }
   return { name, keyId, publicKey, key };
 }
@@ -128,13 +133,13 @@ export async function openNote(note, verifier) {
     if (blob.length < 5) throw new NoteError('signature too short');
     if (name !== verifier.name || toHex(blob.subarray(0, 4)) !== toHex(verifier.keyId)) continue;
     if (verified) throw new NoteError('duplicate signature by one key');
-    if (blob.length !== 68) throw new NoteError('signature does not verify');
+    if (blob.length !== 68) throw new NoteError('signature does not verify', 'bad_signature');
     if (!(await verifyStrict(verifier.publicKey, verifier.key, blob.subarray(4), utf8(text)))) {
-      throw new NoteError('signature does not verify');
+      throw new NoteError('signature does not verify', 'bad_signature');
     }
     verified = true;
   }
-  if (!verified) throw new NoteError('no signature by the expected key');
+  if (!verified) throw new NoteError('no signature by the expected key', 'not_signed');
   return text;
 }
 
@@ -145,23 +150,23 @@ export async function openNote(note, verifier) {
 
 /** Parses a checkpoint body: {origin, size, root (Uint8Array 32), extensions}. @param {string} body @returns {Checkpoint} */
 export function parseCheckpointBody(body) {
-  if (!body.endsWith('\n')) throw new NoteError('checkpoint body must end in a newline');
+  if (!body.endsWith('\n')) throw new NoteError('checkpoint body must end in a newline', 'malformed_checkpoint');
   const [origin, sizeText, rootText, ...extensions] = body.slice(0, -1).split('\n');
-  if (rootText === undefined) throw new NoteError('checkpoint needs origin, size and root lines');
-  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) throw new NoteError('size must be a decimal number without leading zeros');
+  if (rootText === undefined) throw new NoteError('checkpoint needs origin, size and root lines', 'malformed_checkpoint');
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) throw new NoteError('size must be a decimal number without leading zeros', 'malformed_checkpoint');
   const size = Number(sizeText);
-  if (!Number.isSafeInteger(size)) throw new NoteError('size too large');
+  if (!Number.isSafeInteger(size)) throw new NoteError('size too large', 'malformed_checkpoint');
   let root;
   try {
     root = b64StdDecode(rootText);
   } catch {
     root = null;
   }
-  if (!root || root.length !== 32) throw new NoteError('root must be base64 of 32 bytes');
+  if (!root || root.length !== 32) throw new NoteError('root must be base64 of 32 bytes', 'malformed_checkpoint');
   /** @param {string} line */
   const validLine = (line) => line.length > 0 && !hasControl(line);
-  if (!validLine(origin)) throw new NoteError('checkpoint origin');
-  if (!extensions.every(validLine)) throw new NoteError('checkpoint extension line');
+  if (!validLine(origin)) throw new NoteError('checkpoint origin', 'malformed_checkpoint');
+  if (!extensions.every(validLine)) throw new NoteError('checkpoint extension line', 'malformed_checkpoint');
   return { origin, size, root, extensions };
 }
 

@@ -1,15 +1,28 @@
 // @ts-check
 // The payload of receipts and statements (DESIGN §4, PROTOCOL §5; Rust:
-// src/receipts/payload.rs, StatementPayload and check_shape).
+// src/protocol/statements/payload.rs, StatementBody and Flat::typed).
 //
 // Contract: parsePayload accepts only a JSON object with the known members and their types
-// (unknown members are refused, `null` counts as absent, as serde does); checkPayloadShape
-// accepts exactly the shapes DESIGN §4 gives a receipt or a later statement. Both call
-// `fail(why)` to build the error they throw. Integers must be safe JS integers (< 2^53).
+// (unknown members are refused, `null` counts as absent, as serde does), read as serde_json
+// reads it: a member given twice is refused (JSON.parse would keep the last), numbers are
+// integers written without fraction or exponent (serde's u64 refuses 3600.0 and 36e2), and no
+// string holds a lone surrogate escape. checkPayloadShape accepts exactly the shapes of Rust's
+// typed table, each kind with exactly its fields and closed sets of values:
+//
+// | kind | typ | fields besides iss, ref, seq, iat, log |
+// |---|---|---|
+// | receipt (no kind; seq 0) | receipt | status received, sub, cmt |
+// | status | statement | status (not received), outcome (one of OUTCOMES) exactly when closed, prev |
+// | message | statement | from (reporter or staff), item, prev |
+// | identity_viewed | statement | prev |
+//
+// Both call `fail(why)` to build the error they throw. Integers must be safe JS integers
+// (< 2^53). The conformance testkit (tests/testkit/) pins this file and Rust to the same verdicts.
 
 import { b64uDecode, fromUtf8 } from './b64.js';
 
 /** @typedef {'received' | 'acknowledged' | 'investigating' | 'referred' | 'handled_in_line' | 'closed'} Status */
+/** @typedef {'handled_in_line' | 'internal_investigation' | 'national_triage' | 'referred' | 'no_further_action'} Outcome */
 /**
  * A receipt's or statement's payload as parsePayload returns it: the members present, absent
  * options (and `null`) left out; checkPayloadShape then fixes which are there for which kind.
@@ -21,7 +34,7 @@ import { b64uDecode, fromUtf8 } from './b64.js';
  * @property {number} log
  * @property {'status' | 'message' | 'identity_viewed'} [kind]
  * @property {Status} [status]
- * @property {string} [outcome]
+ * @property {Outcome} [outcome]
  * @property {'reporter' | 'staff'} [from]
  * @property {string} [item]
  * @property {string} [sub]
@@ -36,6 +49,8 @@ const KINDS = ['status', 'message', 'identity_viewed'];
 const STATUSES = ['received', 'acknowledged', 'investigating', 'referred', 'handled_in_line', 'closed'];
 /** @type {unknown[]} */
 const PARTIES = ['reporter', 'staff'];
+/** The triage outcomes (Rust: protocol::roles::Outcome). @type {unknown[]} */
+const OUTCOMES = ['handled_in_line', 'internal_investigation', 'national_triage', 'referred', 'no_further_action'];
 const U32_MAX = 2 ** 32 - 1;
 
 /** @param {unknown} v */
@@ -49,7 +64,7 @@ const MEMBERS = {
   seq: { required: true, ok: (v) => isUint(v) && /** @type {number} */ (v) <= U32_MAX },
   kind: { ok: (v) => KINDS.includes(v) },
   status: { ok: (v) => STATUSES.includes(v) },
-  outcome: { ok: isString },
+  outcome: { ok: (v) => OUTCOMES.includes(v) },
   from: { ok: (v) => PARTIES.includes(v) },
   item: { ok: isString },
   iat: { required: true, ok: isUint },
@@ -59,6 +74,38 @@ const MEMBERS = {
   log: { required: true, ok: isUint },
 };
 
+// One JSON token: a string, a number, a literal, or punctuation (whitespace between them).
+const TOKEN = /\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|[{}[\]:,])/gy;
+
+/**
+ * What serde_json refuses in text JSON.parse has already accepted: a member name twice in the
+ * top-level object, a number with a fraction or an exponent, a lone surrogate escape.
+ * @param {string} text valid JSON
+ * @returns {string | null} why it is refused, or null
+ */
+function serdeProblem(text) {
+  const names = new Set();
+  let depth = 0;
+  let previous = '';
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
+    const token = m[1];
+    if (token === '{' || token === '[') depth++;
+    else if (token === '}' || token === ']') depth--;
+    else if (token.startsWith('"')) {
+      const value = JSON.parse(token);
+      if (/\p{Cs}/u.test(value)) return 'a string holds a lone surrogate';
+      // A string right after `{` or `,` in the top-level object is a member name.
+      if (depth === 1 && (previous === '{' || previous === ',')) {
+        if (names.has(value)) return `duplicate field ${value}`;
+        names.add(value);
+      }
+    } else if (/^-?\d/.test(token) && !/^-?\d+$/.test(token)) return 'numbers are integers';
+    previous = token;
+  }
+  return null;
+}
+
 /**
  * Parses payload bytes into an object with absent options deleted; throws fail(why).
  * @param {Uint8Array} bytes
@@ -66,13 +113,16 @@ const MEMBERS = {
  * @returns {Payload}
  */
 export function parsePayload(bytes, fail) {
-  let value;
+  let text, value;
   try {
-    value = JSON.parse(fromUtf8(bytes));
+    text = fromUtf8(bytes);
+    value = JSON.parse(text);
   } catch {
     throw fail('payload is not JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('payload is not an object');
+  const problem = serdeProblem(text);
+  if (problem) throw fail(problem);
   /** @type {Record<string, unknown>} */
   const payload = {};
   for (const [name, v] of Object.entries(value)) {
@@ -127,7 +177,8 @@ export function checkPayloadShape(p, typ, fail) {
   }
   let ok = false;
   if (p.kind === 'status') {
-    ok = has('status') && (!has('outcome') || p.status === 'closed') && !has('from') && !has('item');
+    // Rust's StatusChange: any status but received, with an outcome exactly when closed.
+    ok = has('status') && p.status !== 'received' && has('outcome') === (p.status === 'closed') && !has('from') && !has('item');
   } else if (p.kind === 'message') {
     ok = has('from') && has('item') && !has('status') && !has('outcome');
   } else if (p.kind === 'identity_viewed') {
