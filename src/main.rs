@@ -19,11 +19,5 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    match meldpunt::cli::run(meldpunt::cli::Cli::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("meldpunt: {message}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    meldpunt::cli::run(meldpunt::cli::Cli::parse())
 }

@@ -282,5 +282,8 @@ fn sled_stays_inside_the_store() {
         })
         .map(|f| f.display().to_string())
         .collect();
-    assert!(wrong.is_empty(), "sled used outside server::store: {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "sled used outside server::store: {wrong:?}"
+    );
 }

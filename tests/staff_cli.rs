@@ -25,12 +25,9 @@ fn cli(session: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // A command that refuses its arguments exits before it reads stdin: a broken pipe here is
+    // part of that answer, not a failure of the harness.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     let out = child.wait_with_output().unwrap();
     (
         out.status.success(),
@@ -108,12 +105,12 @@ fn intake_and_investigator_work_a_case_from_the_terminal() {
     };
     login(&ilse_session, &intake);
     assert!(
-        ok(&ilse_session, &intake, &["staff", "whoami"]).contains("ilse (intake, unit amsterdam)")
+        ok(&ilse_session, &intake, &["staff", "whoami"]).contains("ilse (intake, Amsterdam unit)")
     );
 
     let list = ok(&ilse_session, &intake, &["case", "list"]);
     assert!(
-        list.starts_with("1 case(s)") && list.contains(case_ref) && list.contains("received"),
+        list.starts_with("CASE ") && list.contains(case_ref) && list.contains("received"),
         "{list}"
     );
     let shown = ok(&ilse_session, &intake, &["case", "show", "--ref", case_ref]);
@@ -182,7 +179,10 @@ fn intake_and_investigator_work_a_case_from_the_terminal() {
         &["case", "status", "--ref", case_ref, "--set", "weather"],
         "",
     );
-    assert!(!success && stderr.contains("unknown status"), "{stderr}");
+    assert!(
+        !success && stderr.contains("invalid value 'weather'"),
+        "{stderr}"
+    );
 
     let seen = reporter.case(&submitted.access_code).unwrap();
     assert_eq!(seen.messages, vec!["Wij nemen contact op.".to_owned()]);

@@ -1,4 +1,5 @@
-//! What each subcommand does. Errors are returned as plain sentences for the terminal.
+//! What each subcommand does. Every command returns a [`Verdict`] or a typed [`CliError`];
+//! `cli::run` turns either into output and an exit code.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -6,6 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::database::{open_app, open_store};
+use super::error::{CliError, Verdict};
+use super::output::{self, Table};
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
 use super::{log_commands, staff_client_commands, staff_commands};
 use crate::clients::recipient::{RecipientKey, open_export};
@@ -20,52 +23,58 @@ use crate::server::keys::ReceiptKeys;
 use crate::server::recipients;
 use crate::server::store::{Recipient, Store};
 
-pub fn run(cli: Cli) -> Result<(), String> {
-    let settings = || Settings::load_from_process(cli.config.as_deref()).map_err(|e| e.to_string());
+pub fn run(cli: Cli) -> Result<Verdict, CliError> {
+    let settings = || Settings::load_from_process(cli.config.as_deref());
+    let json = cli.json;
     match cli.command {
         Command::Serve => serve(settings()?),
-        Command::Keygen { out } => keygen(&out),
-        Command::Recipient(cmd) => recipient(&settings()?, cmd),
+        Command::Settings => show_settings(&settings()?, json),
+        Command::Keygen { out } => keygen(&out, json),
+        Command::Recipient(cmd) => recipient(&settings()?, cmd, json),
         Command::Case(CaseCommand::Export { case_ref }) => export(&settings()?, &case_ref),
-        Command::Staff(cmd) => staff_client_commands::staff(cli.session.as_deref(), cmd),
+        Command::Staff(cmd) => staff_client_commands::staff(cli.session.as_deref(), cmd, json),
         Command::Case(CaseCommand::Open { key, jwks, export }) => {
             open(&key, jwks.as_deref(), export.as_deref())
         }
         Command::Case(CaseCommand::Online(cmd)) => {
-            staff_client_commands::case(cli.session.as_deref(), cmd)
+            staff_client_commands::case(cli.session.as_deref(), cmd, json)
         }
-        Command::Log(LogCommand::Checkpoint) => log_commands::log_checkpoint(settings()?),
-        Command::User(cmd) => staff_commands::user(&settings()?, cmd),
+        Command::Log(LogCommand::Checkpoint) => log_commands::log_checkpoint(settings()?, json),
+        Command::User(cmd) => staff_commands::user(&settings()?, cmd, json),
         Command::Audit(cmd) => staff_commands::audit(&settings()?, cmd),
         Command::Verify {
             file,
             server,
             jwks,
             log_key,
-        } => log_commands::verify(
+        } => Ok(log_commands::verify(
             &file,
             server.as_deref(),
             jwks.as_deref(),
             log_key.as_deref(),
-        ),
+        )),
         Command::Monitor {
             server,
             state,
             log_key,
         } => log_commands::monitor(&server, &state, log_key.as_deref()),
         Command::Keys(KeysCommand::RotateReceipt) => {
-            let kid = ReceiptKeys::rotate(&settings()?.keys).map_err(|e| e.to_string())?;
-            println!("new receipt key {kid}; the old public key stays in the JWKS");
-            Ok(())
+            let kid = ReceiptKeys::rotate(&settings()?.keys)?;
+            if json {
+                output::json(&serde_json::json!({ "kid": kid }))?;
+            } else {
+                println!("new receipt key {kid}; the old public key stays in the JWKS");
+            }
+            Ok(Verdict::Done)
         }
     }
 }
 
-fn serve(settings: Settings) -> Result<(), String> {
+fn serve(settings: Settings) -> Result<Verdict, CliError> {
     let listener = TcpListener::bind(settings.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        .map_err(|e| CliError::io(format!("cannot listen on {}", settings.bind), e))?;
     let (bind, data, keys) = (settings.bind, settings.data.clone(), settings.keys.clone());
-    let app = Arc::new(App::open(settings).map_err(|e| e.to_string())?);
+    let app = Arc::new(App::open(settings)?);
     staff_commands::write_first_admin_link(&app)?;
     tracing::info!(
         "meldpunt listening on http://{bind}; data in {}, keys in {}",
@@ -74,37 +83,58 @@ fn serve(settings: Settings) -> Result<(), String> {
     );
     actix_web::rt::System::new()
         .block_on(crate::server::http::serve(app, listener))
-        .map_err(|e| e.to_string())
+        .map_err(|e| CliError::io("the service stopped", e))?;
+    Ok(Verdict::Done)
 }
 
-fn keygen(out: &Path) -> Result<(), String> {
+/// `meldpunt settings`: the settings in effect, as the TOML file that would give them, with
+/// each key's variable (as a comment) so an operator sees both ways to set it.
+fn show_settings(settings: &Settings, json: bool) -> Result<Verdict, CliError> {
+    if json {
+        output::json(settings)?;
+        return Ok(Verdict::Done);
+    }
+    let keys = Settings::keys();
+    println!("# The settings in effect. Each key can also be set by its variable.");
+    for line in settings.to_toml().lines() {
+        let variable = line
+            .split_once(" = ")
+            .and_then(|(key, _)| keys.iter().find(|k| k.key == key))
+            .and_then(|k| k.variable.as_deref());
+        match variable {
+            Some(variable) => println!("{line}  # {variable}"),
+            None => println!("{line}"),
+        }
+    }
+    Ok(Verdict::Done)
+}
+
+fn keygen(out: &Path, json: bool) -> Result<Verdict, CliError> {
     let key = RecipientKey::generate();
-    key.save(out)
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    println!("kid        {}", key.kid);
-    println!(
-        "public key {}",
-        crate::protocol::b64::encode(key.public_key)
-    );
-    println!(
-        "register it: meldpunt recipient add --unit UNIT --public-key {}",
-        crate::protocol::b64::encode(key.public_key)
-    );
-    Ok(())
+    key.save(out)?;
+    let public_key = crate::protocol::b64::encode(key.public_key);
+    if json {
+        output::json(&serde_json::json!({ "kid": key.kid, "public_key": public_key }))?;
+    } else {
+        println!("kid        {}", key.kid);
+        println!("public key {public_key}");
+        println!("register it: meldpunt recipient add --unit UNIT --public-key {public_key}");
+    }
+    Ok(Verdict::Done)
 }
 
-fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
+fn recipient(settings: &Settings, cmd: RecipientCommand, json: bool) -> Result<Verdict, CliError> {
     match cmd {
         RecipientCommand::Add { unit, public_key } => {
             if !domain::contains(&settings.units, &unit) {
-                return Err(format!(
+                return Err(CliError::input(format!(
                     "unknown unit {unit:?}; see the units in the settings"
-                ));
+                )));
             }
             let public_key = crate::protocol::b64::decode_array::<32>(&public_key)
-                .ok_or("the public key must be 32 bytes of b64u")?;
+                .ok_or_else(|| CliError::input("the public key must be 32 bytes of b64u"))?;
             if hpke_suite::seal(&public_key, b"meldpunt key check", b"", b"").is_err() {
-                return Err("not a usable X25519 public key".into());
+                return Err(CliError::input("not a usable X25519 public key"));
             }
             let kid = hpke_suite::x25519_kid(&public_key);
             let app = open_app(settings.clone())?;
@@ -114,72 +144,102 @@ fn recipient(settings: &Settings, cmd: RecipientCommand) -> Result<(), String> {
                 unit: unit.clone(),
             };
             app.sequencer
-                .run_blocking(move |tx| recipients::register(tx, recipient, "cli"))
-                .map_err(|e| e.to_string())?;
-            println!("recipient {kid} receives reports for {unit}");
+                .run_blocking(move |tx| recipients::register(tx, recipient, "cli"))?;
+            if json {
+                output::json(&serde_json::json!({ "kid": kid, "unit": unit }))?;
+            } else {
+                println!(
+                    "recipient {kid} receives reports for {}",
+                    output::unit_label(&unit)
+                );
+            }
         }
         RecipientCommand::List => {
             let store = open_store(settings)?;
-            for r in store.recipients().map_err(|e| e.to_string())? {
-                println!(
-                    "{}\t{}\t{}",
-                    r.kid,
-                    r.unit,
-                    crate::protocol::b64::encode(r.public_key)
-                );
+            let list = store.recipients()?;
+            if json {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "kid": r.kid,
+                            "unit": r.unit,
+                            "public_key": crate::protocol::b64::encode(r.public_key),
+                        })
+                    })
+                    .collect();
+                output::json(&rows)?;
+            } else {
+                let mut table = Table::new(&["KEY ID", "UNIT", "PUBLIC KEY"]);
+                for r in &list {
+                    table.row(vec![
+                        r.kid.clone(),
+                        output::unit_label(&r.unit),
+                        crate::protocol::b64::encode(r.public_key),
+                    ]);
+                }
+                table.print("no recipients registered by hand");
             }
         }
         RecipientCommand::Remove { kid } => {
             let app = open_app(settings.clone())?;
             let removed = kid.clone();
             app.sequencer
-                .run_blocking(move |tx| recipients::unregister(tx, &removed, "cli"))
-                .map_err(|e| e.to_string())?;
-            println!("recipient {kid} removed");
+                .run_blocking(move |tx| recipients::unregister(tx, &removed, "cli"))?;
+            if json {
+                output::json(&serde_json::json!({ "removed": kid }))?;
+            } else {
+                println!("recipient {kid} removed");
+            }
         }
     }
-    Ok(())
+    Ok(Verdict::Done)
 }
 
-fn export(settings: &Settings, case_ref: &str) -> Result<(), String> {
+/// `case export` is JSON whatever `--json` says: the bundle is a file format, for `case open`.
+fn export(settings: &Settings, case_ref: &str) -> Result<Verdict, CliError> {
     let store = open_store(settings)?;
-    let bundle = crate::server::reporting::export_case(&store, case_ref)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no case {case_ref}"))?;
-    let text = serde_json::to_string_pretty(&bundle).map_err(|e| e.to_string())?;
-    println!("{text}");
-    Ok(())
+    let bundle = crate::server::reporting::export_case(&store, case_ref)?
+        .ok_or_else(|| CliError::input(format!("no case {case_ref}")))?;
+    output::json(&bundle)?;
+    Ok(Verdict::Done)
 }
 
-fn open(key_file: &Path, jwks: Option<&Path>, export: Option<&Path>) -> Result<(), String> {
-    let key = RecipientKey::load(key_file).map_err(|e| e.to_string())?;
+fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::io(format!("cannot read {}", path.display()), e))
+}
+
+/// `case open` prints the plaintext JSON: the reader is a recipient's own tooling.
+fn open(key_file: &Path, jwks: Option<&Path>, export: Option<&Path>) -> Result<Verdict, CliError> {
+    let key = RecipientKey::load(key_file)?;
     let text = match export {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        Some(path) => read_text(path)?,
         None => {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| CliError::io("cannot read standard input", e))?;
             text
         }
     };
-    let bundle: CaseExport =
-        serde_json::from_str(&text).map_err(|e| format!("not a case export: {e}"))?;
+    let bundle: CaseExport = serde_json::from_str(&text)
+        .map_err(|e| CliError::input(format!("not a case export: {e}")))?;
     if bundle.format != EXPORT_FORMAT {
-        return Err(format!("unknown export format {:?}", bundle.format));
+        return Err(CliError::input(format!(
+            "unknown export format {:?}",
+            bundle.format
+        )));
     }
     let verifier = match jwks {
         None => None,
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let jwks: Jwks = serde_json::from_str(&text).map_err(|e| format!("not a JWKS: {e}"))?;
-            Some(StatementVerifier::from_jwks(&jwks).map_err(|e| e.to_string())?)
+            let jwks: Jwks = serde_json::from_str(&read_text(path)?)
+                .map_err(|e| CliError::input(format!("not a JWKS: {e}")))?;
+            Some(StatementVerifier::from_jwks(&jwks)?)
         }
     };
-    let opened = open_export(&bundle, &key, verifier.as_ref()).map_err(|e| e.to_string())?;
-    let text = serde_json::to_string_pretty(&opened).map_err(|e| e.to_string())?;
-    println!("{text}");
-    Ok(())
+    let opened = open_export(&bundle, &key, verifier.as_ref())?;
+    output::json(&opened)?;
+    Ok(Verdict::Done)
 }

@@ -9,9 +9,13 @@
 //! unless `--log-key` gives it) and `checkpoint` (the last checkpoint that proved consistent),
 //! each replaced atomically; a FAIL never changes DIR. Besides consistency, `monitor` checks
 //! that the audit-chain head in the checkpoint's extension line only grows (`check_audit_head`).
+//! Inside the checks every problem, an unreadable file included, is the reason of a FAIL (a
+//! sentence), never an error: a cron job needs the verdict line whatever went wrong.
 
 use std::path::Path;
 
+use super::error::{CliError, Verdict};
+use super::output;
 use crate::clients::log::{LogCheckError, LogClient, check_audit_head, open_checkpoint, parse_key};
 use crate::files::{ensure_private_dir, replace_private_file};
 use crate::protocol::log::NoteVerifier;
@@ -25,35 +29,18 @@ const MAX_FILE: u64 = 1024 * 1024;
 const STATE_KEY: &str = "log-key";
 const STATE_CHECKPOINT: &str = "checkpoint";
 
-enum Verdict {
-    Ok(String),
-    Fail(String),
-    Pending(String),
-}
-
-/// Prints the verdict and ends the process with its exit code unless it is OK.
-fn finish(verdict: Verdict) -> Result<(), String> {
-    let code = match verdict {
-        Verdict::Ok(text) => {
-            println!("OK: {text}");
-            return Ok(());
-        }
-        Verdict::Fail(text) => {
-            println!("FAIL: {text}");
-            1
-        }
-        Verdict::Pending(text) => {
-            println!("PENDING: {text}");
-            3
-        }
-    };
-    std::process::exit(code)
-}
-
 /// `meldpunt log checkpoint`: issues a checkpoint now if the tree changed, prints the newest.
-pub fn log_checkpoint(settings: Settings) -> Result<(), String> {
-    let app = App::open(settings).map_err(|e| e.to_string())?;
-    let issued = app.issue_checkpoint_blocking().map_err(|e| e.to_string())?;
+pub fn log_checkpoint(settings: Settings, json: bool) -> Result<Verdict, CliError> {
+    let app = App::open(settings)?;
+    let issued = app.issue_checkpoint_blocking()?;
+    if json {
+        output::json(&serde_json::json!({
+            "fresh": issued.fresh,
+            "size": issued.checkpoint.size,
+            "note": issued.note,
+        }))?;
+        return Ok(Verdict::Done);
+    }
     if issued.fresh {
         eprintln!("issued a checkpoint of {} entries", issued.checkpoint.size);
     } else {
@@ -63,7 +50,7 @@ pub fn log_checkpoint(settings: Settings) -> Result<(), String> {
         );
     }
     print!("{}", issued.note);
-    Ok(())
+    Ok(Verdict::Done)
 }
 
 /// A verifier key given as the key text, or as the path of a file holding it.
@@ -104,14 +91,15 @@ fn extract_jws(text: &str) -> Result<String, String> {
         .ok_or_else(|| "the JSON has no receipt or statement field".to_owned())
 }
 
-/// `meldpunt verify FILE [--server URL] [--jwks FILE] [--log-key KEY]`.
+/// `meldpunt verify FILE [--server URL] [--jwks FILE] [--log-key KEY]`: every problem, a
+/// missing file included, is a FAIL with its reason.
 pub fn verify(
     file: &Path,
     server: Option<&str>,
     jwks: Option<&Path>,
     log_key: Option<&str>,
-) -> Result<(), String> {
-    finish(check_statement(file, server, jwks, log_key).unwrap_or_else(Verdict::Fail))
+) -> Verdict {
+    check_statement(file, server, jwks, log_key).unwrap_or_else(Verdict::Fail)
 }
 
 fn check_statement(
@@ -174,8 +162,8 @@ fn check_statement(
 }
 
 /// `meldpunt monitor --server URL --state DIR [--log-key KEY]`.
-pub fn monitor(server: &str, state: &Path, log_key: Option<&str>) -> Result<(), String> {
-    finish(check_log(server, state, log_key).unwrap_or_else(Verdict::Fail))
+pub fn monitor(server: &str, state: &Path, log_key: Option<&str>) -> Result<Verdict, CliError> {
+    Ok(check_log(server, state, log_key).unwrap_or_else(Verdict::Fail))
 }
 
 /// The key to trust: the one given, else the one pinned in DIR, else the server's (pinned now).

@@ -5,13 +5,22 @@
 
 mod commands;
 mod database;
+mod error;
 mod log_commands;
+mod output;
 mod staff_client_commands;
 mod staff_commands;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use error::{CliError, Verdict};
+
+use crate::protocol::roles::{Outcome, Role};
+use crate::protocol::statements::Status;
 
 #[derive(Parser)]
 #[command(
@@ -22,11 +31,8 @@ use clap::{Parser, Subcommand};
     long_about = "meldpunt receives reports that were encrypted in the reporter's browser, \
                   hands out Ed25519-signed receipts, and keeps only ciphertext.\n\n\
                   Every setting has a default, a key in the optional TOML file (--config) and \
-                  a MELDPUNT_* environment variable, which wins: MELDPUNT_BIND, MELDPUNT_DATA, \
-                  MELDPUNT_KEYS, MELDPUNT_PUBLIC_URL, MELDPUNT_POW_BITS, \
-                  MELDPUNT_CHECKPOINT_SECS, MELDPUNT_MAX_CONNECTIONS, MELDPUNT_BODY_TIMEOUT_SECS, \
-                  MELDPUNT_STAFF_KDF_ITERATIONS, \
-                  MELDPUNT_STAFF_COOKIE_SECURE, MELDPUNT_FIRST_ADMIN_NAME."
+                  a MELDPUNT_<KEY> environment variable, which wins; `meldpunt settings` prints \
+                  them all with the values in effect."
 )]
 pub struct Cli {
     /// Settings file (TOML); environment variables override it.
@@ -36,6 +42,9 @@ pub struct Cli {
     /// (default: ~/.config/meldpunt/staff-session.json).
     #[arg(long, global = true, value_name = "FILE")]
     pub session: Option<PathBuf>,
+    /// Print the result as JSON for a script instead of text for people.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,6 +53,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the service (creates ./data and ./keys on first start).
     Serve,
+    /// Print the settings in effect (defaults, then --config, then MELDPUNT_* variables) as a
+    /// TOML file, with each key's environment variable.
+    Settings,
     /// Make an X25519 key pair file for an intake recipient.
     Keygen {
         /// Where to write the key pair (mode 0600); it must not exist yet.
@@ -116,9 +128,9 @@ pub enum UserCommand {
     Invite {
         #[arg(long)]
         name: String,
-        /// intake, investigator, custodian, auditor or admin; repeat for several.
+        /// The role; repeat for several.
         #[arg(long = "role", required = true, value_name = "ROLE")]
-        roles: Vec<String>,
+        roles: Vec<Role>,
         /// The unit of an intake or investigator (or `national`).
         #[arg(long)]
         unit: Option<String>,
@@ -192,7 +204,7 @@ pub enum OnlineCaseCommand {
     /// List the cases you may see (staff session).
     List {
         #[arg(long)]
-        status: Option<String>,
+        status: Option<Status>,
         #[arg(long)]
         theme: Option<String>,
         #[arg(long)]
@@ -222,9 +234,8 @@ pub enum OnlineCaseCommand {
     Triage {
         #[arg(long = "ref", value_name = "REF")]
         case_ref: String,
-        /// handled_in_line, internal_investigation, national_triage, referred, no_further_action
         #[arg(long)]
-        outcome: String,
+        outcome: Outcome,
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -234,12 +245,11 @@ pub enum OnlineCaseCommand {
     Status {
         #[arg(long = "ref", value_name = "REF")]
         case_ref: String,
-        /// acknowledged, investigating, referred, handled_in_line, closed
         #[arg(long = "set", value_name = "STATUS")]
-        status: String,
+        status: Status,
         /// Required with closed.
         #[arg(long)]
-        outcome: Option<String>,
+        outcome: Option<Outcome>,
     },
     /// Send a message to the reporter, encrypted here to the case's thread key.
     Reply {
@@ -304,9 +314,43 @@ pub enum KeysCommand {
     RotateReceipt,
 }
 
-/// Runs the parsed command; the process exit code follows from the result.
-pub fn run(cli: Cli) -> Result<(), String> {
-    commands::run(cli)
+/// Runs the parsed command and gives the process's exit code ([`error`] says which).
+pub fn run(cli: Cli) -> ExitCode {
+    match commands::run(cli) {
+        Ok(verdict) => verdict.finish(),
+        Err(error) => {
+            eprintln!("meldpunt: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// The protocol's closed sets are the CLI's choices: `--help` lists them, clap refuses others.
+impl ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Role::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+}
+
+impl ValueEnum for Status {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Status::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(output::status_label(*self)))
+    }
+}
+
+impl ValueEnum for Outcome {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Outcome::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(output::outcome_label(*self)))
+    }
 }
 
 #[cfg(test)]

@@ -6,69 +6,65 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Stdio};
 
 use zeroize::Zeroizing;
 
+use super::error::{CliError, Verdict};
+use super::output::{self, Table, local_date, local_hour};
 use super::{OnlineCaseCommand, PasswordArgs, StaffCommand};
-use crate::clients::staff::StaffClient;
 use crate::clients::staff::session::{DeviceTokens, SavedSession, check_server_url, default_path};
-use crate::protocol::roles::Outcome;
-use crate::protocol::statements::Status;
+use crate::clients::staff::{OpenedStaffCase, StaffClient};
 
 fn session_path(given: Option<&Path>) -> PathBuf {
     given.map(Path::to_path_buf).unwrap_or_else(default_path)
 }
 
-/// Reads one line; on a terminal with a prompt first (and without echo when `hidden`).
-fn read_line(prompt: &str, hidden: bool) -> Result<Zeroizing<String>, String> {
+/// Reads one visible line from standard input, after a prompt on a terminal.
+fn read_line(prompt: &str) -> Result<Zeroizing<String>, CliError> {
     let stdin = std::io::stdin();
-    let interactive = stdin.is_terminal() && !prompt.is_empty();
-    if interactive {
+    if stdin.is_terminal() && !prompt.is_empty() {
         eprint!("{prompt}");
         let _ = std::io::stderr().flush();
     }
-    let echo = |on: bool| {
-        if interactive && hidden {
-            // No terminal crate for one prompt: stty is on every system that has a terminal.
-            let _ = Process::new("stty")
-                .arg(if on { "echo" } else { "-echo" })
-                .stdin(Stdio::inherit())
-                .status();
-        }
-    };
-    echo(false);
     let mut line = Zeroizing::new(String::new());
-    let read = stdin.lock().read_line(&mut line);
-    echo(true);
-    if interactive && hidden {
-        eprintln!();
-    }
-    read.map_err(|e| e.to_string())?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::io("cannot read standard input", e))?;
     let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
     if trimmed.is_empty() {
-        return Err(format!("no input for {}", prompt.trim_end_matches(": ")));
+        return Err(CliError::input(format!(
+            "no input for {}",
+            prompt.trim_end_matches(": ")
+        )));
     }
     Ok(trimmed)
 }
 
-fn read_password(args: &PasswordArgs) -> Result<Zeroizing<String>, String> {
+/// Asks for a secret on the terminal without echo (rpassword restores the terminal however
+/// the read ends, Ctrl-C included); with `--password-stdin`, the first line of stdin.
+fn read_secret(prompt: &str, args: &PasswordArgs) -> Result<Zeroizing<String>, CliError> {
     if args.password_stdin {
-        read_line("", true).map_err(|_| "no password on standard input".to_owned())
-    } else {
-        read_line("Password: ", true)
+        return read_line("").map_err(|_| CliError::input("no password on standard input"));
     }
+    let secret = Zeroizing::new(
+        rpassword::prompt_password(prompt)
+            .map_err(|e| CliError::io("cannot read the password from the terminal", e))?,
+    );
+    if secret.is_empty() {
+        return Err(CliError::input("no password given"));
+    }
+    Ok(secret)
 }
 
-fn parse_word<T: serde::de::DeserializeOwned>(what: &str, word: &str) -> Result<T, String> {
-    serde_json::from_value(serde_json::Value::String(word.to_owned()))
-        .map_err(|_| format!("unknown {what} {word:?}"))
+fn read_password(args: &PasswordArgs) -> Result<Zeroizing<String>, CliError> {
+    read_secret("Password: ", args)
 }
 
-pub fn staff(session: Option<&Path>, cmd: StaffCommand) -> Result<(), String> {
+pub fn staff(session: Option<&Path>, cmd: StaffCommand, json: bool) -> Result<Verdict, CliError> {
     let path = session_path(session);
     match cmd {
-        StaffCommand::Enrol { link, password } => enrol(&link, &password, &path)?,
+        StaffCommand::Enrol { link, password } => enrol(&link, &password, &path, json)?,
         StaffCommand::Login {
             server,
             name,
@@ -78,87 +74,106 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand) -> Result<(), String> {
             let password = read_password(&password)?;
             let code = match totp {
                 Some(code) => Zeroizing::new(code),
-                None => read_line("TOTP code: ", false)?,
+                None => read_line("TOTP code: ")?,
             };
-            check_server_url(&server).map_err(|e| e.to_string())?;
+            check_server_url(&server)?;
             let mut devices = DeviceTokens::beside(&path);
             let mut client = StaffClient::new(&server);
             client.device_token = devices.get(&server, &name);
-            let login = client
-                .login(&name, &password, &code)
-                .map_err(|e| e.to_string())?;
-            devices
-                .put(&server, &name, &login.device_token)
-                .map_err(|e| e.to_string())?;
+            let login = client.login(&name, &password, &code)?;
+            devices.put(&server, &name, &login.device_token)?;
             let saved = SavedSession::of(&server, &client, &login)
-                .ok_or("the server set no session cookie")?;
-            saved.save(&path).map_err(|e| e.to_string())?;
-            println!(
-                "signed in as {} ({}); the session ends after 30 idle minutes",
-                login.user.name,
-                roles(&login.user.roles)
-            );
+                .ok_or_else(|| CliError::input("the server set no session cookie"))?;
+            saved.save(&path)?;
+            if json {
+                output::json(&login.user)?;
+            } else {
+                println!(
+                    "signed in as {} ({}); the session ends after 30 idle minutes",
+                    login.user.name,
+                    output::roles_label(&login.user.roles)
+                );
+            }
         }
         StaffCommand::Logout => {
-            let saved = SavedSession::load(&path).map_err(|e| e.to_string())?;
+            let saved = SavedSession::load(&path)?;
             // Remove the file even if the server already forgot the session.
             let result = saved.client().logout();
-            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
-            result.map_err(|e| e.to_string())?;
-            println!("signed out");
+            std::fs::remove_file(&path)
+                .map_err(|e| CliError::io(format!("cannot remove {}", path.display()), e))?;
+            result?;
+            if !json {
+                println!("signed out");
+            }
         }
         StaffCommand::Whoami => {
-            let saved = SavedSession::load(&path).map_err(|e| e.to_string())?;
-            let me = saved.client().me().map_err(|e| e.to_string())?;
-            let unit = me.unit.as_deref().unwrap_or("-");
-            println!(
-                "{} ({}, unit {unit}) at {}",
-                me.name,
-                roles(&me.roles),
-                saved.server
-            );
+            let saved = SavedSession::load(&path)?;
+            let me = saved.client().me()?;
+            if json {
+                output::json(&me)?;
+            } else {
+                let unit = me
+                    .unit
+                    .as_deref()
+                    .map_or_else(|| "-".to_owned(), output::unit_label);
+                println!(
+                    "{} ({}, {unit}) at {}",
+                    me.name,
+                    output::roles_label(&me.roles),
+                    saved.server
+                );
+            }
         }
     }
-    Ok(())
+    Ok(Verdict::Done)
 }
 
 /// `meldpunt staff enrol`: the link is `<server>/staff/enrol#<token>`.
-fn enrol(link: &str, password: &PasswordArgs, session_path: &Path) -> Result<(), String> {
+fn enrol(
+    link: &str,
+    password: &PasswordArgs,
+    session_path: &Path,
+    json: bool,
+) -> Result<(), CliError> {
     let (page, token) = link
         .split_once('#')
-        .ok_or("the link must end in #TOKEN, as the admin received it")?;
+        .ok_or_else(|| CliError::input("the link must end in #TOKEN, as the admin received it"))?;
     let server = page
         .strip_suffix("/staff/enrol")
-        .ok_or("the link must look like https://…/staff/enrol#TOKEN")?;
-    check_server_url(server).map_err(|e| e.to_string())?;
+        .ok_or_else(|| CliError::input("the link must look like https://…/staff/enrol#TOKEN"))?;
+    check_server_url(server)?;
     let client = StaffClient::new(server);
-    let info = client.enrol_info(token).map_err(|e| e.to_string())?;
+    let info = client.enrol_info(token)?;
     let unit = info.unit.as_deref().unwrap_or("-");
     eprintln!(
         "Enrolling {} ({}, unit {unit}).",
         info.name,
-        roles(&info.roles)
+        output::roles_label(&info.roles)
     );
     let chosen = read_password(password)?;
     if !password.password_stdin {
-        let again = read_line("Password again: ", true)?;
+        let again = read_secret("Password again: ", password)?;
         if *again != *chosen {
-            return Err("the passwords differ".into());
+            return Err(CliError::input("the passwords differ"));
         }
     }
     if chosen.chars().count() < 12 {
-        return Err("choose a password of at least 12 characters".into());
+        return Err(CliError::input(
+            "choose a password of at least 12 characters",
+        ));
     }
     eprintln!("Add this to your authenticator app (TOTP, SHA-1, 6 digits, 30 s):");
     eprintln!("  secret: {}", info.totp.secret);
     eprintln!("  or:     {}", info.totp.uri);
-    let code = read_line("Current code from the app: ", false)?;
-    let enrolled = client
-        .enrol_with_code(token, &info, &chosen, None, &code)
-        .map_err(|e| e.to_string())?;
-    DeviceTokens::beside(session_path)
-        .put(server, &info.name, &enrolled.response.device_token)
-        .map_err(|e| e.to_string())?;
+    let code = read_line("Current code from the app: ")?;
+    let enrolled = client.enrol_with_code(token, &info, &chosen, None, &code)?;
+    DeviceTokens::beside(session_path).put(server, &info.name, &enrolled.response.device_token)?;
+    if json {
+        return output::json(&serde_json::json!({
+            "name": info.name,
+            "kid": enrolled.response.kid,
+        }));
+    }
     println!(
         "enrolled {} (key {}); sign in with: meldpunt staff login --server {server} --name {:?}",
         info.name, enrolled.response.kid, info.name
@@ -166,39 +181,68 @@ fn enrol(link: &str, password: &PasswordArgs, session_path: &Path) -> Result<(),
     Ok(())
 }
 
-fn roles(roles: &[crate::protocol::roles::Role]) -> String {
-    serde_json::to_value(roles)
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The session's client, with the private key unlocked by the password.
-fn unlocked(saved: &SavedSession, password: &PasswordArgs) -> Result<StaffClient, String> {
+fn unlocked(saved: &SavedSession, password: &PasswordArgs) -> Result<StaffClient, CliError> {
     let mut client = saved.client();
     let password = read_password(password)?;
-    client
-        .unlock(&password, &saved.wrapped_private_key)
-        .map_err(|e| e.to_string())?;
+    client.unlock(&password, &saved.wrapped_private_key)?;
     Ok(client)
 }
 
-fn hour(secs: u64) -> String {
-    let days = secs / crate::protocol::time::DAY;
-    let (y, m, d) = crate::protocol::time::civil_date(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}h",
-        (secs % crate::protocol::time::DAY) / 3600
-    )
+/// `case show` for people: the case's facts, the report's fields, then messages and notes.
+fn print_case(opened: &OpenedStaffCase) {
+    let row = &opened.detail.row;
+    println!("Case      {}", row.case_ref);
+    println!("Theme     {}", output::theme_label(&row.theme));
+    println!("Unit      {}", output::unit_label(&row.unit));
+    println!("Status    {}", output::status_label(row.status));
+    println!("Received  {}", local_hour(row.received_hour));
+    println!(
+        "Acknowledge by  {}",
+        local_date(row.deadlines.acknowledge_by)
+    );
+    if let Some(by) = row.deadlines.feedback_by {
+        println!("Feedback by     {}", local_date(by));
+    }
+    if let Some(triage) = &row.triage {
+        println!(
+            "Triage    {} ({})",
+            output::outcome_label(triage.outcome),
+            local_hour(triage.hour)
+        );
+    }
+    if !row.assigned.is_empty() {
+        println!("Assigned  {}", row.assigned.join(", "));
+    }
+    println!("\nReport");
+    match &opened.report {
+        serde_json::Value::Object(fields) => {
+            for (key, value) in fields {
+                match value {
+                    serde_json::Value::String(text) => println!("  {key}: {text}"),
+                    other => println!("  {key}: {other}"),
+                }
+            }
+        }
+        other => println!("  {other}"),
+    }
+    for (title, texts) in [("Messages", &opened.messages), ("Notes", &opened.notes)] {
+        println!("\n{title} ({})", texts.len());
+        for text in texts.iter() {
+            println!("  ---");
+            for line in text.lines() {
+                println!("  {line}");
+            }
+        }
+    }
 }
 
-pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String> {
-    let saved = SavedSession::load(&session_path(session)).map_err(|e| e.to_string())?;
-    let fail = |e: crate::clients::ClientError| e.to_string();
+pub fn case(
+    session: Option<&Path>,
+    cmd: OnlineCaseCommand,
+    json: bool,
+) -> Result<Verdict, CliError> {
+    let saved = SavedSession::load(&session_path(session))?;
     match cmd {
         OnlineCaseCommand::List {
             status,
@@ -207,6 +251,7 @@ pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String
             overdue,
         } => {
             let mut query = Vec::new();
+            let status = status.map(|s| s.name().to_owned());
             for (key, value) in [("status", status), ("theme", theme), ("unit", unit)] {
                 if let Some(value) = value {
                     query.push(format!("{key}={value}"));
@@ -215,40 +260,54 @@ pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String
             if overdue {
                 query.push("overdue=true".to_owned());
             }
-            let list = saved.client().cases(&query.join("&")).map_err(fail)?;
-            println!("{} case(s)", list.total);
+            let list = saved.client().cases(&query.join("&"))?;
+            if json {
+                output::json(&list)?;
+                return Ok(Verdict::Done);
+            }
+            let mut table = Table::new(&[
+                "CASE", "STATUS", "THEME", "UNIT", "RECEIVED", "DUE", "ASSIGNED",
+            ]);
             for row in &list.cases {
-                let status = serde_json::to_value(row.status).unwrap_or_default();
-                println!(
-                    "{}\t{}\t{}\t{}\treceived {}{}\t{}",
-                    row.case_ref,
-                    status.as_str().unwrap_or("?"),
-                    row.theme,
-                    row.unit,
-                    hour(row.received_hour),
-                    if row.overdue { "\tOVERDUE" } else { "" },
-                    row.assigned.join(", ")
-                );
+                let due = row
+                    .deadlines
+                    .feedback_by
+                    .unwrap_or(row.deadlines.acknowledge_by);
+                table.row(vec![
+                    row.case_ref.clone(),
+                    output::status_label(row.status).to_owned(),
+                    output::theme_label(&row.theme),
+                    output::unit_label(&row.unit),
+                    local_hour(row.received_hour),
+                    if row.overdue {
+                        format!("{} OVERDUE", local_date(due))
+                    } else {
+                        local_date(due)
+                    },
+                    row.assigned.join(", "),
+                ]);
+            }
+            table.print("no cases");
+            if list.total > list.cases.len() {
+                println!("{} of {} cases shown", list.cases.len(), list.total);
             }
         }
         OnlineCaseCommand::Show { case_ref, password } => {
-            let opened = unlocked(&saved, &password)?
-                .open_case(&case_ref)
-                .map_err(fail)?;
-            let shown = serde_json::json!({
-                "ref": opened.detail.row.case_ref,
-                "theme": opened.detail.row.theme,
-                "unit": opened.detail.row.unit,
-                "status": opened.detail.row.status,
-                "deadlines": opened.detail.row.deadlines,
-                "report": opened.report,
-                "messages": opened.messages,
-                "notes": opened.notes,
-            });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())?
-            );
+            let opened = unlocked(&saved, &password)?.open_case(&case_ref)?;
+            if json {
+                output::json(&serde_json::json!({
+                    "ref": opened.detail.row.case_ref,
+                    "theme": opened.detail.row.theme,
+                    "unit": opened.detail.row.unit,
+                    "status": opened.detail.row.status,
+                    "deadlines": opened.detail.row.deadlines,
+                    "report": opened.report,
+                    "messages": opened.messages,
+                    "notes": opened.notes,
+                }))?;
+            } else {
+                print_case(&opened);
+            }
             if !opened.unreadable.is_empty() {
                 eprintln!(
                     "note: {} message(s) or note(s) could not be read: their ciphertext does \
@@ -265,13 +324,19 @@ pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String
         } => {
             let client = unlocked(&saved, &password)?;
             let target = client
-                .assignable(&case_ref)
-                .map_err(fail)?
+                .assignable(&case_ref)?
                 .into_iter()
                 .find(|a| a.name == to)
-                .ok_or_else(|| format!("{to} is not an investigator this case can go to"))?;
-            client.assign(&case_ref, &target).map_err(fail)?;
-            println!("{case_ref} assigned to {to}");
+                .ok_or_else(|| {
+                    CliError::input(format!("{to} is not an investigator this case can go to"))
+                })?;
+            client.assign(&case_ref, &target)?;
+            done(
+                json,
+                &case_ref,
+                &format!("{case_ref} assigned to {to}"),
+                None,
+            )?;
         }
         OnlineCaseCommand::Triage {
             case_ref,
@@ -279,45 +344,49 @@ pub fn case(session: Option<&Path>, cmd: OnlineCaseCommand) -> Result<(), String
             reason,
             password,
         } => {
-            let outcome: Outcome = parse_word("outcome", &outcome)?;
             let client = unlocked(&saved, &password)?;
-            client.triage(&case_ref, outcome, &reason).map_err(fail)?;
-            println!("{case_ref} triaged");
+            client.triage(&case_ref, outcome, &reason)?;
+            let said = format!("{case_ref} triaged: {}", output::outcome_label(outcome));
+            done(json, &case_ref, &said, None)?;
         }
         OnlineCaseCommand::Status {
             case_ref,
             status,
             outcome,
         } => {
-            let status: Status = parse_word("status", &status)?;
-            let outcome: Option<Outcome> =
-                outcome.map(|o| parse_word("outcome", &o)).transpose()?;
-            let statement = saved
-                .client()
-                .set_status(&case_ref, status, outcome)
-                .map_err(fail)?;
-            println!("{statement}");
+            let statement = saved.client().set_status(&case_ref, status, outcome)?;
+            let said = format!(
+                "{case_ref} is now {}; the reporter sees the signed statement",
+                output::status_label(status)
+            );
+            done(json, &case_ref, &said, Some(&statement))?;
         }
         OnlineCaseCommand::Reply {
             case_ref,
             text,
             password,
         } => {
-            let statement = unlocked(&saved, &password)?
-                .reply(&case_ref, &text)
-                .map_err(fail)?;
-            println!("{statement}");
+            let statement = unlocked(&saved, &password)?.reply(&case_ref, &text)?;
+            let said = format!("reply sent to the reporter of {case_ref}");
+            done(json, &case_ref, &said, Some(&statement))?;
         }
         OnlineCaseCommand::Note {
             case_ref,
             text,
             password,
         } => {
-            unlocked(&saved, &password)?
-                .note(&case_ref, &text)
-                .map_err(fail)?;
-            println!("note stored");
+            unlocked(&saved, &password)?.note(&case_ref, &text)?;
+            done(json, &case_ref, &format!("note stored on {case_ref}"), None)?;
         }
     }
+    Ok(Verdict::Done)
+}
+
+/// A case action's answer: a sentence, or JSON with the signed statement it produced.
+fn done(json: bool, case_ref: &str, said: &str, statement: Option<&str>) -> Result<(), CliError> {
+    if json {
+        return output::json(&serde_json::json!({ "ref": case_ref, "statement": statement }));
+    }
+    println!("{said}");
     Ok(())
 }

@@ -5,16 +5,21 @@
 //! that more people can read than should enrol as admin.
 
 use super::database::{block_on, open_app, open_store};
+use super::error::{CliError, Verdict};
+use super::output::{self, Table};
 use super::{AuditCommand, UserCommand};
-use crate::protocol::roles::Role;
-use crate::protocol::staff_wire::InviteRequest;
+use crate::protocol::staff_wire::{InviteRequest, InviteResponse};
 use crate::server::app::App;
 use crate::server::config::Settings;
 use crate::server::staff::{accounts, audit};
 
-fn print_invite(answer: &crate::protocol::staff_wire::InviteResponse) {
+fn print_invite(answer: &InviteResponse, json: bool) -> Result<(), CliError> {
+    if json {
+        return output::json(answer);
+    }
     println!("user {} ({})", answer.name, answer.user_id);
     println!("enrolment link (one use, valid 72 hours): {}", answer.link);
+    Ok(())
 }
 
 /// Where `serve` writes the first admin's enrolment link, in the keys folder.
@@ -22,8 +27,8 @@ pub const FIRST_ADMIN_LINK_FILE: &str = "first-admin-link.txt";
 
 /// On the first start (no users at all), invites a first admin and writes the link to
 /// [`FIRST_ADMIN_LINK_FILE`]; prints only where it is.
-pub fn write_first_admin_link(app: &App) -> Result<(), String> {
-    let invite = block_on(accounts::first_admin_invite(app)).map_err(|e| e.to_string())?;
+pub fn write_first_admin_link(app: &App) -> Result<(), CliError> {
+    let invite = block_on(accounts::first_admin_invite(app))?;
     if let Some(answer) = invite {
         let path = app.settings.keys.join(FIRST_ADMIN_LINK_FILE);
         let text = format!(
@@ -32,7 +37,7 @@ pub fn write_first_admin_link(app: &App) -> Result<(), String> {
             answer.name, answer.link
         );
         crate::files::replace_private_file(&path, &[text.as_bytes()])
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| CliError::io(format!("cannot write {}", path.display()), e))?;
         println!(
             "No staff users yet. The enrolment link for the first admin {:?} is in {} \
              (mode 0600, one use, valid 72 hours); give it to that person only.",
@@ -43,81 +48,81 @@ pub fn write_first_admin_link(app: &App) -> Result<(), String> {
     Ok(())
 }
 
-pub fn user(settings: &Settings, cmd: UserCommand) -> Result<(), String> {
+pub fn user(settings: &Settings, cmd: UserCommand, json: bool) -> Result<Verdict, CliError> {
     match cmd {
         UserCommand::Invite { name, roles, unit } => {
-            let roles = roles
-                .iter()
-                .map(|r| {
-                    Role::parse(r).ok_or_else(|| {
-                        format!(
-                            "unknown role {r:?}; one of intake, investigator, custodian, \
-                             auditor, admin"
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
             let req = InviteRequest { name, roles, unit };
             let app = open_app(settings.clone())?;
-            let answer =
-                block_on(accounts::invite(&app, req, "cli".into())).map_err(|e| e.to_string())?;
-            print_invite(&answer);
+            let answer = block_on(accounts::invite(&app, req, "cli".into()))?;
+            print_invite(&answer, json)?;
         }
         UserCommand::List => {
             let store = open_store(settings)?;
-            for u in accounts::list(&store).map_err(|e| e.to_string())? {
-                let roles: Vec<&str> = u.roles.iter().map(|r| r.name()).collect();
-                println!(
-                    "{}\t{}\t{}\t{}\t{:?}",
-                    u.name,
-                    roles.join(","),
-                    u.unit.as_deref().unwrap_or("-"),
-                    u.kid.as_deref().unwrap_or("-"),
-                    u.status
-                );
+            let users = accounts::list(&store)?;
+            if json {
+                output::json(&users)?;
+                return Ok(Verdict::Done);
             }
+            let mut table = Table::new(&["NAME", "ROLES", "UNIT", "KEY ID", "STATUS"]);
+            for u in &users {
+                table.row(vec![
+                    u.name.clone(),
+                    output::roles_label(&u.roles),
+                    u.unit
+                        .as_deref()
+                        .map_or_else(|| "-".to_owned(), output::unit_label),
+                    u.kid.clone().unwrap_or_else(|| "-".to_owned()),
+                    serde_json::to_value(u.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                ]);
+            }
+            table.print("no staff users");
         }
         UserCommand::Disable { name } | UserCommand::Enable { name } if name.is_empty() => {
-            return Err("--name is empty".into());
+            return Err(CliError::input("--name is empty"));
         }
-        UserCommand::Disable { name } => set(settings, &name, true)?,
-        UserCommand::Enable { name } => set(settings, &name, false)?,
+        UserCommand::Disable { name } => set(settings, &name, true, json)?,
+        UserCommand::Enable { name } => set(settings, &name, false, json)?,
     }
-    Ok(())
+    Ok(Verdict::Done)
 }
 
-fn set(settings: &Settings, name: &str, disabled: bool) -> Result<(), String> {
+fn set(settings: &Settings, name: &str, disabled: bool, json: bool) -> Result<(), CliError> {
     let app = open_app(settings.clone())?;
     let user = app
         .store()
-        .user_by_name(name)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user {name:?}"))?;
+        .user_by_name(name)?
+        .ok_or_else(|| CliError::input(format!("no user {name:?}")))?;
     block_on(accounts::set_disabled(
         &app,
         &user.user_id,
         disabled,
         "cli".into(),
-    ))
-    .map_err(|e| e.to_string())?;
-    println!(
-        "user {name} {}",
-        if disabled { "disabled" } else { "enabled" }
-    );
-    Ok(())
+    ))?;
+    if json {
+        output::json(&serde_json::json!({ "name": name, "disabled": disabled }))
+    } else {
+        println!(
+            "user {name} {}",
+            if disabled { "disabled" } else { "enabled" }
+        );
+        Ok(())
+    }
 }
 
-pub fn audit(settings: &Settings, cmd: AuditCommand) -> Result<(), String> {
+pub fn audit(settings: &Settings, cmd: AuditCommand) -> Result<Verdict, CliError> {
     let AuditCommand::Verify = cmd;
     let store = open_store(settings)?;
-    match audit::verify(&store).map_err(|e| e.to_string())? {
-        Ok(None) => println!("OK: the audit chain is empty"),
-        Ok(Some(head)) => println!(
-            "OK: {} records; {}",
+    Ok(match audit::verify(&store)? {
+        Ok(None) => Verdict::Ok("the audit chain is empty".into()),
+        Ok(Some(head)) => Verdict::Ok(format!(
+            "{} record{}; {}",
             head.seq + 1,
+            if head.seq == 0 { "" } else { "s" },
             crate::protocol::log::checkpoint::audit_line(Some(&head)).unwrap_or_default()
-        ),
-        Err(broken) => return Err(format!("FAIL: the audit chain is broken: {broken}")),
-    }
-    Ok(())
+        )),
+        Err(broken) => Verdict::Fail(format!("the audit chain is broken: {broken}")),
+    })
 }

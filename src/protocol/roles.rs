@@ -74,6 +74,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::HandledInLine,
+        Outcome::InternalInvestigation,
+        Outcome::NationalTriage,
+        Outcome::Referred,
+        Outcome::NoFurtherAction,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Outcome::HandledInLine => "handled_in_line",

@@ -1,11 +1,15 @@
-//! Settings (DESIGN §10): every setting has a default, a key in an optional TOML file, and a
-//! `MELDPUNT_*` environment variable, which wins. `Settings::load` is the only place that reads
-//! the environment, so tests build `Settings` values directly.
+//! Settings (DESIGN §10), in one struct: every field has a default ([`Settings::defaults`]),
+//! the same name as a key in an optional TOML file, and an environment variable
+//! `MELDPUNT_<NAME>` (upper case), which wins over the file. The key list is the struct's own
+//! serde shape, so the file, the environment, `meldpunt settings` and the README's table (held
+//! to it by a test) cannot drift apart. `Settings::load` is the only place that reads the
+//! environment, so tests build `Settings` values directly. Fields marked `serde(skip)` are
+//! neither in the file nor in the environment: tests set them in code.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::protocol::domain::{self, Choice};
 
@@ -15,12 +19,20 @@ pub const DEFAULT_POW_BITS: u8 = 16;
 /// The hardest base difficulty we accept from configuration; beyond it phones give up.
 pub const MAX_POW_BITS: u8 = 28;
 
-#[derive(Clone, Debug)]
+/// The prefix of every setting's environment variable.
+pub const ENV_PREFIX: &str = "MELDPUNT_";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// Address to listen on.
     pub bind: SocketAddr,
+    /// The sled database folder.
     pub data: PathBuf,
+    /// The key files' folder.
     pub keys: PathBuf,
-    /// The `iss` of every statement: the origin reporters use to reach this instance.
+    /// The `iss` of every statement: the origin reporters use to reach this instance
+    /// (`http://` + `bind` unless set).
     pub public_url: String,
     pub pow_bits: u8,
     pub checkpoint_secs: u64,
@@ -31,54 +43,45 @@ pub struct Settings {
     pub body_timeout_secs: u64,
     /// sled's page cache, in MiB: what memory the database may hold, whatever the data grows to.
     pub sled_cache_mib: u64,
-    pub themes: Vec<Choice>,
-    pub units: Vec<Choice>,
-    pub relations: Vec<Choice>,
-    /// PBKDF2 iterations new staff invites get (DESIGN §3.7: 600000). Hidden setting for tests
-    /// and slow hardware; at least [`MIN_STAFF_KDF_ITERATIONS`].
+    /// PBKDF2 iterations new staff invites get (DESIGN §3.7: 600000); at least
+    /// [`MIN_STAFF_KDF_ITERATIONS`].
     pub staff_kdf_iterations: u32,
     /// Whether the staff session cookie carries `Secure`; off only for plain-HTTP localhost.
     pub staff_cookie_secure: bool,
-    /// Idle time after which a staff session ends (30 minutes; tests shorten it).
-    pub staff_session_idle_secs: u64,
-    /// Time after sign-in at which a staff session ends however busy it is (12 hours; tests
-    /// shorten it).
-    pub staff_session_max_secs: u64,
-    /// The unit of the sign-in throttle's delays, in milliseconds (1000: delays of 2^(n-5)
-    /// seconds; tests shorten it). Not in the file or the environment.
-    pub staff_throttle_unit_ms: u64,
-    /// How many Argon2id computations (19 MiB each) may run at once; sign-ins beyond it get
-    /// 503 `busy`. The number of cores, at most 4. Not in the file or the environment.
-    pub staff_argon2_concurrency: usize,
     /// The name of the first admin, invited by the first `serve` on an empty user table. Choose
     /// one strangers cannot guess: a known name is what a password-guessing stranger aims at.
     pub first_admin_name: String,
+    /// The domain lists (file only: `[[themes]]`, `[[units]]`, `[[relations]]`).
+    pub themes: Vec<Choice>,
+    pub units: Vec<Choice>,
+    pub relations: Vec<Choice>,
+    /// Idle time after which a staff session ends (30 minutes; tests shorten it).
+    #[serde(skip)]
+    pub staff_session_idle_secs: u64,
+    /// Time after sign-in at which a staff session ends however busy it is (12 hours; tests
+    /// shorten it).
+    #[serde(skip)]
+    pub staff_session_max_secs: u64,
+    /// The unit of the sign-in throttle's delays, in milliseconds (1000: delays of 2^(n-5)
+    /// seconds; tests shorten it).
+    #[serde(skip)]
+    pub staff_throttle_unit_ms: u64,
+    /// How many Argon2id computations (19 MiB each) may run at once; sign-ins beyond it get
+    /// 503 `busy`. The number of cores, at most 4.
+    #[serde(skip)]
+    pub staff_argon2_concurrency: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::defaults()
+    }
 }
 
 /// PBKDF2 iterations for staff passwords when nothing is configured (DESIGN §3.7).
 pub const DEFAULT_STAFF_KDF_ITERATIONS: u32 = 600_000;
 /// The fewest PBKDF2 iterations the setting accepts.
 pub const MIN_STAFF_KDF_ITERATIONS: u32 = 1000;
-
-/// The TOML file's shape: every key optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    bind: Option<String>,
-    data: Option<PathBuf>,
-    keys: Option<PathBuf>,
-    public_url: Option<String>,
-    pow_bits: Option<u8>,
-    checkpoint_secs: Option<u64>,
-    max_connections: Option<usize>,
-    body_timeout_secs: Option<u64>,
-    themes: Option<Vec<Choice>>,
-    units: Option<Vec<Choice>>,
-    relations: Option<Vec<Choice>>,
-    staff_kdf_iterations: Option<u32>,
-    staff_cookie_secure: Option<bool>,
-    first_admin_name: Option<String>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -89,6 +92,8 @@ pub enum ConfigError {
     },
     #[error("settings file {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("{variable}: {message}")]
+    Environment { variable: String, message: String },
     #[error("setting {key}: {message}")]
     Invalid { key: &'static str, message: String },
 }
@@ -100,8 +105,18 @@ fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
     }
 }
 
+/// One setting as an operator sees it: its file key, its variable and its default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingKey {
+    pub key: String,
+    /// `None` for the lists, which only the file can set.
+    pub variable: Option<String>,
+    /// The default as TOML (a list's is not shown).
+    pub default: Option<String>,
+}
+
 impl Settings {
-    /// Defaults for a service at `bind`, with data and keys in the current folder.
+    /// Defaults for a service on 127.0.0.1:8080, with data and keys in the current folder.
     pub fn defaults() -> Settings {
         let bind: SocketAddr = ([127, 0, 0, 1], 8080).into();
         Settings {
@@ -129,102 +144,70 @@ impl Settings {
         }
     }
 
+    /// Every key of the file and the environment, in the struct's order, with its default.
+    pub fn keys() -> Vec<SettingKey> {
+        let defaults = toml::Table::try_from(Settings::defaults()).expect("settings serialize");
+        defaults
+            .iter()
+            .map(|(key, value)| {
+                let scalar = !matches!(value, toml::Value::Array(_) | toml::Value::Table(_));
+                SettingKey {
+                    key: key.clone(),
+                    variable: scalar.then(|| format!("{ENV_PREFIX}{}", key.to_uppercase())),
+                    default: scalar.then(|| value.to_string()),
+                }
+            })
+            .collect()
+    }
+
     /// Defaults, then the TOML file (if any), then `MELDPUNT_*` variables from `env`.
     pub fn load(
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
-        let from_file = match file {
-            None => FileSettings::default(),
+        let mut merged = match file {
+            None => toml::Table::new(),
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                     path: path.to_owned(),
                     source,
                 })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                    path: path.to_owned(),
-                    message: e.to_string(),
-                })?
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse {
+                        path: path.to_owned(),
+                        message: e.to_string(),
+                    })?
             }
         };
-        let mut s = Settings::defaults();
-        let bind = env("MELDPUNT_BIND").or(from_file.bind);
-        if let Some(bind) = bind {
-            s.bind = bind
-                .parse()
-                .map_err(|_| invalid("bind", format!("{bind:?} is not an address:port")))?;
+        let defaults = toml::Table::try_from(Settings::defaults()).expect("settings serialize");
+        for (key, default) in &defaults {
+            let variable = format!("{ENV_PREFIX}{}", key.to_uppercase());
+            let Some(text) = env(&variable) else { continue };
+            let value = env_value(default, &text).ok_or_else(|| ConfigError::Environment {
+                variable: variable.clone(),
+                message: format!("{text:?} is not {}", kind_of(default)),
+            })?;
+            merged.insert(key.clone(), value);
         }
-        s.public_url = format!("http://{}", s.bind);
-        if let Some(data) = env("MELDPUNT_DATA").map(PathBuf::from).or(from_file.data) {
-            s.data = data;
-        }
-        if let Some(keys) = env("MELDPUNT_KEYS").map(PathBuf::from).or(from_file.keys) {
-            s.keys = keys;
-        }
-        if let Some(url) = env("MELDPUNT_PUBLIC_URL").or(from_file.public_url) {
-            s.public_url = url.trim_end_matches('/').to_owned();
-        }
-        if let Some(bits) = env("MELDPUNT_POW_BITS") {
-            s.pow_bits = bits
-                .parse()
-                .map_err(|_| invalid("pow_bits", format!("{bits:?} is not a number")))?;
-        } else if let Some(bits) = from_file.pow_bits {
-            s.pow_bits = bits;
-        }
-        if let Some(secs) = env("MELDPUNT_CHECKPOINT_SECS") {
-            s.checkpoint_secs = secs
-                .parse()
-                .map_err(|_| invalid("checkpoint_secs", format!("{secs:?} is not a number")))?;
-        } else if let Some(secs) = from_file.checkpoint_secs {
-            s.checkpoint_secs = secs;
-        }
-        if let Some(n) = env("MELDPUNT_MAX_CONNECTIONS") {
-            s.max_connections = n
-                .parse()
-                .map_err(|_| invalid("max_connections", format!("{n:?} is not a number")))?;
-        } else if let Some(n) = from_file.max_connections {
-            s.max_connections = n;
-        }
-        if let Some(n) = env("MELDPUNT_BODY_TIMEOUT_SECS") {
-            s.body_timeout_secs = n
-                .parse()
-                .map_err(|_| invalid("body_timeout_secs", format!("{n:?} is not a number")))?;
-        } else if let Some(n) = from_file.body_timeout_secs {
-            s.body_timeout_secs = n;
-        }
-        if let Some(n) = env("MELDPUNT_STAFF_KDF_ITERATIONS") {
-            s.staff_kdf_iterations = n
-                .parse()
-                .map_err(|_| invalid("staff_kdf_iterations", format!("{n:?} is not a number")))?;
-        } else if let Some(n) = from_file.staff_kdf_iterations {
-            s.staff_kdf_iterations = n;
-        }
-        if let Some(flag) = env("MELDPUNT_STAFF_COOKIE_SECURE") {
-            s.staff_cookie_secure = match flag.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => {
-                    return Err(invalid(
-                        "staff_cookie_secure",
-                        format!("{flag:?} is not true or false"),
-                    ));
-                }
-            };
-        } else if let Some(flag) = from_file.staff_cookie_secure {
-            s.staff_cookie_secure = flag;
-        }
-        if let Some(name) = env("MELDPUNT_FIRST_ADMIN_NAME").or(from_file.first_admin_name) {
-            s.first_admin_name = name;
-        }
-        if let Some(list) = from_file.themes {
-            s.themes = list;
-        }
-        if let Some(list) = from_file.units {
-            s.units = list;
-        }
-        if let Some(list) = from_file.relations {
-            s.relations = list;
-        }
+        let explicit_url = merged.contains_key("public_url");
+        let mut s = Settings::deserialize(merged).map_err(|e| {
+            let message = e.to_string();
+            match file {
+                Some(path) => ConfigError::Parse {
+                    path: path.to_owned(),
+                    message,
+                },
+                None => ConfigError::Environment {
+                    variable: ENV_PREFIX.to_owned() + "*",
+                    message,
+                },
+            }
+        })?;
+        s.public_url = if explicit_url {
+            s.public_url.trim_end_matches('/').to_owned()
+        } else {
+            format!("http://{}", s.bind)
+        };
         s.validate()?;
         Ok(s)
     }
@@ -234,6 +217,10 @@ impl Settings {
         Settings::load(file, |key| std::env::var(key).ok())
     }
 
+    /// The settings as a TOML file would hold them (what `meldpunt settings` prints).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("settings serialize")
+    }
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.pow_bits > MAX_POW_BITS {
             return Err(invalid("pow_bits", format!("at most {MAX_POW_BITS}")));
@@ -272,6 +259,31 @@ impl Settings {
             return Err(invalid("units", "the list must contain `national`"));
         }
         Ok(())
+    }
+}
+
+/// A variable's text as the TOML value of the default's type: the environment is typed by
+/// the struct, not field by field.
+fn env_value(default: &toml::Value, text: &str) -> Option<toml::Value> {
+    match default {
+        toml::Value::String(_) => Some(toml::Value::String(text.to_owned())),
+        toml::Value::Integer(_) => text.trim().parse().ok().map(toml::Value::Integer),
+        toml::Value::Boolean(_) => match text.trim() {
+            "true" | "1" => Some(toml::Value::Boolean(true)),
+            "false" | "0" => Some(toml::Value::Boolean(false)),
+            _ => None,
+        },
+        // Lists and tables come from the file only.
+        _ => None,
+    }
+}
+
+fn kind_of(default: &toml::Value) -> &'static str {
+    match default {
+        toml::Value::Integer(_) => "a number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::String(_) => "text",
+        _ => "settable from the environment (use the file)",
     }
 }
 
@@ -346,6 +358,86 @@ mod tests {
             Settings::load(None, env).is_err(),
             "Secure stays on for https"
         );
+    }
+
+    /// The README's settings table is the operator's reference: it must name exactly the
+    /// settings the struct has, with the same defaults.
+    #[test]
+    fn the_readme_table_matches_the_settings() {
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+                .unwrap();
+        let rows: Vec<(String, String)> = readme
+            .lines()
+            .filter(|l| l.starts_with("| `MELDPUNT_"))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                (cells[1].trim_matches('`').to_owned(), cells[2].to_owned())
+            })
+            .collect();
+        let keys = Settings::keys();
+        let scalars: Vec<&SettingKey> = keys.iter().filter(|k| k.variable.is_some()).collect();
+        let documented: Vec<&str> = rows.iter().map(|(v, _)| v.as_str()).collect();
+        let expected: Vec<&str> = scalars
+            .iter()
+            .map(|k| k.variable.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            documented, expected,
+            "README rows vs. Settings fields, in order"
+        );
+        for ((variable, shown), key) in rows.iter().zip(&scalars) {
+            if key.key == "public_url" {
+                // Derived from `bind` when unset; the README says so in words.
+                assert!(shown.contains("bind"), "{variable}: {shown}");
+                continue;
+            }
+            let default = key.default.as_deref().unwrap().trim_matches('"');
+            assert_eq!(shown.trim_matches('`'), default, "{variable}'s default");
+        }
+        for list in ["themes", "units", "relations"] {
+            assert!(keys.iter().any(|k| k.key == list && k.variable.is_none()));
+            assert!(
+                readme.contains(&format!("[[{list}]]")),
+                "README explains {list}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_environment_is_typed_by_the_struct() {
+        let env = |k: &str| match k {
+            "MELDPUNT_SLED_CACHE_MIB" => Some("16".to_owned()),
+            "MELDPUNT_DATA" => Some("/srv/meldpunt".to_owned()),
+            _ => None,
+        };
+        let s = Settings::load(None, env).unwrap();
+        assert_eq!(s.sled_cache_mib, 16);
+        assert_eq!(s.data, PathBuf::from("/srv/meldpunt"));
+        let env = |k: &str| (k == "MELDPUNT_SLED_CACHE_MIB").then(|| "lots".to_owned());
+        let err = Settings::load(None, env).unwrap_err().to_string();
+        assert!(err.contains("MELDPUNT_SLED_CACHE_MIB"), "{err}");
+        let env = |k: &str| (k == "MELDPUNT_THEMES").then(|| "x".to_owned());
+        assert!(
+            Settings::load(None, env).is_err(),
+            "lists come from the file only"
+        );
+        let hidden = Settings::keys();
+        assert!(!hidden.iter().any(|k| k.key.starts_with("staff_session")));
+    }
+
+    #[test]
+    fn printed_settings_load_back_the_same() {
+        let dir = std::env::temp_dir().join(format!("meldpunt-config-rt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.toml");
+        let mut s = Settings::defaults();
+        s.pow_bits = 12;
+        s.public_url = "https://meld.example".to_owned();
+        std::fs::write(&path, s.to_toml()).unwrap();
+        let back = Settings::load(Some(&path), no_env).unwrap();
+        assert_eq!(back.to_toml(), s.to_toml());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,0 +1,162 @@
+//! Output for people and for scripts: tables with headers, labels instead of ids, times in the
+//! reader's time zone — or, with `--json`, the same data as JSON on stdout for a script.
+//!
+//! Contract: human output goes to stdout, notes and prompts to stderr; `--json` output is one
+//! JSON document on stdout. Times shown come from hour-truncated Unix seconds and are shown to
+//! the hour (DESIGN: nothing dates a reporter's action finer), in the zone of `TZ` or the
+//! system's.
+
+use serde::Serialize;
+
+use super::error::CliError;
+use crate::protocol::domain::{self, Choice};
+use crate::protocol::roles::{Outcome, Role};
+use crate::protocol::statements::Status;
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn json(value: &impl Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::input(format!("cannot show as JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A table for a terminal: a header row and columns padded to their widest cell.
+pub struct Table {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&'static str]) -> Table {
+        Table {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.headers.len());
+        self.rows.push(cells);
+    }
+
+    /// The table as text; an empty table is its `empty` sentence instead.
+    pub fn render(&self, empty: &str) -> String {
+        if self.rows.is_empty() {
+            return format!("{empty}\n");
+        }
+        let columns = self.headers.len();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &mut dyn Iterator<Item = &str>| {
+            let mut out = String::new();
+            for (i, cell) in cells.enumerate() {
+                out.push_str(cell);
+                if i + 1 < columns {
+                    let pad = widths[i] - cell.chars().count() + 2;
+                    out.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            out.trim_end().to_owned() + "\n"
+        };
+        let mut out = line(&mut self.headers.iter().copied());
+        for row in &self.rows {
+            out.push_str(&line(&mut row.iter().map(String::as_str)));
+        }
+        out
+    }
+
+    pub fn print(&self, empty: &str) {
+        print!("{}", self.render(empty));
+    }
+}
+
+/// Hour-truncated Unix seconds as a date and hour in the reader's time zone,
+/// e.g. `2026-12-02 14:00 CET`.
+pub fn local_hour(secs: u64) -> String {
+    let zone = jiff::tz::TimeZone::system();
+    match jiff::Timestamp::from_second(secs as i64) {
+        Ok(at) => at.to_zoned(zone).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        Err(_) => format!("{secs} (out of range)"),
+    }
+}
+
+/// Unix seconds as a date in the reader's time zone, e.g. `2026-12-09`.
+pub fn local_date(secs: u64) -> String {
+    let zone = jiff::tz::TimeZone::system();
+    match jiff::Timestamp::from_second(secs as i64) {
+        Ok(at) => at.to_zoned(zone).strftime("%Y-%m-%d").to_string(),
+        Err(_) => format!("{secs} (out of range)"),
+    }
+}
+
+/// The English label of a domain-list id (the default lists; the id itself if unknown).
+pub fn choice_label(list: &[Choice], id: &str) -> String {
+    list.iter()
+        .find(|c| c.id == id)
+        .map_or_else(|| id.to_owned(), |c| c.label.en.clone())
+}
+
+pub fn theme_label(id: &str) -> String {
+    choice_label(&domain::default_themes(), id)
+}
+
+pub fn unit_label(id: &str) -> String {
+    choice_label(&domain::default_units(), id)
+}
+
+pub fn status_label(status: Status) -> &'static str {
+    match status {
+        Status::Received => "received",
+        Status::Acknowledged => "acknowledged",
+        Status::Investigating => "investigating",
+        Status::Referred => "referred",
+        Status::HandledInLine => "handled in line",
+        Status::Closed => "closed",
+    }
+}
+
+pub fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::HandledInLine => "handled in line management",
+        Outcome::InternalInvestigation => "internal investigation",
+        Outcome::NationalTriage => "national triage",
+        Outcome::Referred => "referred to another channel",
+        Outcome::NoFurtherAction => "no further action",
+    }
+}
+
+pub fn roles_label(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_pad_columns_and_drop_trailing_space() {
+        let mut t = Table::new(&["NAME", "ROLE"]);
+        t.row(vec!["an".into(), "admin".into()]);
+        t.row(vec!["bernadette".into(), "".into()]);
+        assert_eq!(
+            t.render("none"),
+            "NAME        ROLE\nan          admin\nbernadette\n"
+        );
+        assert_eq!(Table::new(&["X"]).render("no rows"), "no rows\n");
+    }
+
+    #[test]
+    fn labels_fall_back_to_the_id() {
+        assert_eq!(theme_label("no-such-theme"), "no-such-theme");
+        assert_ne!(unit_label("national"), "national");
+    }
+}

@@ -1,0 +1,34 @@
+//! CLI transcripts (trycmd): each `tests/cli/*.trycmd` file is a terminal session — commands
+//! after `$`, their exact output below (`[..]` stands for the rest of a line that differs per
+//! run, `...` for lines), and `? failed` / `? 2` for an expected exit code. Each transcript
+//! runs against its own empty data and keys folders (`MELDPUNT_DATA`, `MELDPUNT_KEYS`), in UTC.
+//! `TRYCMD=overwrite cargo test --test cli` rewrites the transcripts from what the commands
+//! print now; read the diff before committing it.
+
+use std::path::Path;
+
+#[test]
+fn cli_transcripts() {
+    let root = std::env::temp_dir().join(format!("meldpunt-cli-{}", std::process::id()));
+    let mut files: Vec<_> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "trycmd"))
+            .collect();
+    files.sort();
+    assert!(files.len() >= 4, "transcripts missing: {files:?}");
+    for file in files {
+        let dir = root.join(file.file_stem().unwrap());
+        std::fs::create_dir_all(&dir).unwrap();
+        trycmd::TestCases::new()
+            .register_bin("meldpunt", Path::new(env!("CARGO_BIN_EXE_meldpunt")))
+            .env("MELDPUNT_DATA", dir.join("data").display().to_string())
+            .env("MELDPUNT_KEYS", dir.join("keys").display().to_string())
+            .env("TZ", "UTC")
+            .env("RUST_LOG", "warn")
+            .case(&file)
+            .run();
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
