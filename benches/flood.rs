@@ -31,9 +31,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -48,91 +46,9 @@ const REPORTER_ROUNDS: usize = 30;
 const STAFF_NAME: &str = "intake-bench";
 const STAFF_PASSWORD: &str = "een lang wachtwoord voor de benchmark";
 
-type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+mod common;
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_meldpunt"))
-}
-
-fn cli(dir: &Path, args: &[&str]) -> BenchResult<String> {
-    let out = binary()
-        .args(args)
-        .env_clear()
-        .env("MELDPUNT_DATA", dir.join("data"))
-        .env("MELDPUNT_KEYS", dir.join("keys"))
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "meldpunt {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    Ok(String::from_utf8(out.stdout)?)
-}
-
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// `VmRSS` or `VmHWM` of the server, in MiB.
-    fn memory(&self, field: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kib| kib / 1024.0)
-    }
-}
-
-fn start(dir: &Path) -> BenchResult<Server> {
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let child = binary()
-        .arg("serve")
-        .env_clear()
-        .env("MELDPUNT_BIND", addr.to_string())
-        .env("MELDPUNT_DATA", dir.join("data"))
-        .env("MELDPUNT_KEYS", dir.join("keys"))
-        .env("MELDPUNT_PUBLIC_URL", format!("http://{addr}"))
-        .env("MELDPUNT_STAFF_KDF_ITERATIONS", "1000")
-        .env("MELDPUNT_STAFF_COOKIE_SECURE", "false")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let server = Server { child, addr };
-    let started = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        if started.elapsed() > Duration::from_secs(30) {
-            return Err("the server did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(server)
-}
+use common::{BenchResult, TempDir, cli, start};
 
 fn draft(text: &str) -> Draft {
     Draft {
@@ -381,7 +297,13 @@ fn main() -> BenchResult<()> {
         .ok_or("no enrolment link")?
         .trim()
         .to_owned();
-    let server = start(&dir.0)?;
+    let server = start(
+        &dir.0,
+        &[
+            ("MELDPUNT_STAFF_KDF_ITERATIONS", "1000"),
+            ("MELDPUNT_STAFF_COOKIE_SECURE", "false"),
+        ],
+    )?;
     let url = server.url();
     let enrolled = StaffClient::new(&url).enrol(
         &token,

@@ -155,25 +155,45 @@ fn check_submission(app: &App, req: &SubmitRequest) -> Result<(), ReportError> {
 /// Stores a new case with its report and receipt, spending the proof of work.
 pub async fn submit(app: &App, req: SubmitRequest) -> Result<SubmitResponse, ReportError> {
     let now = time::now();
-    let challenge = app.pow.check(&req.pow.challenge, req.pow.nonce, now)?;
-    check_submission(app, &req)?;
-    let spent = crate::server::pow::spent_token(&challenge);
-    let cmt = commit::submission_commitment(&req.case_id, &req.kc, &req.items);
+    let checked = check_request(app, &req, now)?;
     let created = app
         .sequencer
-        .run(move |tx| create_case(tx, req, spent, cmt))
+        .run(move |tx| create_case(tx, req, checked))
         .await?;
     app.pow.record_write(now);
     Ok(created)
+}
+
+/// What a submission's checks that need no stored state produce, for its change.
+pub struct CheckedSubmission {
+    spent: SpentToken,
+    /// The receipt's `cmt`.
+    pub cmt: [u8; 32],
+}
+
+/// Everything about a submission that needs no stored state: the proof of work, the domain
+/// lists, the item's shape and size, the wraps' count, and the commitment. Public so that the
+/// benchmark's CPU floor runs exactly this code.
+pub fn check_request(
+    app: &App,
+    req: &SubmitRequest,
+    now: u64,
+) -> Result<CheckedSubmission, ReportError> {
+    let challenge = app.pow.check(&req.pow.challenge, req.pow.nonce, now)?;
+    check_submission(app, req)?;
+    Ok(CheckedSubmission {
+        spent: crate::server::pow::spent_token(&challenge),
+        cmt: commit::submission_commitment(&req.case_id, &req.kc, &req.items),
+    })
 }
 
 /// The submission's change: checks it against the stored state, then writes the case.
 fn create_case(
     tx: &mut Tx<'_>,
     req: SubmitRequest,
-    spent: SpentToken,
-    cmt: [u8; 32],
+    checked: CheckedSubmission,
 ) -> Result<SubmitResponse, ReportError> {
+    let CheckedSubmission { spent, cmt } = checked;
     let all = recipients::report_recipients(tx)?;
     recipients::check(&req.wraps, &recipients::submission_wraps(&all, &req.unit))?;
     if tx.is_spent(&spent)? {
