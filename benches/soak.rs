@@ -13,7 +13,8 @@
 //! failures; any other error is a failure and is printed.
 //!
 //! Run: `cargo bench --bench soak`; `MELDPUNT_SOAK_SECS=60 cargo bench --bench soak` for a
-//! short run; `MELDPUNT_SLED_CACHE_MIB=16` passes another cache size to the server.
+//! short run; `MELDPUNT_SLED_CACHE_MIB=16` passes another cache size to the server;
+//! `MELDPUNT_SOAK_READS_AFTER=300` makes the clients only read from second 300 on.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -69,8 +70,14 @@ fn draft(n: u64) -> Draft {
     }
 }
 
-/// One reporter: a loop over the mix until `stop`.
-fn reporter(url: String, seed: u64, stop: Arc<AtomicBool>, counters: Arc<Counters>) {
+/// One reporter: a loop over the mix until `stop`; only reads once `reads_only` is set.
+fn reporter(
+    url: String,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    reads_only: Arc<AtomicBool>,
+    counters: Arc<Counters>,
+) {
     let client = ReporterClient::new(&url);
     let mut codes: Vec<AccessCode> = Vec::new();
     let mut step = seed;
@@ -82,7 +89,13 @@ fn reporter(url: String, seed: u64, stop: Arc<AtomicBool>, counters: Arc<Counter
             4 | 5 => 1,
             _ => 2,
         };
-        let action = if codes.is_empty() { 0 } else { action };
+        let action = if codes.is_empty() {
+            0
+        } else if reads_only.load(Ordering::Relaxed) {
+            2
+        } else {
+            action
+        };
         let pick = (step as usize / 10) % codes.len().max(1);
         let result = match action {
             0 => client.submit(&draft(step)).map(|s| {
@@ -159,12 +172,20 @@ fn main() -> BenchResult<()> {
         "{SOAK_CLIENTS} reporter threads for {secs} s against `meldpunt serve` (release, default \
          settings, proof of work off, sled cache {cache} MiB); a sample every {SAMPLE_SECS} s\n"
     );
+    // `MELDPUNT_SOAK_READS_AFTER=S`: from second S on the clients only read, so growth that
+    // follows the data written can be told from growth that follows the requests served.
+    let reads_after: Option<u64> = match std::env::var("MELDPUNT_SOAK_READS_AFTER") {
+        Ok(v) => Some(v.parse()?),
+        Err(_) => None,
+    };
     let stop = Arc::new(AtomicBool::new(false));
+    let reads_only = Arc::new(AtomicBool::new(false));
     let counters = Arc::new(Counters::default());
     let threads: Vec<_> = (0..SOAK_CLIENTS)
         .map(|i| {
             let (url, stop, counters) = (url.clone(), stop.clone(), counters.clone());
-            std::thread::spawn(move || reporter(url, i as u64 * 3, stop, counters))
+            let reads_only = reads_only.clone();
+            std::thread::spawn(move || reporter(url, i as u64 * 3, stop, reads_only, counters))
         })
         .collect();
     println!(
@@ -185,6 +206,9 @@ fn main() -> BenchResult<()> {
         let next = (at + SAMPLE_SECS).min(secs);
         std::thread::sleep(Duration::from_secs(next).saturating_sub(started.elapsed()));
         at = next;
+        if reads_after.is_some_and(|after| at >= after) {
+            reads_only.store(true, Ordering::Relaxed);
+        }
         let rss = server.memory("VmRSS:");
         let ops = total(&counters);
         samples.push((at, rss));
