@@ -266,25 +266,7 @@ fn main() -> BenchResult<()> {
         meldpunt::protocol::b64::encode(meldpunt::protocol::crypto::random_bytes::<6>())
     )));
     std::fs::create_dir_all(&dir.0)?;
-    let key_file = dir.0.join("intake.key");
-    let keygen = cli(&dir.0, &["keygen", "--out", key_file.to_str().unwrap()])?;
-    let public_key = keygen
-        .lines()
-        .find_map(|l| l.strip_prefix("public key "))
-        .ok_or("keygen printed no key")?
-        .trim()
-        .to_owned();
-    cli(
-        &dir.0,
-        &[
-            "recipient",
-            "add",
-            "--unit",
-            "national",
-            "--public-key",
-            &public_key,
-        ],
-    )?;
+    common::register_national_recipient(&dir.0)?;
     let invite = cli(
         &dir.0,
         &[

@@ -33,7 +33,7 @@ const CODES_KEPT: usize = 64;
 
 mod common;
 
-use common::{BenchResult, TempDir, cli, start};
+use common::{BenchResult, TempDir, start};
 
 fn dir_bytes(path: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(path) else {
@@ -134,31 +134,7 @@ fn main() -> BenchResult<()> {
     };
     let dir = TempDir(std::env::temp_dir().join(format!("meldpunt-soak-{}", std::process::id())));
     std::fs::create_dir_all(&dir.0)?;
-    let keygen = cli(
-        &dir.0,
-        &[
-            "keygen",
-            "--out",
-            &dir.0.join("national.key").display().to_string(),
-        ],
-    )?;
-    let public_key = keygen
-        .lines()
-        .find_map(|l| l.strip_prefix("public key "))
-        .ok_or("keygen printed no public key")?
-        .trim()
-        .to_owned();
-    cli(
-        &dir.0,
-        &[
-            "recipient",
-            "add",
-            "--unit",
-            "national",
-            "--public-key",
-            &public_key,
-        ],
-    )?;
+    common::register_national_recipient(&dir.0)?;
     // Settings of the server: the defaults, proof of work off, and a cache size if given.
     let cache = std::env::var("MELDPUNT_SLED_CACHE_MIB").unwrap_or_else(|_| "64".into());
     let settings = [

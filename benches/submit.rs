@@ -47,6 +47,8 @@ const ONE_CLIENT_OPS: usize = 3_000;
 const MANY_CLIENTS: usize = 32;
 const MANY_CLIENTS_OPS_EACH: usize = 300;
 const WARMUP_OPS: usize = 50;
+/// Recipients of another unit registered before the last HTTP phase.
+const MORE_RECIPIENTS: usize = 500;
 const RAW_VALUE_LEN: usize = 2048;
 /// Name prefix of the client threads, to tell their CPU time from the server's.
 const CLIENT_THREAD: &str = "bench-client-";
@@ -589,6 +591,26 @@ fn main() -> BenchResult<()> {
         MANY_CLIENTS,
         many_each,
     )?;
+    // A directory the size of a real force's: more recipients, of another unit, which every
+    // submission's wrap rule still has to look through.
+    for _ in 0..MORE_RECIPIENTS {
+        let key = RecipientKey::generate();
+        let recipient = Recipient {
+            kid: key.kid.clone(),
+            public_key: key.public_key,
+            unit: "rotterdam".into(),
+        };
+        app.sequencer.run_blocking(move |tx| {
+            meldpunt::server::recipients::register(tx, recipient, "bench")
+        })?;
+    }
+    let crowded = phase(
+        &app,
+        &http,
+        &format!("HTTP submit, {MANY_CLIENTS} clients, {MORE_RECIPIENTS} more recipients"),
+        MANY_CLIENTS,
+        many_each,
+    )?;
     server.stop();
     // The CPU floor, on one thread and on every core: no HTTP, no store, no sync.
     let floor_one = phase(
@@ -624,6 +646,7 @@ fn main() -> BenchResult<()> {
             many,
             direct_one,
             direct_many,
+            crowded,
             floor_one,
             floor_all,
         ],

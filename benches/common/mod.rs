@@ -101,3 +101,26 @@ pub fn start(dir: &Path, settings: &[(&str, &str)]) -> BenchResult<Server> {
     }
     Ok(server)
 }
+
+/// Makes a recipient key pair in the folder and registers it for unit `national` (every
+/// report is encrypted to it), as an operator would with the CLI.
+pub fn register_national_recipient(dir: &Path) -> BenchResult<()> {
+    let key_file = dir.join("national.key");
+    let keygen = cli(dir, &["keygen", "--out", &key_file.display().to_string()])?;
+    let public_key = keygen
+        .lines()
+        .find_map(|l| l.strip_prefix("public key "))
+        .ok_or("keygen printed no public key")?
+        .trim()
+        .to_owned();
+    let args = [
+        "recipient",
+        "add",
+        "--unit",
+        "national",
+        "--public-key",
+        &public_key,
+    ];
+    cli(dir, &args)?;
+    Ok(())
+}

@@ -84,6 +84,15 @@ impl App {
     }
 
     /// The extension lines of the next checkpoint: the audit-chain head (DESIGN §6).
+    /// The checkpoint of the log as it stands, signed; recorded by the caller's change.
+    fn sign_checkpoint(&self) -> Result<Issued, LogServiceError> {
+        log_service::sign_checkpoint(
+            self.store(),
+            &self.log_signer,
+            self.checkpoint_extensions()?,
+        )
+    }
+
     fn checkpoint_extensions(&self) -> Result<Vec<String>, StoreError> {
         let head = self.store.audit_head()?;
         Ok(crate::protocol::log::checkpoint::audit_line(head.as_ref())
@@ -94,11 +103,7 @@ impl App {
     /// What the schedule runs: a checkpoint of the service's log with the current extension
     /// lines, unless the newest one still describes it; durable when this returns.
     pub async fn issue_checkpoint(&self) -> Result<Issued, LogServiceError> {
-        let issued = log_service::sign_checkpoint(
-            self.store(),
-            &self.log_signer,
-            self.checkpoint_extensions()?,
-        )?;
+        let issued = self.sign_checkpoint()?;
         let recorded = issued.clone();
         self.sequencer
             .run(move |tx| log_service::record_checkpoint(tx, &recorded))
@@ -108,11 +113,7 @@ impl App {
 
     /// [`App::issue_checkpoint`] for the command line (`meldpunt log checkpoint`).
     pub fn issue_checkpoint_blocking(&self) -> Result<Issued, LogServiceError> {
-        let issued = log_service::sign_checkpoint(
-            self.store(),
-            &self.log_signer,
-            self.checkpoint_extensions()?,
-        )?;
+        let issued = self.sign_checkpoint()?;
         let recorded = issued.clone();
         self.sequencer
             .run_blocking(move |tx| log_service::record_checkpoint(tx, &recorded))?;

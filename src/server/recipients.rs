@@ -18,6 +18,7 @@
 //!   change or inside one.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::protocol::crypto::wrap::{Wrap, WrapPurpose};
 use crate::protocol::recipients::recipients_for;
@@ -25,7 +26,7 @@ use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::Holder;
 use crate::protocol::wire::REPORTER;
 use crate::server::sequencer::{Reads, Tx};
-use crate::server::store::{AuditEntry, CaseRecord, Recipient, StoreError};
+use crate::server::store::{AuditEntry, CaseRecord, Recipient, StoreError, UserRecord};
 
 /// The `(kid, purpose)` pairs a request's wraps must go to.
 pub type WrapSet = BTreeSet<(String, WrapPurpose)>;
@@ -49,8 +50,19 @@ pub enum WrapsError {
 
 /// The recipients of new reports (see the module contract), as `/api/v1/config` lists them.
 pub fn report_recipients(dir: &(impl Reads + ?Sized)) -> Result<Vec<Recipient>, StoreError> {
-    let mut out = dir.recipients()?;
-    for user in dir.users()? {
+    Ok(recipients_of(&dir.users()?, &dir.recipients()?))
+}
+
+/// [`report_recipients`] inside a change: computed once while no batch changes users or
+/// recipients (every submission needs it; a force has hundreds of staff).
+pub fn report_recipients_in(tx: &Tx<'_>) -> Result<Arc<Vec<Recipient>>, StoreError> {
+    tx.from_lists(recipients_of)
+}
+
+/// The recipients registered by hand, then every active, enrolled intake user's key.
+fn recipients_of(users: &[UserRecord], by_hand: &[Recipient]) -> Vec<Recipient> {
+    let mut out = by_hand.to_vec();
+    for user in users {
         if let (true, true, Some(e), Some(unit)) = (
             user.active(),
             user.has(Role::Intake),
@@ -65,7 +77,7 @@ pub fn report_recipients(dir: &(impl Reads + ?Sized)) -> Result<Vec<Recipient>, 
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// The wraps of a new report about `unit`: a thread wrap to each of its recipients and to the
@@ -252,5 +264,72 @@ mod tests {
             .map(|(kid, _)| kid)
             .collect();
         assert_eq!(kids, ["a", "n", "reporter"]);
+    }
+
+    /// The recipients of new reports are kept between batches (`Tx::from_lists`); each way
+    /// the lists can change must reach the next reader: a registration earlier in the same
+    /// batch, one in an earlier batch, and a removal.
+    #[test]
+    fn the_kept_recipient_list_follows_every_change() {
+        use crate::protocol::statements::ReceiptSigner;
+        use crate::server::sequencer::{Sequencer, StatementSigner};
+        use crate::server::store::SledStore;
+        let dir = std::env::temp_dir().join(format!(
+            "meldpunt-recipients-{}",
+            crate::protocol::b64::encode(crate::protocol::crypto::random_bytes::<6>())
+        ));
+        let store = Arc::new(SledStore::open(&dir).unwrap());
+        let signer = StatementSigner {
+            key: Arc::new(ReceiptSigner::from_seed([9; 32])),
+            iss: "https://meldpunt.test".into(),
+        };
+        let sequencer = Sequencer::start(store, signer).unwrap();
+        let kids = |seq: &Sequencer| -> Vec<String> {
+            let mut kids: Vec<String> = seq
+                .run_blocking(|tx| report_recipients_in(tx))
+                .unwrap()
+                .iter()
+                .map(|r| r.kid.clone())
+                .collect();
+            kids.sort();
+            kids
+        };
+        let recipient = |kid: &str| Recipient {
+            kid: kid.into(),
+            public_key: [7; 32],
+            unit: "national".into(),
+        };
+        assert!(
+            kids(&sequencer).is_empty(),
+            "the empty list is read and kept"
+        );
+        let (a, b) = (recipient("a"), recipient("b"));
+        let seen: Vec<String> = sequencer
+            .run_blocking(move |tx| {
+                register(tx, a, "test")?;
+                Ok::<_, RegisterError>(
+                    report_recipients_in(tx)?
+                        .iter()
+                        .map(|r| r.kid.clone())
+                        .collect(),
+                )
+            })
+            .unwrap();
+        assert_eq!(
+            seen,
+            ["a"],
+            "the change after a registration in its batch sees it"
+        );
+        assert_eq!(kids(&sequencer), ["a"], "the commit forgot the kept list");
+        sequencer
+            .run_blocking(move |tx| register(tx, b, "test"))
+            .unwrap();
+        assert_eq!(kids(&sequencer), ["a", "b"]);
+        sequencer
+            .run_blocking(|tx| unregister(tx, "a", "test"))
+            .unwrap();
+        assert_eq!(kids(&sequencer), ["b"]);
+        drop(sequencer);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -194,7 +194,7 @@ fn create_case(
     checked: CheckedSubmission,
 ) -> Result<SubmitResponse, ReportError> {
     let CheckedSubmission { spent, cmt } = checked;
-    let all = recipients::report_recipients(tx)?;
+    let all = recipients::report_recipients_in(tx)?;
     recipients::check(&req.wraps, &recipients::submission_wraps(&all, &req.unit))?;
     if tx.is_spent(&spent)? {
         return Err(ReportError::PowReplayed);

@@ -21,6 +21,9 @@
 //! - Statements get consecutive log indices in the order their changes ran, and `iat` is the
 //!   batch's hour (DESIGN G2); a statement's index is kept with it in the store.
 //! - Nothing here waits on an async worker: callers await a one-shot answer.
+//! - Between batches it keeps the store's users and hand-registered recipients (it is their
+//!   only writer), for the wrap rule every submission runs; a commit that writes either, or
+//!   fails, makes it read them again.
 
 mod reads;
 mod tx;
@@ -32,6 +35,7 @@ use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 pub use reads::Reads;
+use tx::StoreLists;
 pub use tx::{StatementDraft, Tx};
 
 use crate::protocol::statements::ReceiptSigner;
@@ -75,6 +79,7 @@ impl Sequencer {
         let thread = std::thread::Builder::new()
             .name("meldpunt-sequencer".into())
             .spawn(move || {
+                let mut lists = StoreLists::default();
                 while let Ok(first) = incoming.recv() {
                     let mut jobs = vec![first];
                     jobs.extend(incoming.try_iter().take(MAX_BATCH - 1));
@@ -82,7 +87,7 @@ impl Sequencer {
                     thread_stats
                         .changes
                         .fetch_add(jobs.len() as u64, Ordering::Relaxed);
-                    run_batch(store.as_ref(), &signer, jobs);
+                    run_batch(store.as_ref(), &signer, &mut lists, jobs);
                 }
             })?;
         Ok(Sequencer {
@@ -163,8 +168,8 @@ fn stopped<E: From<StoreError>>() -> E {
     E::from(StoreError::Storage("the sequencer has stopped".into()))
 }
 
-fn run_batch(store: &dyn Store, signer: &StatementSigner, jobs: Vec<Job>) {
-    let mut tx = Tx::new(store, signer, crate::protocol::time::now());
+fn run_batch(store: &dyn Store, signer: &StatementSigner, lists: &mut StoreLists, jobs: Vec<Job>) {
+    let mut tx = Tx::new(store, signer, lists, crate::protocol::time::now());
     let mut finishes: Vec<Finish> = Vec::with_capacity(jobs.len());
     for job in jobs {
         match job(&mut tx) {
@@ -175,10 +180,12 @@ fn run_batch(store: &dyn Store, signer: &StatementSigner, jobs: Vec<Job>) {
             None => tx.refuse(),
         }
     }
-    let committed = store.commit(tx.writes());
+    let writes = tx.into_writes();
+    let committed = store.commit(&writes);
     if let Err(e) = &committed {
         tracing::error!(error = %e, "a batch could not be stored; its changes were refused");
     }
+    lists.after_commit(&writes, committed.is_ok());
     for finish in finishes {
         finish(committed.as_ref().map(|_| ()));
     }

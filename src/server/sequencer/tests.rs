@@ -246,6 +246,15 @@ struct Failing {
     fail: Mutex<bool>,
 }
 
+impl Failing {
+    fn open(dir: &Scratch) -> Failing {
+        Failing {
+            inner: SledStore::open(&dir.0).unwrap(),
+            fail: Mutex::new(false),
+        }
+    }
+}
+
 impl Store for Failing {
     fn commit(&self, batch: &[Write]) -> Result<(), StoreError> {
         if *self.fail.lock().unwrap() {
@@ -398,10 +407,7 @@ impl Store for Failing {
 #[test]
 fn a_failed_commit_answers_every_change_with_the_error_and_stores_nothing() {
     let dir = Scratch::new();
-    let store = Arc::new(Failing {
-        inner: SledStore::open(&dir.0).unwrap(),
-        fail: Mutex::new(false),
-    });
+    let store = Arc::new(Failing::open(&dir));
     let sequencer = Sequencer::start(store.clone(), signer().0).unwrap();
     sequencer.run_blocking(|tx| create(tx, 1)).unwrap();
     let before = store.dump().unwrap();

@@ -5,7 +5,10 @@
 //! Contract: reads never see part of another change; a refused change ([`Tx::refuse`])
 //! leaves neither writes nor effects on later reads (log size, audit head, item numbers, …).
 
+use std::any::{Any, TypeId};
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::protocol::crypto::CaseId;
 use crate::protocol::crypto::item::Item;
@@ -86,9 +89,58 @@ macro_rules! layered {
     };
 }
 
+/// The store's users and hand-registered recipients as of the last commit, kept by the
+/// sequencer's thread between batches: the wrap rule reads both for every submission, and only
+/// the sequencer writes them, so they change only where a batch says so
+/// ([`StoreLists::after_commit`]).
+#[derive(Default)]
+pub(super) struct StoreLists {
+    users: OnceCell<Vec<UserRecord>>,
+    recipients: OnceCell<Vec<Recipient>>,
+    /// One value derived from both lists ([`Tx::from_lists`]), by its type.
+    derived: OnceCell<(TypeId, Arc<dyn Any + Send + Sync>)>,
+}
+
+impl StoreLists {
+    fn users(&self, store: &dyn Store) -> Result<&[UserRecord], StoreError> {
+        if let Some(users) = self.users.get() {
+            return Ok(users);
+        }
+        let users = store.users()?;
+        Ok(self.users.get_or_init(|| users))
+    }
+
+    fn recipients(&self, store: &dyn Store) -> Result<&[Recipient], StoreError> {
+        if let Some(recipients) = self.recipients.get() {
+            return Ok(recipients);
+        }
+        let recipients = store.recipients()?;
+        Ok(self.recipients.get_or_init(|| recipients))
+    }
+
+    /// Forgets what the batch may have changed: both lists if a commit failed (what is
+    /// stored is then unknown), else the list a written record belongs to.
+    pub(super) fn after_commit(&mut self, writes: &[Write], committed: bool) {
+        let wrote = |list: fn(&Write) -> bool| !committed || writes.iter().any(list);
+        let users = wrote(|w| matches!(w, Write::User(_)));
+        let recipients =
+            wrote(|w| matches!(w, Write::Recipient(_) | Write::RemoveRecipient { .. }));
+        if users {
+            self.users = OnceCell::new();
+        }
+        if recipients {
+            self.recipients = OnceCell::new();
+        }
+        if users || recipients {
+            self.derived = OnceCell::new();
+        }
+    }
+}
+
 pub struct Tx<'a> {
     store: &'a dyn Store,
     signer: &'a StatementSigner,
+    lists: &'a StoreLists,
     hour: u64,
     writes: Vec<Write>,
     /// Where the running change's writes start in `writes`.
@@ -98,10 +150,16 @@ pub struct Tx<'a> {
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(store: &'a dyn Store, signer: &'a StatementSigner, now: u64) -> Tx<'a> {
+    pub(super) fn new(
+        store: &'a dyn Store,
+        signer: &'a StatementSigner,
+        lists: &'a StoreLists,
+        now: u64,
+    ) -> Tx<'a> {
         Tx {
             store,
             signer,
+            lists,
             hour: crate::protocol::time::hour_floor(now),
             writes: Vec::new(),
             change_start: 0,
@@ -123,8 +181,9 @@ impl<'a> Tx<'a> {
         self.writes.truncate(self.change_start);
     }
 
-    pub(super) fn writes(&self) -> &[Write] {
-        &self.writes
+    /// The batch's writes, for its commit.
+    pub(super) fn into_writes(self) -> Vec<Write> {
+        self.writes
     }
 
     fn write(&mut self, write: Write) {
@@ -310,7 +369,7 @@ impl<'a> Tx<'a> {
 
     /// Every user, as the batch has them.
     pub fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let mut users = self.store.users()?;
+        let mut users = self.lists.users(self.store)?.to_vec();
         for user in &mut users {
             if let Some(changed) = layered!(self, users, &user.user_id) {
                 *user = changed.clone();
@@ -384,15 +443,44 @@ impl<'a> Tx<'a> {
 
     // ---- recipients and checkpoints ----
 
+    /// A value computed from every user and every recipient registered by hand, as the batch
+    /// has them. While the batch has changed neither list, the value is computed once and kept
+    /// across batches until a commit changes one (the recipients of new reports are read this
+    /// way for every submission).
+    pub fn from_lists<T: Any + Send + Sync>(
+        &self,
+        derive: fn(&[UserRecord], &[Recipient]) -> T,
+    ) -> Result<Arc<T>, StoreError> {
+        let untouched = [&self.done, &self.this]
+            .iter()
+            .all(|o| o.users.is_empty() && o.recipients.is_empty());
+        if !untouched {
+            return Ok(Arc::new(derive(&self.users()?, &self.recipients()?)));
+        }
+        if let Some((kind, value)) = self.lists.derived.get()
+            && *kind == TypeId::of::<T>()
+            && let Ok(value) = value.clone().downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let users = self.lists.users(self.store)?;
+        let recipients = self.lists.recipients(self.store)?;
+        let value = Arc::new(derive(users, recipients));
+        let shared: Arc<dyn Any + Send + Sync> = value.clone();
+        let _ = self.lists.derived.set((TypeId::of::<T>(), shared));
+        Ok(value)
+    }
+
     /// The recipients registered by hand, as the batch has them.
     pub fn recipients(&self) -> Result<Vec<Recipient>, StoreError> {
         let mut changed = self.done.recipients.clone();
         changed.extend(self.this.recipients.clone());
         let mut all: Vec<Recipient> = self
-            .store
-            .recipients()?
-            .into_iter()
+            .lists
+            .recipients(self.store)?
+            .iter()
             .filter(|r| !changed.contains_key(&r.kid))
+            .cloned()
             .collect();
         all.extend(changed.into_values().flatten());
         Ok(all)
