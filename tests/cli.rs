@@ -32,3 +32,25 @@ fn cli_transcripts() {
     }
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// `meldpunt … | head`: a reader that goes away ends the command quietly with success, as in
+/// ripgrep, not with `println!`'s panic (exit 101 and a backtrace).
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("meldpunt-cli-pipe-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        .arg("settings")
+        .env("MELDPUNT_DATA", dir.join("data"))
+        .env("MELDPUNT_KEYS", dir.join("keys"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the command has written anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::database::{open_app, open_store};
 use super::error::{CliError, Verdict};
+use super::output::outln;
 use super::output::{self, Table};
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
 use super::{log_commands, staff_client_commands, staff_commands};
@@ -63,7 +64,7 @@ pub fn run(cli: Cli) -> Result<Verdict, CliError> {
             if json {
                 output::json(&serde_json::json!({ "kid": kid }))?;
             } else {
-                println!("new receipt key {kid}; the old public key stays in the JWKS");
+                outln!("new receipt key {kid}; the old public key stays in the JWKS");
             }
             Ok(Verdict::Done)
         }
@@ -95,15 +96,15 @@ fn show_settings(settings: &Settings, json: bool) -> Result<Verdict, CliError> {
         return Ok(Verdict::Done);
     }
     let keys = Settings::keys();
-    println!("# The settings in effect. Each key can also be set by its variable.");
+    outln!("# The settings in effect. Each key can also be set by its variable.");
     for line in settings.to_toml().lines() {
         let variable = line
             .split_once(" = ")
             .and_then(|(key, _)| keys.iter().find(|k| k.key == key))
             .and_then(|k| k.variable.as_deref());
         match variable {
-            Some(variable) => println!("{line}  # {variable}"),
-            None => println!("{line}"),
+            Some(variable) => outln!("{line}  # {variable}"),
+            None => outln!("{line}"),
         }
     }
     Ok(Verdict::Done)
@@ -116,9 +117,9 @@ fn keygen(out: &Path, json: bool) -> Result<Verdict, CliError> {
     if json {
         output::json(&serde_json::json!({ "kid": key.kid, "public_key": public_key }))?;
     } else {
-        println!("kid        {}", key.kid);
-        println!("public key {public_key}");
-        println!("register it: meldpunt recipient add --unit UNIT --public-key {public_key}");
+        outln!("kid        {}", key.kid);
+        outln!("public key {public_key}");
+        outln!("register it: meldpunt recipient add --unit UNIT --public-key {public_key}");
     }
     Ok(Verdict::Done)
 }
@@ -148,7 +149,7 @@ fn recipient(settings: &Settings, cmd: RecipientCommand, json: bool) -> Result<V
             if json {
                 output::json(&serde_json::json!({ "kid": kid, "unit": unit }))?;
             } else {
-                println!(
+                outln!(
                     "recipient {kid} receives reports for {}",
                     output::unit_label(&unit)
                 );
@@ -178,7 +179,7 @@ fn recipient(settings: &Settings, cmd: RecipientCommand, json: bool) -> Result<V
                         crate::protocol::b64::encode(r.public_key),
                     ]);
                 }
-                table.print("no recipients registered by hand");
+                table.print("no recipients registered by hand")?;
             }
         }
         RecipientCommand::Remove { kid } => {
@@ -189,7 +190,7 @@ fn recipient(settings: &Settings, cmd: RecipientCommand, json: bool) -> Result<V
             if json {
                 output::json(&serde_json::json!({ "removed": kid }))?;
             } else {
-                println!("recipient {kid} removed");
+                outln!("recipient {kid} removed");
             }
         }
     }

@@ -49,6 +49,9 @@ pub enum CliError {
     /// An argument, a file's content or typed input that cannot be used.
     #[error("{0}")]
     Input(String),
+    /// Standard output could not be written; a closed pipe ends the command quietly.
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
 }
 
 impl CliError {
@@ -80,16 +83,17 @@ impl Verdict {
     pub fn finish(self) -> ExitCode {
         match self {
             Verdict::Done => ExitCode::SUCCESS,
+            // The exit code carries the verdict even if nobody reads the line.
             Verdict::Ok(text) => {
-                println!("OK: {text}");
+                let _ = super::output::write_line(format_args!("OK: {text}"));
                 ExitCode::SUCCESS
             }
             Verdict::Fail(text) => {
-                println!("FAIL: {text}");
+                let _ = super::output::write_line(format_args!("FAIL: {text}"));
                 ExitCode::from(1)
             }
             Verdict::Pending(text) => {
-                println!("PENDING: {text}");
+                let _ = super::output::write_line(format_args!("PENDING: {text}"));
                 ExitCode::from(3)
             }
         }

@@ -49,7 +49,7 @@ pub fn log_checkpoint(settings: Settings, json: bool) -> Result<Verdict, CliErro
             issued.checkpoint.size
         );
     }
-    print!("{}", issued.note);
+    output::write_text(&issued.note)?;
     Ok(Verdict::Done)
 }
 

@@ -318,6 +318,8 @@ pub enum KeysCommand {
 pub fn run(cli: Cli) -> ExitCode {
     match commands::run(cli) {
         Ok(verdict) => verdict.finish(),
+        // The reader of our output went away (`| head`): what they read was all they wanted.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("meldpunt: {error}");
             ExitCode::FAILURE

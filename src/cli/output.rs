@@ -6,19 +6,43 @@
 //! the hour (DESIGN: nothing dates a reporter's action finer), in the zone of `TZ` or the
 //! system's.
 
+use std::io::Write;
+
 use serde::Serialize;
 
 use super::error::CliError;
+
+/// Writes one line to stdout. A closed stdout (`meldpunt … | head`) is an error the caller
+/// returns with `?`, which `cli::run` ends quietly, as ripgrep does, instead of `println!`'s
+/// panic.
+pub fn write_line(line: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+    writeln!(std::io::stdout().lock(), "{line}").map_err(CliError::Output)
+}
+
+/// Writes to stdout without a newline ([`write_line`]'s sibling).
+pub fn write_text(text: &str) -> Result<(), CliError> {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(CliError::Output)
+}
+
+/// `println!` for commands: returns the write error with `?` (see [`write_line`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_line(format_args!($($arg)*))?
+    };
+}
 use crate::protocol::domain::{self, Choice};
 use crate::protocol::roles::{Outcome, Role};
 use crate::protocol::statements::Status;
+pub(crate) use outln;
 
 /// Prints `value` as pretty JSON on stdout.
 pub fn json(value: &impl Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::input(format!("cannot show as JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    write_line(format_args!("{text}"))
 }
 
 /// A table for a terminal: a header row and columns padded to their widest cell.
@@ -70,8 +94,8 @@ impl Table {
         out
     }
 
-    pub fn print(&self, empty: &str) {
-        print!("{}", self.render(empty));
+    pub fn print(&self, empty: &str) -> Result<(), CliError> {
+        write_text(&self.render(empty))
     }
 }
 

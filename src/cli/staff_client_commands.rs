@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use super::error::{CliError, Verdict};
+use super::output::outln;
 use super::output::{self, Table, local_date, local_hour};
 use super::{OnlineCaseCommand, PasswordArgs, StaffCommand};
 use crate::clients::staff::session::{DeviceTokens, SavedSession, check_server_url, default_path};
@@ -88,7 +89,7 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand, json: bool) -> Result<Ve
             if json {
                 output::json(&login.user)?;
             } else {
-                println!(
+                outln!(
                     "signed in as {} ({}); the session ends after 30 idle minutes",
                     login.user.name,
                     output::roles_label(&login.user.roles)
@@ -103,7 +104,7 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand, json: bool) -> Result<Ve
                 .map_err(|e| CliError::io(format!("cannot remove {}", path.display()), e))?;
             result?;
             if !json {
-                println!("signed out");
+                outln!("signed out");
             }
         }
         StaffCommand::Whoami => {
@@ -116,7 +117,7 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand, json: bool) -> Result<Ve
                     .unit
                     .as_deref()
                     .map_or_else(|| "-".to_owned(), output::unit_label);
-                println!(
+                outln!(
                     "{} ({}, {unit}) at {}",
                     me.name,
                     output::roles_label(&me.roles),
@@ -174,9 +175,11 @@ fn enrol(
             "kid": enrolled.response.kid,
         }));
     }
-    println!(
+    outln!(
         "enrolled {} (key {}); sign in with: meldpunt staff login --server {server} --name {:?}",
-        info.name, enrolled.response.kid, info.name
+        info.name,
+        enrolled.response.kid,
+        info.name
     );
     Ok(())
 }
@@ -190,51 +193,52 @@ fn unlocked(saved: &SavedSession, password: &PasswordArgs) -> Result<StaffClient
 }
 
 /// `case show` for people: the case's facts, the report's fields, then messages and notes.
-fn print_case(opened: &OpenedStaffCase) {
+fn print_case(opened: &OpenedStaffCase) -> Result<(), CliError> {
     let row = &opened.detail.row;
-    println!("Case      {}", row.case_ref);
-    println!("Theme     {}", output::theme_label(&row.theme));
-    println!("Unit      {}", output::unit_label(&row.unit));
-    println!("Status    {}", output::status_label(row.status));
-    println!("Received  {}", local_hour(row.received_hour));
-    println!(
+    outln!("Case      {}", row.case_ref);
+    outln!("Theme     {}", output::theme_label(&row.theme));
+    outln!("Unit      {}", output::unit_label(&row.unit));
+    outln!("Status    {}", output::status_label(row.status));
+    outln!("Received  {}", local_hour(row.received_hour));
+    outln!(
         "Acknowledge by  {}",
         local_date(row.deadlines.acknowledge_by)
     );
     if let Some(by) = row.deadlines.feedback_by {
-        println!("Feedback by     {}", local_date(by));
+        outln!("Feedback by     {}", local_date(by));
     }
     if let Some(triage) = &row.triage {
-        println!(
+        outln!(
             "Triage    {} ({})",
             output::outcome_label(triage.outcome),
             local_hour(triage.hour)
         );
     }
     if !row.assigned.is_empty() {
-        println!("Assigned  {}", row.assigned.join(", "));
+        outln!("Assigned  {}", row.assigned.join(", "));
     }
-    println!("\nReport");
+    outln!("\nReport");
     match &opened.report {
         serde_json::Value::Object(fields) => {
             for (key, value) in fields {
                 match value {
-                    serde_json::Value::String(text) => println!("  {key}: {text}"),
-                    other => println!("  {key}: {other}"),
+                    serde_json::Value::String(text) => outln!("  {key}: {text}"),
+                    other => outln!("  {key}: {other}"),
                 }
             }
         }
-        other => println!("  {other}"),
+        other => outln!("  {other}"),
     }
     for (title, texts) in [("Messages", &opened.messages), ("Notes", &opened.notes)] {
-        println!("\n{title} ({})", texts.len());
+        outln!("\n{title} ({})", texts.len());
         for text in texts.iter() {
-            println!("  ---");
+            outln!("  ---");
             for line in text.lines() {
-                println!("  {line}");
+                outln!("  {line}");
             }
         }
     }
+    Ok(())
 }
 
 pub fn case(
@@ -287,9 +291,9 @@ pub fn case(
                     row.assigned.join(", "),
                 ]);
             }
-            table.print("no cases");
+            table.print("no cases")?;
             if list.total > list.cases.len() {
-                println!("{} of {} cases shown", list.cases.len(), list.total);
+                outln!("{} of {} cases shown", list.cases.len(), list.total);
             }
         }
         OnlineCaseCommand::Show { case_ref, password } => {
@@ -306,7 +310,7 @@ pub fn case(
                     "notes": opened.notes,
                 }))?;
             } else {
-                print_case(&opened);
+                print_case(&opened)?;
             }
             if !opened.unreadable.is_empty() {
                 eprintln!(
@@ -387,6 +391,6 @@ fn done(json: bool, case_ref: &str, said: &str, statement: Option<&str>) -> Resu
     if json {
         return output::json(&serde_json::json!({ "ref": case_ref, "statement": statement }));
     }
-    println!("{said}");
+    outln!("{said}");
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 use super::database::{block_on, open_app, open_store};
 use super::error::{CliError, Verdict};
+use super::output::outln;
 use super::output::{self, Table};
 use super::{AuditCommand, UserCommand};
 use crate::protocol::staff_wire::{InviteRequest, InviteResponse};
@@ -17,8 +18,8 @@ fn print_invite(answer: &InviteResponse, json: bool) -> Result<(), CliError> {
     if json {
         return output::json(answer);
     }
-    println!("user {} ({})", answer.name, answer.user_id);
-    println!("enrolment link (one use, valid 72 hours): {}", answer.link);
+    outln!("user {} ({})", answer.name, answer.user_id);
+    outln!("enrolment link (one use, valid 72 hours): {}", answer.link);
     Ok(())
 }
 
@@ -38,7 +39,7 @@ pub fn write_first_admin_link(app: &App) -> Result<(), CliError> {
         );
         crate::files::replace_private_file(&path, &[text.as_bytes()])
             .map_err(|e| CliError::io(format!("cannot write {}", path.display()), e))?;
-        println!(
+        outln!(
             "No staff users yet. The enrolment link for the first admin {:?} is in {} \
              (mode 0600, one use, valid 72 hours); give it to that person only.",
             answer.name,
@@ -78,7 +79,7 @@ pub fn user(settings: &Settings, cmd: UserCommand, json: bool) -> Result<Verdict
                         .unwrap_or_default(),
                 ]);
             }
-            table.print("no staff users");
+            table.print("no staff users")?;
         }
         UserCommand::Disable { name } | UserCommand::Enable { name } if name.is_empty() => {
             return Err(CliError::input("--name is empty"));
@@ -104,7 +105,7 @@ fn set(settings: &Settings, name: &str, disabled: bool, json: bool) -> Result<()
     if json {
         output::json(&serde_json::json!({ "name": name, "disabled": disabled }))
     } else {
-        println!(
+        outln!(
             "user {name} {}",
             if disabled { "disabled" } else { "enabled" }
         );
