@@ -81,19 +81,23 @@ pub enum Verdict {
 impl Verdict {
     /// Prints a check's answer line and gives its exit code.
     pub fn finish(self) -> ExitCode {
+        use std::io::Write;
+        let say = |line: String| {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        };
         match self {
             Verdict::Done => ExitCode::SUCCESS,
             // The exit code carries the verdict even if nobody reads the line.
             Verdict::Ok(text) => {
-                let _ = super::output::write_line(format_args!("OK: {text}"));
+                say(format!("OK: {text}"));
                 ExitCode::SUCCESS
             }
             Verdict::Fail(text) => {
-                let _ = super::output::write_line(format_args!("FAIL: {text}"));
+                say(format!("FAIL: {text}"));
                 ExitCode::from(1)
             }
             Verdict::Pending(text) => {
-                let _ = super::output::write_line(format_args!("PENDING: {text}"));
+                say(format!("PENDING: {text}"));
                 ExitCode::from(3)
             }
         }
