@@ -151,7 +151,7 @@ fn recipient(settings: &Settings, cmd: RecipientCommand, json: bool) -> Result<V
             } else {
                 outln!(
                     "recipient {kid} receives reports for {}",
-                    output::unit_label(&unit)
+                    output::Labels::of_settings(settings).unit(&unit)
                 );
             }
         }
@@ -171,11 +171,12 @@ fn recipient(settings: &Settings, cmd: RecipientCommand, json: bool) -> Result<V
                     .collect();
                 output::json(&rows)?;
             } else {
+                let labels = output::Labels::of_settings(settings);
                 let mut table = Table::new(&["KEY ID", "UNIT", "PUBLIC KEY"]);
                 for r in &list {
                     table.row(vec![
                         r.kid.clone(),
-                        output::unit_label(&r.unit),
+                        labels.unit(&r.unit),
                         crate::protocol::b64::encode(r.public_key),
                     ]);
                 }

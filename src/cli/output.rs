@@ -1,5 +1,6 @@
-//! Output for people and for scripts: tables with headers, labels instead of ids, times in the
-//! reader's time zone — or, with `--json`, the same data as JSON on stdout for a script.
+//! Output for people and for scripts: tables with headers, labels instead of ids (from the
+//! settings' or the server's domain lists, [`Labels`]), times in the reader's time zone — or,
+//! with `--json`, the same data as JSON on stdout for a script.
 //!
 //! Contract: human output goes to stdout, notes and prompts to stderr; `--json` output is one
 //! JSON document on stdout. Times shown come from hour-truncated Unix seconds and are shown to
@@ -118,19 +119,50 @@ pub fn local_date(secs: u64) -> String {
     }
 }
 
-/// The English label of a domain-list id (the default lists; the id itself if unknown).
-pub fn choice_label(list: &[Choice], id: &str) -> String {
+/// The English labels of the domain lists a command shows: the settings' lists for commands
+/// on the database, the server's (`/api/v1/config`) for commands through a session; an id
+/// that no list has is shown as it is.
+pub struct Labels {
+    themes: Vec<Choice>,
+    units: Vec<Choice>,
+}
+
+impl Labels {
+    pub fn of_settings(settings: &crate::server::config::Settings) -> Labels {
+        Labels {
+            themes: settings.themes.clone(),
+            units: settings.units.clone(),
+        }
+    }
+
+    /// The server's lists; the default lists if it does not answer (labels are a courtesy,
+    /// not a reason to fail the command).
+    pub fn of_server(server: &str) -> Labels {
+        match crate::clients::reporter::ReporterClient::new(server).config() {
+            Ok(config) => Labels {
+                themes: config.themes,
+                units: config.units,
+            },
+            Err(_) => Labels {
+                themes: domain::default_themes(),
+                units: domain::default_units(),
+            },
+        }
+    }
+
+    pub fn theme(&self, id: &str) -> String {
+        choice_label(&self.themes, id)
+    }
+
+    pub fn unit(&self, id: &str) -> String {
+        choice_label(&self.units, id)
+    }
+}
+
+fn choice_label(list: &[Choice], id: &str) -> String {
     list.iter()
         .find(|c| c.id == id)
         .map_or_else(|| id.to_owned(), |c| c.label.en.clone())
-}
-
-pub fn theme_label(id: &str) -> String {
-    choice_label(&domain::default_themes(), id)
-}
-
-pub fn unit_label(id: &str) -> String {
-    choice_label(&domain::default_units(), id)
 }
 
 pub fn status_label(status: Status) -> &'static str {
@@ -179,8 +211,22 @@ mod tests {
     }
 
     #[test]
-    fn labels_fall_back_to_the_id() {
-        assert_eq!(theme_label("no-such-theme"), "no-such-theme");
-        assert_ne!(unit_label("national"), "national");
+    fn labels_come_from_the_lists_and_fall_back_to_the_id() {
+        let mut settings = crate::server::config::Settings::defaults();
+        settings.units.push(Choice {
+            id: "zeeland".into(),
+            label: crate::protocol::domain::Label {
+                nl: "Eenheid Zeeland".into(),
+                en: "Zeeland unit".into(),
+            },
+        });
+        let labels = Labels::of_settings(&settings);
+        assert_eq!(labels.theme("no-such-theme"), "no-such-theme");
+        assert_eq!(labels.unit("zeeland"), "Zeeland unit");
+        assert_ne!(
+            labels.unit("national"),
+            "national",
+            "the default list's label"
+        );
     }
 }

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::error::{CliError, Verdict};
 use super::output::outln;
-use super::output::{self, Table, local_date, local_hour};
+use super::output::{self, Labels, Table, local_date, local_hour};
 use super::{OnlineCaseCommand, PasswordArgs, StaffCommand};
 use crate::clients::staff::session::{DeviceTokens, SavedSession, check_server_url, default_path};
 use crate::clients::staff::{OpenedStaffCase, StaffClient};
@@ -113,10 +113,10 @@ pub fn staff(session: Option<&Path>, cmd: StaffCommand, json: bool) -> Result<Ve
             if json {
                 output::json(&me)?;
             } else {
-                let unit = me
-                    .unit
-                    .as_deref()
-                    .map_or_else(|| "-".to_owned(), output::unit_label);
+                let unit = me.unit.as_deref().map_or_else(
+                    || "-".to_owned(),
+                    |u| Labels::of_server(&saved.server).unit(u),
+                );
                 outln!(
                     "{} ({}, {unit}) at {}",
                     me.name,
@@ -193,11 +193,11 @@ fn unlocked(saved: &SavedSession, password: &PasswordArgs) -> Result<StaffClient
 }
 
 /// `case show` for people: the case's facts, the report's fields, then messages and notes.
-fn print_case(opened: &OpenedStaffCase) -> Result<(), CliError> {
+fn print_case(opened: &OpenedStaffCase, labels: &Labels) -> Result<(), CliError> {
     let row = &opened.detail.row;
     outln!("Case      {}", row.case_ref);
-    outln!("Theme     {}", output::theme_label(&row.theme));
-    outln!("Unit      {}", output::unit_label(&row.unit));
+    outln!("Theme     {}", labels.theme(&row.theme));
+    outln!("Unit      {}", labels.unit(&row.unit));
     outln!("Status    {}", output::status_label(row.status));
     outln!("Received  {}", local_hour(row.received_hour));
     outln!(
@@ -269,6 +269,7 @@ pub fn case(
                 output::json(&list)?;
                 return Ok(Verdict::Done);
             }
+            let labels = Labels::of_server(&saved.server);
             let mut table = Table::new(&[
                 "CASE", "STATUS", "THEME", "UNIT", "RECEIVED", "DUE", "ASSIGNED",
             ]);
@@ -280,8 +281,8 @@ pub fn case(
                 table.row(vec![
                     row.case_ref.clone(),
                     output::status_label(row.status).to_owned(),
-                    output::theme_label(&row.theme),
-                    output::unit_label(&row.unit),
+                    labels.theme(&row.theme),
+                    labels.unit(&row.unit),
                     local_hour(row.received_hour),
                     if row.overdue {
                         format!("{} OVERDUE", local_date(due))
@@ -310,7 +311,7 @@ pub fn case(
                     "notes": opened.notes,
                 }))?;
             } else {
-                print_case(&opened)?;
+                print_case(&opened, &Labels::of_server(&saved.server))?;
             }
             if !opened.unreadable.is_empty() {
                 eprintln!(

@@ -64,6 +64,7 @@ pub fn user(settings: &Settings, cmd: UserCommand, json: bool) -> Result<Verdict
                 output::json(&users)?;
                 return Ok(Verdict::Done);
             }
+            let labels = output::Labels::of_settings(settings);
             let mut table = Table::new(&["NAME", "ROLES", "UNIT", "KEY ID", "STATUS"]);
             for u in &users {
                 table.row(vec![
@@ -71,7 +72,7 @@ pub fn user(settings: &Settings, cmd: UserCommand, json: bool) -> Result<Verdict
                     output::roles_label(&u.roles),
                     u.unit
                         .as_deref()
-                        .map_or_else(|| "-".to_owned(), output::unit_label),
+                        .map_or_else(|| "-".to_owned(), |u| labels.unit(u)),
                     u.kid.clone().unwrap_or_else(|| "-".to_owned()),
                     serde_json::to_value(u.status)
                         .ok()
