@@ -25,6 +25,7 @@
 //!   only writer), for the wrap rule every submission runs; a commit that writes either, or
 //!   fails, makes it read them again.
 
+mod lists;
 mod reads;
 mod tx;
 
@@ -34,8 +35,8 @@ use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
+use lists::StoreLists;
 pub use reads::Reads;
-use tx::StoreLists;
 pub use tx::{StatementDraft, Tx};
 
 use crate::protocol::statements::ReceiptSigner;

@@ -6,7 +6,6 @@
 //! leaves neither writes nor effects on later reads (log size, audit head, item numbers, …).
 
 use std::any::{Any, TypeId};
-use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -23,6 +22,7 @@ use crate::server::store::staff::{audit_bytes, audit_hash};
 use crate::server::store::{CaseRecord, Recipient, Store, StoreError, Write};
 
 use super::StatementSigner;
+use super::lists::StoreLists;
 
 /// What a new statement says; the sequencer adds `seq`, `prev`, `iat` and the log index.
 #[derive(Clone, Copy, Debug)]
@@ -87,54 +87,6 @@ macro_rules! layered {
     ($tx:expr, $map:ident, $key:expr) => {
         $tx.this.$map.get($key).or_else(|| $tx.done.$map.get($key))
     };
-}
-
-/// The store's users and hand-registered recipients as of the last commit, kept by the
-/// sequencer's thread between batches: the wrap rule reads both for every submission, and only
-/// the sequencer writes them, so they change only where a batch says so
-/// ([`StoreLists::after_commit`]).
-#[derive(Default)]
-pub(super) struct StoreLists {
-    users: OnceCell<Vec<UserRecord>>,
-    recipients: OnceCell<Vec<Recipient>>,
-    /// One value derived from both lists ([`Tx::from_lists`]), by its type.
-    derived: OnceCell<(TypeId, Arc<dyn Any + Send + Sync>)>,
-}
-
-impl StoreLists {
-    fn users(&self, store: &dyn Store) -> Result<&[UserRecord], StoreError> {
-        if let Some(users) = self.users.get() {
-            return Ok(users);
-        }
-        let users = store.users()?;
-        Ok(self.users.get_or_init(|| users))
-    }
-
-    fn recipients(&self, store: &dyn Store) -> Result<&[Recipient], StoreError> {
-        if let Some(recipients) = self.recipients.get() {
-            return Ok(recipients);
-        }
-        let recipients = store.recipients()?;
-        Ok(self.recipients.get_or_init(|| recipients))
-    }
-
-    /// Forgets what the batch may have changed: both lists if a commit failed (what is
-    /// stored is then unknown), else the list a written record belongs to.
-    pub(super) fn after_commit(&mut self, writes: &[Write], committed: bool) {
-        let wrote = |list: fn(&Write) -> bool| !committed || writes.iter().any(list);
-        let users = wrote(|w| matches!(w, Write::User(_)));
-        let recipients =
-            wrote(|w| matches!(w, Write::Recipient(_) | Write::RemoveRecipient { .. }));
-        if users {
-            self.users = OnceCell::new();
-        }
-        if recipients {
-            self.recipients = OnceCell::new();
-        }
-        if users || recipients {
-            self.derived = OnceCell::new();
-        }
-    }
 }
 
 pub struct Tx<'a> {
