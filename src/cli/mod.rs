@@ -314,7 +314,7 @@ pub enum KeysCommand {
     RotateReceipt,
 }
 
-/// Runs the parsed command and gives the process's exit code ([`error`] says which).
+/// Runs the parsed command and gives the process's exit code (`cli::error` says which).
 pub fn run(cli: Cli) -> ExitCode {
     match commands::run(cli) {
         Ok(verdict) => verdict.finish(),

@@ -43,7 +43,7 @@ pub const FD_RESERVE: u64 = 128;
 const MIN_CONNECTIONS: usize = 16;
 
 /// The number of client connections the server may hold: `wanted`, or fewer (but not fewer
-/// than [`MIN_CONNECTIONS`]) if the process may not open that many files. Raises the soft
+/// than `MIN_CONNECTIONS`) if the process may not open that many files. Raises the soft
 /// `RLIMIT_NOFILE` towards the hard limit when it is lower than `wanted` needs.
 pub fn connection_cap(wanted: usize) -> usize {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};

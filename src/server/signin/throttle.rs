@@ -15,7 +15,7 @@
 //! - There is deliberately no global budget across names: strangers could spend it and so lock
 //!   out every sign-in without a device token at once. The buckets' own waits bound guessing
 //!   (per name at most about a hundred attempts a day once the waits are long), and the table
-//!   holds at most [`MAX_BUCKETS`]: when full, buckets that impose no wait now (fewer than
+//!   holds at most `MAX_BUCKETS`: when full, buckets that impose no wait now (fewer than
 //!   [`FREE_ATTEMPTS`] attempts, or a wait long over) are forgotten first, so made-up names
 //!   cannot fill it; only if none can be forgotten is a new bucket refused (the attempt
 //!   waits).

@@ -133,7 +133,7 @@ type TxError = ConflictableTransactionError<String>;
 impl SledStore {
     /// Opens (creating if needed) the database folder, which holds TOTP seeds and wrapped keys:
     /// it is made private (0700, files 0600) before sled touches it. sled's page cache holds
-    /// at most [`CACHE_CAPACITY_BYTES`].
+    /// at most `CACHE_CAPACITY_BYTES`.
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
         Self::open_with_cache(path, CACHE_CAPACITY_BYTES)
     }
