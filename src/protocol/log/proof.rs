@@ -1,8 +1,8 @@
 //! Hashing and proof verification, written straight from RFC 9162 §2.1 and deliberately sharing
 //! no code with the tree that produces the proofs (`server::store::log_tree`), so a bug in one
-//! does not hide in the other. The verifiers are the algorithms of §2.1.3.2 (inclusion) and §2.1.4.2 (consistency),
-//! with `fn`/`sn` bit shifting, plus the edge cases the RFC leaves out (see
-//! [`verify_consistency`]). Everything here is public data: no constant-time needs.
+//! does not hide in the other. The verifiers are the algorithms of §2.1.3.2 (inclusion) and
+//! §2.1.4.2 (consistency), with `fn`/`sn` bit shifting, plus the edge cases the RFC leaves out
+//! (see [`verify_consistency`]). Everything here is public data: no constant-time needs.
 
 use ring::digest::{Context, SHA256};
 
