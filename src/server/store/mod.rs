@@ -21,6 +21,7 @@
 
 pub mod log_tree;
 pub mod records;
+mod sled_apply;
 mod sled_items;
 mod sled_log;
 mod sled_staff;
