@@ -4,7 +4,7 @@
 //! names, so names cannot be enumerated.
 //!
 //! Contract: Argon2id runs only for an enrolled, enabled user whose TOTP code was right
-//! (`accounts::login` checks the cheap second factor first), never for a made-up name, so a
+//! (`staff::login::login` checks the cheap second factor first), never for a made-up name, so a
 //! flood of guesses costs no memory; a wrong name and a wrong code take the same time class.
 //! Callers hold an [`Argon2Permits`] permit while it runs, which bounds the memory of
 //! concurrent computations (about 19 MiB each).

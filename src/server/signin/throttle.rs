@@ -8,7 +8,7 @@
 //!   each attempt must wait `min(2^(n-5), 900)` units after the previous one (a unit is one
 //!   second, `Settings::staff_throttle_unit_ms` in tests), or gets `Err(seconds to wait)`.
 //!   Nothing is permanent: the wait never exceeds 15 minutes.
-//! - Which bucket an attempt falls in is the caller's choice (`accounts::login`): an attempt
+//! - Which bucket an attempt falls in is the caller's choice (`staff::login::login`): an attempt
 //!   from a *known device* (one that signed in to this account before and shows its device
 //!   token) has a bucket of its own, so strangers who guess at a name fill the name's bucket
 //!   and never the real user's.

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod casework;
+pub mod login;
 
 use crate::server::cases::CaseError;
 use crate::server::recipients::WrapsError;

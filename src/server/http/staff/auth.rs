@@ -9,7 +9,7 @@ use crate::server::app::App;
 use crate::server::http::error::ApiError;
 use crate::server::http::error::ErrorBody;
 use crate::server::http::reporter::read_json;
-use crate::server::staff::accounts;
+use crate::server::staff::{accounts, login};
 
 #[utoipa::path(get, path = "/api/v1/staff/enrol/{token}", tag = "staff",
     params(("token" = String, Path, description = "The enrolment token from the invite link")),
@@ -49,7 +49,7 @@ pub async fn prelogin(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body: PreloginRequest = read_json(&req, payload, MAX_AUTH_BODY).await?;
-    let kdf = accounts::prelogin(&app, &body.name)?;
+    let kdf = login::prelogin(&app, &body.name)?;
     Ok(HttpResponse::Ok().json(PreloginResponse { kdf }))
 }
 
@@ -65,7 +65,7 @@ pub async fn login(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body: LoginRequest = read_json(&req, payload, MAX_AUTH_BODY).await?;
-    let (answer, session) = accounts::login(&app, &body).await?;
+    let (answer, session) = login::login(&app, &body).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             header::SET_COOKIE,
