@@ -18,7 +18,8 @@ import { generateKeyPair } from '../../web/js/crypto/hpke.js';
 import { openItem, sealItem } from '../../web/js/crypto/item.js';
 import { openCaseKey, x25519Kid } from '../../web/js/crypto/wrap.js';
 import { solvePow } from '../../web/js/crypto/pow.js';
-import { ReceiptError, ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError, addMonths, recipientsFor } from '../../web/js/reporter.js';
+import { addMonths } from '../../web/js/case-facts.js';
+import { ReceiptError, ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError, recipientsFor } from '../../web/js/reporter.js';
 import { startMock } from './mock-server.mjs';
 
 const realFetch = globalThis.fetch;

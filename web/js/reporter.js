@@ -20,6 +20,7 @@ import { itemHash, openItem, sealItem } from './crypto/item.js';
 import { checkChain, importJwks } from './crypto/jws.js';
 import { solvePow } from './crypto/pow.js';
 import { openCaseKey, sealCaseKey } from './crypto/wrap.js';
+import { signedCaseFacts } from './case-facts.js';
 import { verifyCaseLog } from './log-check.js';
 
 // The wire types of PROTOCOL §7 as this client reads them; what it relies on is checked.
@@ -65,8 +66,7 @@ import { verifyCaseLog } from './log-check.js';
 /** A page of GET /api/v1/reporter/items. @typedef {{ items: Item[], next?: string }} ItemsPage */
 /** @typedef {{ text: string, unreadable: false } | { text: null, unreadable: true }} MessageText */
 /** A signed message, decrypted when it opens. @typedef {{ from: 'reporter' | 'staff' | undefined, seq: number, iat: number } & MessageText} Message */
-/** @typedef {{ acknowledge_by: number, feedback_by: number | null }} Deadlines */
-/** @typedef {{ ref: string, status: Status | undefined, deadlines: Deadlines }} CaseFacts */
+/** @typedef {import('./case-facts.js').CaseFacts} CaseFacts */
 /**
  * A case read and checked by readCase.
  * @typedef {CaseFacts & { view: CaseView, items: Item[], statements: Payload[], report: Record<string, string>, messages: Message[], log: LogCheck, caseId: Bytes, threadKey: Bytes, wipe: () => void }} OpenedCase
@@ -77,10 +77,10 @@ import { verifyCaseLog } from './log-check.js';
 /** @typedef {(step: SubmitStep, detail: StepDetail) => void} OnStep */
 /** Solves a challenge elsewhere (solveInWorker in a page). @typedef {(challenge: Challenge, options: { onProgress?: OnProgress }) => Promise<Solution>} Solve */
 
-/** The recipient unit that receives every report (src/domain.rs NATIONAL_UNIT). */
+/** The recipient unit that receives every report (src/protocol/domain.rs NATIONAL_UNIT). */
 export const NATIONAL_UNIT = 'national';
 const REPORTER = 'reporter';
-/** The header of a message's proof of work (src/protocol.rs POW_HEADER). */
+/** The header of a message's proof of work (src/protocol/wire.rs POW_HEADER). */
 export const POW_HEADER = 'Meldpunt-Pow';
 /** A case holds at most this many statements, so at most this many items after the report. */
 const MAX_STATEMENTS_PER_CASE = 1000;
@@ -142,7 +142,7 @@ export const SUBMIT_STEPS = /** @type {readonly SubmitStep[]} */ (Object.freeze(
 const isWrapsMismatch = (e) => e instanceof ApiError && e.code === 'wraps_mismatch';
 
 /**
- * Recipients whose unit is the report's unit or national (src/reporting.rs recipients_for).
+ * Recipients whose unit is the report's unit or national (src/protocol/recipients.rs recipients_for).
  * @template {{ unit: string }} R
  * @param {R[]} recipients
  * @param {string} unit
@@ -209,58 +209,6 @@ export async function checkReceipt(receipt, keys, prepared, { ref, origin } = {}
   if (ref !== undefined && payload.ref !== ref) throw new ReceiptError('ref differs from the answer');
   if (origin && payload.iss !== origin) throw new ReceiptError('iss is not this site');
   return payload;
-}
-
-const DAY = 86400;
-
-/** Days since 1970-01-01 for a proleptic Gregorian date (src/time.rs days_from_civil). @param {number} y @param {number} m @param {number} d */
-function daysFromCivil(y, m, d) {
-  return Math.floor(Date.UTC(y, m - 1, d) / 1000 / DAY);
-}
-
-/**
- * `secs` (unix seconds) plus `months` calendar months, the day clamped to the new month's
- * length, the time of day kept: the rule of src/time.rs add_months.
- * @param {number} secs
- * @param {number} months
- */
-export function addMonths(secs, months) {
-  const days = Math.floor(secs / DAY);
-  const rest = secs - days * DAY;
-  const date = new Date(days * DAY * 1000);
-  const total = date.getUTCFullYear() * 12 + date.getUTCMonth() + months;
-  const ny = Math.floor(total / 12);
-  const nm = total - ny * 12 + 1;
-  const length = new Date(Date.UTC(ny, nm, 0)).getUTCDate();
-  return daysFromCivil(ny, nm, Math.min(date.getUTCDate(), length)) * DAY + rest;
-}
-
-/**
- * What the reporter is shown about the case, taken only from signed statements: the ref and
- * the receipt's hour, the status of the last status statement ("received" from the receipt
- * when there is none), the acknowledge deadline (receipt iat + 7 days) and the feedback
- * deadline (the acknowledging statement's iat + 3 calendar months, null before that).
- * @param {Payload[]} statements checked by checkChain, the receipt first
- * @returns {CaseFacts}
- */
-export function signedCaseFacts(statements) {
-  const receipt = statements[0];
-  let status = receipt.status;
-  /** @type {number | null} */
-  let acknowledged = null;
-  for (const s of statements.slice(1)) {
-    if (s.kind !== 'status') continue;
-    status = s.status;
-    if (s.status === 'acknowledged') acknowledged = s.iat;
-  }
-  return {
-    ref: receipt.ref,
-    status,
-    deadlines: {
-      acknowledge_by: receipt.iat + 7 * DAY,
-      feedback_by: acknowledged === null ? null : addMonths(acknowledged, 3),
-    },
-  };
 }
 
 /** @param {string | Bytes} code */

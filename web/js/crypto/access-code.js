@@ -1,6 +1,6 @@
 // @ts-check
 // The reporter's access code and the keys derived from it (DESIGN §3.2, PROTOCOL §2; Rust:
-// src/crypto/access_code.rs).
+// src/protocol/crypto/access_code.rs).
 //
 // Contract: a code is 16 secret bytes. Its text is 26 Crockford base32 symbols of the 128-bit
 // big-endian integer (the first symbol carries 3 bits, so it is ≤ 7) plus a check symbol (the

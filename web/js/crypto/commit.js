@@ -1,6 +1,6 @@
 // @ts-check
 // Key commitment and submission commitment (DESIGN §3.6 and §4, PROTOCOL §4; Rust:
-// src/crypto/commit.rs).
+// src/protocol/crypto/commit.rs).
 //
 // Contract: kc = HMAC-SHA256(thread_key, "meldpunt key commitment v1");
 // cmt = SHA-256("meldpunt submission v1" || 0x00 || case_id || kc || for each item sorted by its

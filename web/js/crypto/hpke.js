@@ -1,5 +1,5 @@
 // @ts-check
-// RFC 9180 HPKE for meldpunt's suite (DESIGN §3.1, PROTOCOL §1; Rust: src/crypto/hpke_suite.rs):
+// RFC 9180 HPKE for meldpunt's suite (DESIGN §3.1, PROTOCOL §1; Rust: src/protocol/crypto/hpke_suite.rs):
 // DHKEM(X25519, HKDF-SHA256) 0x0020, HKDF-SHA256 0x0001, AES-128-GCM 0x0001.
 //
 // Contract: only base mode (mode 0) ships, the protocol's; the psk, auth and auth-psk modes,

@@ -1,5 +1,5 @@
 // @ts-check
-// Encrypted content items (DESIGN §3.4, PROTOCOL §4; Rust: src/crypto/item.rs).
+// Encrypted content items (DESIGN §3.4, PROTOCOL §4; Rust: src/protocol/crypto/item.rs).
 //
 // Contract: ct = AES-256-GCM(key, nonce, pad(pt), aad) with
 // aad = "meldpunt item v1" || 0x00 || case_id || id || kind byte (report 1, message 2,

@@ -1,6 +1,6 @@
 // @ts-check
 // Verification of receipts and statements: JWS compact (RFC 7515), alg "Ed25519" (RFC 9864)
-// (DESIGN §4, PROTOCOL §5; Rust: src/receipts/jws.rs, payload.rs, chain.rs).
+// (DESIGN §4, PROTOCOL §5; Rust: src/protocol/statements/jws.rs, payload.rs, chain.rs).
 //
 // Contract: verifyStatement accepts only three parts of strict b64u; a header with exactly the
 // members alg ("Ed25519"; "EdDSA", "none" and all else are refused), kid (a key of the JWKS) and

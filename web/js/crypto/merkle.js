@@ -1,6 +1,6 @@
 // @ts-check
 // RFC 9162 Merkle tree hashing and inclusion proofs (DESIGN §6, PROTOCOL §12; Rust:
-// src/log/proof.rs), written from RFC 9162 §2.1.3.2. (No page checks consistency proofs; that
+// src/protocol/log/proof.rs), written from RFC 9162 §2.1.3.2. (No page checks consistency proofs; that
 // verifier is test code, tests/js/lib/consistency.mjs.)
 //
 // Contract: leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r). Every log leaf is a

@@ -1,5 +1,5 @@
 // @ts-check
-// Length hiding for item plaintexts (DESIGN §3.5, PROTOCOL §4; Rust: src/crypto/padding.rs):
+// Length hiding for item plaintexts (DESIGN §3.5, PROTOCOL §4; Rust: src/protocol/crypto/padding.rs):
 // Padmé lengths, at least 1 KiB, with ISO/IEC 7816-4 padding (0x80 then zeros).
 //
 // Contract: pad(pt).length === padmeLen(pt.length) and unpad(pad(x)) equals x. unpad strips

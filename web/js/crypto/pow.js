@@ -1,5 +1,5 @@
 // @ts-check
-// Proof-of-work solver (DESIGN §8, PROTOCOL §6; Rust: src/pow.rs `solve`).
+// Proof-of-work solver (DESIGN §8, PROTOCOL §6; Rust: src/protocol/pow.rs `solve`).
 //
 // Contract: solvePow(challenge, bits) returns the smallest nonce (< 2^53) such that
 // SHA-256(challenge || u64be(nonce)) has at least `bits` leading zero bits — the same nonce as

@@ -1,5 +1,5 @@
 // @ts-check
-// Case keys wrapped to a holder's X25519 key (DESIGN §3.3, PROTOCOL §3; Rust: src/crypto/wrap.rs).
+// Case keys wrapped to a holder's X25519 key (DESIGN §3.3, PROTOCOL §3; Rust: src/protocol/crypto/wrap.rs).
 //
 // Contract: a wrap is HPKE.Seal(pkR, info, aad = "", pt = key) with
 // info = "meldpunt wrap v1" || 0x00 || case_id(16) || purpose byte (thread 1, internal 2,
