@@ -43,7 +43,9 @@ fn node(args: &[&str]) -> serde_json::Value {
 fn js_submission(unit: &str, recipients: &[(&RecipientKey, &str)]) -> serde_json::Value {
     let specs: Vec<String> = recipients
         .iter()
-        .map(|(key, unit)| format!("{}:{unit}", b64::encode(key.public_key)))
+        // `--recipient=KEY:UNIT` in one argument: a b64u key may start with `-`, which
+        // node's parseArgs would take for another option (one key in 64).
+        .map(|(key, unit)| format!("--recipient={}:{unit}", b64::encode(key.public_key)))
         .collect();
     let mut args = vec![
         "tests/js/make-submission.mjs",
@@ -56,10 +58,7 @@ fn js_submission(unit: &str, recipients: &[(&RecipientKey, &str)]) -> serde_json
         "--text",
         REPORT_TEXT,
     ];
-    for spec in &specs {
-        args.push("--recipient");
-        args.push(spec);
-    }
+    args.extend(specs.iter().map(String::as_str));
     node(&args)
 }
 
