@@ -55,6 +55,7 @@ fn draft(text: &str) -> Draft {
         theme: "exclusion".into(),
         unit: "amsterdam".into(),
         relation: Some("employee".into()),
+        national_only: false,
         report: serde_json::json!({ "what": text }),
     }
 }
@@ -62,13 +63,13 @@ fn draft(text: &str) -> Draft {
 /// One round of the real reporter: (submission seconds, case read seconds, proof-of-work bits,
 /// solving seconds), or what failed.
 fn reporter_round(client: &ReporterClient) -> BenchResult<(f64, f64, u8, f64)> {
-    let config = client.config()?;
+    let directory = client.directory()?;
     let code = AccessCode::generate();
     let t = Instant::now();
     let pow = client.solve_pow()?;
     let solving = t.elapsed().as_secs_f64();
     let bits = meldpunt::protocol::b64::decode(&pow.challenge).map_or(0, |raw| raw[0]);
-    let prepared = prepare_submission(&config, &draft("echte melding"), &code, pow)?;
+    let prepared = prepare_submission(&directory, &draft("echte melding"), &code, pow)?;
     let t = Instant::now();
     let response = client.post_submission(&prepared.request)?;
     let submit = t.elapsed().as_secs_f64();
@@ -302,7 +303,7 @@ fn main() -> BenchResult<()> {
     let attacker = ReporterClient::new(&url);
     let flooded = attacker.submit(&draft("aanvaller"))?;
     let mut junk = prepare_submission(
-        &attacker.config()?,
+        &attacker.directory()?,
         &Draft {
             report: serde_json::json!({ "what": "x".repeat(250 * 1024) }),
             ..draft("")

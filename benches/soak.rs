@@ -63,6 +63,7 @@ fn draft(n: u64) -> Draft {
         theme: "exclusion".into(),
         unit: "amsterdam".into(),
         relation: Some("employee".into()),
+        national_only: false,
         report: serde_json::json!({
             "what": format!("soak report {n}: {}", "tekst ".repeat(60)),
             "when": "voorjaar 2026",

@@ -192,6 +192,7 @@ fn bench_draft() -> Draft {
         theme: "exclusion".into(),
         unit: "national".into(),
         relation: Some("employee".into()),
+        national_only: false,
         report: serde_json::json!({
             "what": "benchmark report: ".repeat(40),
             "when": "voorjaar 2026",
@@ -238,8 +239,8 @@ enum Sender {
     Http(ReporterClient),
     /// The service itself, and a runtime to wait for its future on this thread.
     Direct(Arc<App>, tokio::runtime::Runtime),
-    /// The service's pure parts, and the recipients the wrap rule checks against.
-    Floor(Arc<App>, Vec<Recipient>),
+    /// The service's pure parts, and the readers the wrap rule checks against.
+    Floor(Arc<App>, meldpunt::server::recipients::Readers),
 }
 
 impl Sender {
@@ -250,8 +251,8 @@ impl Sender {
                 Sender::Direct(app, tokio::runtime::Builder::new_current_thread().build()?)
             }
             Target::Floor => {
-                let recipients = meldpunt::server::recipients::report_recipients(app.store())?;
-                Sender::Floor(app, recipients)
+                let readers = meldpunt::server::recipients::readers(app.store())?;
+                Sender::Floor(app, readers)
             }
         })
     }
@@ -259,11 +260,9 @@ impl Sender {
     /// Everything the reporter does before sending: access code, encryption, proof of work.
     fn prepare(&self, n: usize) -> BenchResult<Vec<Ready>> {
         let draft = bench_draft();
-        let config = match self {
-            Sender::Http(client) => client.config()?,
-            Sender::Direct(app, _) | Sender::Floor(app, _) => {
-                meldpunt::server::reporting::config(app)?
-            }
+        let directory = match self {
+            Sender::Http(client) => client.directory()?,
+            Sender::Direct(app, _) | Sender::Floor(app, _) => local_directory(app)?,
         };
         (0..n)
             .map(|_| {
@@ -280,7 +279,7 @@ impl Sender {
                     }
                 };
                 let code = AccessCode::generate();
-                Ready::from(prepare_submission(&config, &draft, &code, pow)?)
+                Ready::from(prepare_submission(&directory, &draft, &code, pow)?)
             })
             .collect()
     }
@@ -296,7 +295,7 @@ impl Sender {
                     .block_on(meldpunt::server::reporting::submit(app, request))?
                     .receipt)
             }
-            Sender::Floor(app, recipients) => floor(app, recipients, &ready.body),
+            Sender::Floor(app, readers) => floor(app, readers, &ready.body),
         }
     }
 
@@ -315,13 +314,31 @@ impl Sender {
 
 /// One submission's CPU work without store or HTTP: what `reporting::submit` and its change
 /// compute, in the same order, from the request body to the receipt and its log leaf.
-fn floor(app: &App, recipients: &[Recipient], body: &[u8]) -> BenchResult<String> {
+/// The published directory as the service holds it (the in-process senders skip HTTP).
+fn local_directory(app: &App) -> BenchResult<meldpunt::clients::reporter::TrustedDirectory> {
+    let readers = meldpunt::server::recipients::readers(app.store())?;
+    let (record, _) = readers.directory.ok_or("no directory was published")?;
+    Ok(meldpunt::clients::reporter::TrustedDirectory {
+        directory: meldpunt::protocol::trust::verify_directory(&app.trust.root, &record.document)?,
+        suspended: readers.suspended,
+    })
+}
+
+fn floor(
+    app: &App,
+    readers: &meldpunt::server::recipients::Readers,
+    body: &[u8],
+) -> BenchResult<String> {
     use meldpunt::protocol::statements::StatementPayload;
     use meldpunt::protocol::statements::jws::{TYP_RECEIPT, chain_hash, sign_statement};
     let request: SubmitRequest = serde_json::from_slice(body)?;
     let now = meldpunt::protocol::time::now();
     let checked = meldpunt::server::reporting::check_request(app, &request, now)?;
-    let expected = meldpunt::server::recipients::submission_wraps(recipients, &request.unit);
+    let expected = meldpunt::server::recipients::submission_wraps(
+        readers,
+        &request.unit,
+        request.national_only,
+    )?;
     meldpunt::server::recipients::check(&request.wraps, &expected)?;
     for item in &request.items {
         meldpunt::server::cases::check_item(item, item.kind)?;
@@ -561,6 +578,7 @@ fn main() -> BenchResult<()> {
     };
     app.sequencer
         .run_blocking(move |tx| meldpunt::server::recipients::register(tx, recipient, "bench"))?;
+    meldpunt::server::directory::publish_as_development_officers(&app)?;
     let server = RunningServer::start(app.clone())?;
 
     let http = Target::Http(server.url());
@@ -604,6 +622,7 @@ fn main() -> BenchResult<()> {
             meldpunt::server::recipients::register(tx, recipient, "bench")
         })?;
     }
+    meldpunt::server::directory::publish_as_development_officers(&app)?;
     let crowded = phase(
         &app,
         &http,

@@ -53,10 +53,10 @@ fn post(url: &str, auth: Option<&str>, content_type: &str, body: Vec<u8>) -> (u1
 
 fn valid_request(svc: &TestService) -> SubmitRequest {
     let client = svc.client();
-    let config = client.config().unwrap();
+    let directory = client.directory().unwrap();
     let pow = client.solve_pow().unwrap();
     prepare_submission(
-        &config,
+        &directory,
         &draft("amsterdam", "geldig"),
         &AccessCode::generate(),
         pow,

@@ -37,7 +37,7 @@ use common::{ServiceProcess, TempDir, draft, free_port};
 use meldpunt::clients::ClientError;
 use meldpunt::clients::reporter::{Prepared, ReporterClient, prepare_submission};
 use meldpunt::protocol::crypto::access_code::AccessCode;
-use meldpunt::protocol::crypto::commit::submission_commitment;
+use meldpunt::protocol::crypto::commit::{Filing, submission_commitment_v2};
 use meldpunt::protocol::crypto::item::ItemKind;
 use meldpunt::server::keys::ReceiptKeys;
 use meldpunt::server::store::{SledStore, Store};
@@ -87,16 +87,16 @@ fn submit_until_killed(
     acked: &Mutex<Vec<Acked>>,
 ) -> Result<bool, String> {
     let client = ReporterClient::new(url);
-    let config = match client.config() {
-        Ok(config) => config,
+    let directory = match client.directory() {
+        Ok(directory) => directory,
         Err(_) if killed.load(Ordering::SeqCst) => return Ok(true),
-        Err(e) => return Err(format!("config: {e}")),
+        Err(e) => return Err(format!("directory: {e}")),
     };
     let report = draft("national", "crash test report");
     while !killed.load(Ordering::SeqCst) {
         let attempt = || -> Result<Acked, ClientError> {
             let code = AccessCode::generate();
-            let prepared = prepare_submission(&config, &report, &code, client.solve_pow()?)?;
+            let prepared = prepare_submission(&directory, &report, &code, client.solve_pow()?)?;
             let response = client.post_submission(&prepared.request)?;
             Ok(Acked {
                 round,
@@ -218,7 +218,16 @@ fn check_all_receipts(client: &ReporterClient, all: &[Acked], after_round: usize
         // The commitment recomputed from what is stored now must be the one signed then.
         assert_eq!(view.report.kind, ItemKind::Report, "{}", at("report item"));
         let report_items = vec![view.report.clone()];
-        let cmt = submission_commitment(&view.case_id, &a.prepared.request.kc, &report_items);
+        let request = &a.prepared.request;
+        let holders: Vec<&str> = view.submitted_to.iter().map(String::as_str).collect();
+        let filing = Filing {
+            theme: &view.theme,
+            unit: &view.unit,
+            relation: view.relation.as_deref(),
+            directory: &request.directory,
+            holders: &holders,
+        };
+        let cmt = submission_commitment_v2(&view.case_id, &request.kc, &filing, &report_items);
         assert_eq!(
             payload.cmt(),
             Some(&cmt),
@@ -272,6 +281,28 @@ fn check_store(dir: &Path, all: &[Acked]) {
     }
     let mut by_index = BTreeMap::new();
     for (tree, _, value) in store.dump().expect("dump") {
+        if tree == "directory" {
+            // A published recipient directory is a leaf too: its document text.
+            let record: serde_json::Value =
+                serde_json::from_slice(&value).expect("directory records are JSON");
+            let log = record["log_index"]
+                .as_u64()
+                .expect("a directory's log index");
+            let document = record["document"]
+                .as_str()
+                .expect("its document")
+                .to_owned();
+            assert_eq!(
+                leaf_at(log),
+                meldpunt::protocol::log::leaf_hash(document.as_bytes()),
+                "the log leaf at {log} is not its directory"
+            );
+            assert!(
+                by_index.insert(log, document).is_none(),
+                "two leaves at {log}"
+            );
+            continue;
+        }
         if tree != "statements" {
             continue;
         }
@@ -299,7 +330,7 @@ fn check_store(dir: &Path, all: &[Acked]) {
     assert_eq!(
         by_index.len() as u64,
         size,
-        "the log has {size} leaves but {} statements are stored",
+        "the log has {size} leaves but {} statements and directories are stored",
         by_index.len()
     );
     for (index, jws) in &by_index {

@@ -82,6 +82,7 @@ fn no_password_or_private_key_reaches_disk_or_log() {
         .unwrap();
     let secrets = derive(password, &info.kdf.salt, info.kdf.iterations);
 
+    common::sign_directory_online(dir.path(), &service.url());
     let reporter = ReporterClient::new(&service.url());
     let submitted = reporter.submit(&draft("amsterdam", "canary case")).unwrap();
     let mut staff = StaffClient::new(&service.url());

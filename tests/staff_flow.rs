@@ -29,16 +29,19 @@ fn intake_assigns_investigator_who_replies_to_the_reporter() {
         Some("amsterdam"),
     );
 
-    // The enrolled intake is now a recipient in /api/v1/config, next to the manual ones.
+    // The officers signed the directory at enrolment (`enrol`): the enrolled intake reads Amsterdam's reports, next to the
+    // manual recipients; an investigator is listed but reads no new report.
     let reporter = svc.client();
-    let config = reporter.config().unwrap();
-    assert!(
-        config
-            .recipients
-            .iter()
-            .any(|r| r.kid == intake.kid() && r.unit == "amsterdam")
-    );
-    assert!(!config.recipients.iter().any(|r| r.kid == inv1.kid()));
+    let directory = reporter.directory().unwrap();
+    let amsterdam = draft("amsterdam", "");
+    let readers: Vec<&str> = directory
+        .readers_for(&amsterdam)
+        .into_iter()
+        .map(|e| e.kid.as_str())
+        .collect();
+    assert!(readers.contains(&intake.kid()));
+    assert!(!readers.contains(&inv1.kid()));
+    assert!(directory.directory.entry(inv1.kid()).is_some());
     let submitted = reporter
         .submit(&draft("amsterdam", "Mijn chef pest mij al maanden."))
         .unwrap();

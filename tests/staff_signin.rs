@@ -7,8 +7,8 @@
 
 mod common;
 
-use common::TestService;
 use common::staff::{TEST_ITERATIONS, enrol, login, raw, service};
+use common::{TestService, draft};
 use meldpunt::clients::staff::StaffClient;
 use meldpunt::protocol::roles::Role;
 use meldpunt::protocol::staff_keys::derive;
@@ -612,9 +612,15 @@ fn a_disabled_user_is_signed_out_at_once() {
         &login_body(&svc, "kim", &user.password, &user.code(2)),
     );
     assert_eq!(status, 401);
-    // Disabled intake users are no longer recipients.
-    let config = svc.client().config().unwrap();
-    assert!(!config.recipients.iter().any(|r| r.kid == user.kid()));
+    // A disabled user is suspended at once, before any officer signs anything.
+    let directory = svc.client().directory().unwrap();
+    assert!(directory.suspended.iter().any(|kid| kid == user.kid()));
+    assert!(
+        !directory
+            .readers_for(&draft("amsterdam", ""))
+            .iter()
+            .any(|e| e.kid == user.kid())
+    );
     // The disabled user's cookie is dead on every route.
     let (status, _, _) = raw(&url, "GET", "/api/v1/staff/cases", kim.cookie(), None, None);
     assert_eq!(status, 401);

@@ -6,7 +6,7 @@
 mod common;
 
 use common::statement_log_index;
-use common::{TempDir, TestService, draft};
+use common::{DIRECTORY_LEAVES, TempDir, TestService, draft};
 use meldpunt::clients::log::{LogClient, open_checkpoint, parse_key};
 use meldpunt::clients::reporter::Submitted;
 use meldpunt::protocol::log::proof::{leaf_hash, node_hash, verify_consistency, verify_inclusion};
@@ -61,26 +61,26 @@ fn case_view_proofs_verify_against_the_newest_checkpoint() {
         .send_message(&first.access_code, "aanvulling")
         .unwrap();
 
-    // No checkpoint yet: a JSON 404, and the case view has no proofs.
-    let (status, kind, body) = get(&format!("{}/api/v1/log/checkpoint", svc.url()));
-    assert_eq!((status, kind.as_str()), (404, "application/json"));
-    assert!(body.contains("\"no_checkpoint\""), "{body}");
+    // The only checkpoint so far covers the directory (`DIRECTORY_LEAVES`): the case's
+    // statements are newer, so the case view has no proofs for them.
+    let (status, kind, _) = get(&format!("{}/api/v1/log/checkpoint", svc.url()));
+    assert_eq!((status, kind.as_str()), (200, "text/plain; charset=utf-8"));
     let view = client.raw_case(&first.access_code).unwrap();
-    assert_eq!(view.checkpoint, None);
+    assert!(view.checkpoint.is_some());
     assert_eq!(view.proofs, vec![None, None]);
 
     let issued = svc.app.issue_checkpoint_blocking().unwrap();
     assert!(issued.fresh);
-    assert_eq!(issued.checkpoint.size, 3);
+    assert_eq!(issued.checkpoint.size, DIRECTORY_LEAVES + 3);
     assert_eq!(issued.checkpoint.origin, "meldpunt.test/log");
-    // Registering the two recipients was audited: the checkpoint carries the chain's head.
+    // Registering the two recipients and signing the directory were audited: the checkpoint
+    // carries the chain's head.
     let head = svc
         .app
         .store()
         .audit_head()
         .unwrap()
-        .expect("two audit records");
-    assert_eq!(head.seq, 1);
+        .expect("audit records");
     assert_eq!(
         issued.checkpoint.extensions,
         meldpunt::protocol::log::checkpoint::audit_line(Some(&head))
@@ -127,7 +127,7 @@ fn case_view_proofs_verify_against_the_newest_checkpoint() {
     assert_eq!(view.proofs.len(), 3);
     assert!(view.proofs[0].is_some() && view.proofs[1].is_some() && view.proofs[2].is_none());
     let issued = svc.app.issue_checkpoint_blocking().unwrap();
-    assert_eq!(issued.checkpoint.size, 4);
+    assert_eq!(issued.checkpoint.size, DIRECTORY_LEAVES + 4);
     let view = client.raw_case(&first.access_code).unwrap();
     let newest = open_checkpoint(view.checkpoint.as_deref().unwrap(), &key).unwrap();
     for (statement, proof) in view.statements.iter().zip(&view.proofs) {
@@ -163,7 +163,10 @@ fn leaf_hashes_match_the_statements_and_checkpoints_are_consistent() {
         cases.push(s);
     }
     let new = svc.app.issue_checkpoint_blocking().unwrap().checkpoint;
-    assert_eq!((old.size, new.size), (6, 14));
+    assert_eq!(
+        (old.size, new.size),
+        (DIRECTORY_LEAVES + 6, DIRECTORY_LEAVES + 14)
+    );
 
     // Every stored statement, in log order, is exactly the public list of leaf hashes.
     let mut statements: Vec<(u64, String)> = Vec::new();
@@ -173,18 +176,20 @@ fn leaf_hashes_match_the_statements_and_checkpoints_are_consistent() {
         }
     }
     statements.sort();
-    let expected: Vec<[u8; 32]> = statements
-        .iter()
-        .map(|(_, s)| leaf_hash(s.as_bytes()))
+    // The log starts with the directory the service's officers signed.
+    let directory = svc.app.store().directory().unwrap().unwrap();
+    assert_eq!(directory.log_index, 0);
+    let expected: Vec<[u8; 32]> = std::iter::once(leaf_hash(directory.document.as_bytes()))
+        .chain(statements.iter().map(|(_, s)| leaf_hash(s.as_bytes())))
         .collect();
     assert_eq!(
         statements.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
-        (0..14).collect::<Vec<_>>()
+        (DIRECTORY_LEAVES..DIRECTORY_LEAVES + 14).collect::<Vec<_>>()
     );
     let served = log.all_leaf_hashes(new.size).unwrap();
     assert_eq!(served, expected);
     assert_eq!(mth(&served), new.root);
-    assert_eq!(mth(&served[..6]), old.root);
+    assert_eq!(mth(&served[..old.size as usize]), old.root);
     let page = log.leaf_hashes(5, 9).unwrap();
     assert_eq!((page.start, page.hashes.as_slice()), (5, &expected[5..9]));
 
@@ -231,29 +236,30 @@ fn leaf_hashes_match_the_statements_and_checkpoints_are_consistent() {
 fn proofs_and_leaf_hashes_stop_at_the_newest_checkpoint() {
     let svc = TestService::start(0);
     let base = svc.url();
-    let (status, _, body) = get(&format!("{base}/api/v1/log/leaf-hashes?start=0&end=1"));
+    // Leaf 0 is the directory, covered by the service's first checkpoint.
+    submit(&svc, "a");
+    let (status, _, body) = get(&format!("{base}/api/v1/log/leaf-hashes?start=1&end=2"));
     assert_eq!(
         status, 400,
         "nothing is published before a checkpoint: {body}"
     );
-    submit(&svc, "a");
     submit(&svc, "b");
     assert_eq!(
         svc.app.issue_checkpoint_blocking().unwrap().checkpoint.size,
-        2
+        3
     );
     submit(&svc, "c");
     assert_eq!(
         svc.app.store().log_size().unwrap(),
-        3,
+        4,
         "the live tree is ahead"
     );
     for path in [
-        "/api/v1/log/proof/inclusion?index=2&size=3",
-        "/api/v1/log/proof/inclusion?index=0&size=3",
-        "/api/v1/log/proof/consistency?from=2&to=3",
-        "/api/v1/log/leaf-hashes?start=2&end=3",
-        "/api/v1/log/leaf-hashes?start=0&end=3",
+        "/api/v1/log/proof/inclusion?index=3&size=4",
+        "/api/v1/log/proof/inclusion?index=0&size=4",
+        "/api/v1/log/proof/consistency?from=3&to=4",
+        "/api/v1/log/leaf-hashes?start=3&end=4",
+        "/api/v1/log/leaf-hashes?start=0&end=4",
     ] {
         let (status, _, body) = get(&format!("{base}{path}"));
         assert_eq!(status, 400, "{path}: {body}");
@@ -261,19 +267,19 @@ fn proofs_and_leaf_hashes_stop_at_the_newest_checkpoint() {
         assert_eq!(json["error"]["code"], "invalid_range", "{path}: {body}");
     }
     for path in [
-        "/api/v1/log/proof/inclusion?index=1&size=2",
-        "/api/v1/log/proof/consistency?from=1&to=2",
-        "/api/v1/log/leaf-hashes?start=0&end=2",
+        "/api/v1/log/proof/inclusion?index=2&size=3",
+        "/api/v1/log/proof/consistency?from=2&to=3",
+        "/api/v1/log/leaf-hashes?start=0&end=3",
     ] {
         assert_eq!(get(&format!("{base}{path}")).0, 200, "{path}");
     }
-    // Once the next checkpoint covers the third leaf, it is served.
+    // Once the next checkpoint covers the fourth leaf, it is served.
     assert_eq!(
         svc.app.issue_checkpoint_blocking().unwrap().checkpoint.size,
-        3
+        4
     );
     assert_eq!(
-        get(&format!("{base}/api/v1/log/leaf-hashes?start=2&end=3")).0,
+        get(&format!("{base}/api/v1/log/leaf-hashes?start=3&end=4")).0,
         200
     );
 }
@@ -321,15 +327,15 @@ fn bad_query_parameters_are_json_errors() {
             "invalid_range",
         ),
         (
-            "/api/v1/log/proof/inclusion?index=0&size=3",
+            "/api/v1/log/proof/inclusion?index=0&size=4",
             "invalid_range",
         ),
         ("/api/v1/log/proof/consistency?from=1", "invalid_request"),
         ("/api/v1/log/proof/consistency?from=2&to=1", "invalid_range"),
-        ("/api/v1/log/proof/consistency?from=1&to=3", "invalid_range"),
+        ("/api/v1/log/proof/consistency?from=1&to=4", "invalid_range"),
         ("/api/v1/log/leaf-hashes?start=0", "invalid_request"),
         ("/api/v1/log/leaf-hashes?start=1&end=1", "invalid_range"),
-        ("/api/v1/log/leaf-hashes?start=0&end=3", "invalid_range"),
+        ("/api/v1/log/leaf-hashes?start=0&end=4", "invalid_range"),
         ("/api/v1/log/leaf-hashes?start=0&end=", "invalid_request"),
     ];
     for (path, code) in cases {
@@ -412,7 +418,7 @@ fn verify_cli_accepts_real_receipts_and_rejects_tampered_ones() {
     let (code, out) = verify(&[&receipt, "--server", &url]);
     assert_eq!(code, 0);
     assert!(
-        out.starts_with("OK: ") && out.contains("included in the checkpoint of 1"),
+        out.starts_with("OK: ") && out.contains("included in the checkpoint of 2"),
         "{out}"
     );
     assert_eq!(

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::statement_log_index;
-use common::{ServiceProcess, TempDir, TestService, draft, free_port, register};
+use common::{ServiceProcess, TempDir, TestService, draft, free_port, register_unsigned};
 use meldpunt::clients::log::{LogClient, parse_key};
 use meldpunt::clients::recipient::RecipientKey;
 use meldpunt::clients::reporter::ReporterClient;
@@ -22,8 +22,16 @@ use meldpunt::server::app::App;
 use meldpunt::server::http::RunningServer;
 use meldpunt::server::log::service::NOTE_KEY_FILE;
 
-/// Runs `meldpunt monitor`; returns the exit code and stdout.
+/// Runs `meldpunt monitor`; returns the exit code and its verdict line (the last line of
+/// stdout; the lines before it report directory changes, see [`monitor_all`]).
 fn monitor(server: &str, state: &Path, extra: &[&str]) -> (i32, String) {
+    let (code, stdout) = monitor_all(server, state, extra);
+    let verdict = stdout.lines().last().unwrap_or_default().to_owned();
+    (code, verdict)
+}
+
+/// Runs `meldpunt monitor`; returns the exit code and all of stdout.
+fn monitor_all(server: &str, state: &Path, extra: &[&str]) -> (i32, String) {
     let out = common::binary()
         .args(["monitor", "--server", server, "--state"])
         .arg(state)
@@ -36,18 +44,30 @@ fn monitor(server: &str, state: &Path, extra: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), stdout)
 }
 
-/// A service whose note key is a copy of `original`'s: it signs checkpoints the monitor trusts,
-/// over a different history.
+/// A service whose note key, trust root, officer and (development) witness keys are copies of
+/// `original`'s: it signs and has cosigned checkpoints the monitor trusts, over a different
+/// history — the fork a log and a colluding witness could show someone.
 fn twin(original: &TestService) -> TestService {
     let dir = TempDir::new("twin");
     let keys = dir.path().join("keys");
     meldpunt::files::ensure_private_dir(&keys).unwrap();
-    let key = std::fs::read(original.dir.path().join("keys").join(NOTE_KEY_FILE)).unwrap();
-    meldpunt::files::create_private_file(&keys.join(NOTE_KEY_FILE), &[&key]).unwrap();
+    let files = [
+        NOTE_KEY_FILE,
+        meldpunt::server::trust::DEV_WITNESS_FILE,
+        "trust-root.json",
+    ]
+    .into_iter()
+    .chain(meldpunt::server::trust::DEV_OFFICER_FILES);
+    for file in files {
+        let key = std::fs::read(original.dir.path().join("keys").join(file)).unwrap();
+        meldpunt::files::create_private_file(&keys.join(file), &[&key]).unwrap();
+    }
     let app = Arc::new(App::open(common::settings(dir.path(), 0)).unwrap());
     let (national, amsterdam) = (RecipientKey::generate(), RecipientKey::generate());
-    register(&app, &national, "national");
-    register(&app, &amsterdam, "amsterdam");
+    // One directory version, like `TestService`: the same number of leaves before reports.
+    register_unsigned(&app, &national, "national");
+    register_unsigned(&app, &amsterdam, "amsterdam");
+    common::publish_directory(&app);
     let server = RunningServer::start(app.clone()).unwrap();
     TestService {
         dir,
@@ -69,7 +89,7 @@ fn grow(svc: &TestService, reports: usize) {
 
 fn copy_state(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
-    for name in ["log-key", "checkpoint"] {
+    for name in ["log-key", "checkpoint", "trust-root.json", "directory.json"] {
         std::fs::copy(from.join(name), to.join(name)).unwrap();
     }
 }
@@ -111,18 +131,28 @@ fn monitor_follows_a_growing_log_and_catches_forks_truncation_and_bad_signatures
     let work = TempDir::new("monitor");
     let state = work.path().join("state");
     grow(&svc, 2);
-    let (code, out) = monitor(&svc.url(), &state, &[]);
-    assert_eq!(code, 0, "{out}");
+    let (code, all) = monitor_all(&svc.url(), &state, &[]);
+    assert_eq!(code, 0, "{all}");
+    let out = all.lines().last().unwrap();
     assert!(out.starts_with("OK: first checkpoint"), "{out}");
+    // Who can read reports, change by change: both keys the officers signed in.
+    for key in [&svc.national.kid, &svc.amsterdam.kid] {
+        assert!(
+            all.lines().any(|l| l.starts_with("directory version 1")
+                && l.contains("added")
+                && l.contains(key.as_str())),
+            "{all}"
+        );
+    }
     let pinned = std::fs::read_to_string(state.join("log-key")).unwrap();
     assert_eq!(pinned.trim(), LogClient::new(&svc.url()).key().unwrap());
     grow(&svc, 3);
     let (code, out) = monitor(&svc.url(), &state, &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("grew from 2 to 5 entries"), "{out}");
+    assert!(out.contains("grew from 3 to 6 entries"), "{out}");
     let (code, out) = monitor(&svc.url(), &state, &["--log-key", pinned.trim()]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("unchanged at 5"), "{out}");
+    assert!(out.contains("unchanged at 6"), "{out}");
 
     // (a) A fork: a server with the same key but another history, larger and of equal size.
     let forked = twin(&svc);
@@ -166,7 +196,7 @@ fn monitor_follows_a_growing_log_and_catches_forks_truncation_and_bad_signatures
     copy_state(&state, &trunc_state);
     let (code, out) = monitor(&truncated.url(), &trunc_state, &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("shrank from 5 to 1"), "{out}");
+    assert!(out.contains("shrank from 6 to 2"), "{out}");
 
     // (c) Bad signatures: a wrong key given or pinned, and an altered checkpoint text.
     let other =
@@ -177,26 +207,48 @@ fn monitor_follows_a_growing_log_and_catches_forks_truncation_and_bad_signatures
         &["--log-key", &other.verifier_key()],
     );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("not validly signed"), "{out}");
+    assert!(out.contains("not the one the trust root pins"), "{out}");
     let repinned = work.path().join("repinned");
     copy_state(&state, &repinned);
     std::fs::write(repinned.join("log-key"), other.verifier_key()).unwrap();
     let (code, out) = monitor(&svc.url(), &repinned, &[]);
     assert_eq!(code, 1, "{out}");
+    assert!(out.contains("differs from the trust root's"), "{out}");
     let (code, out) = monitor(&svc.url(), &repinned, &["--log-key", pinned.trim()]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("differs from the one pinned"), "{out}");
+    assert!(out.contains("differs from the trust root's"), "{out}");
     let genuine = LogClient::new(&svc.url()).checkpoint().unwrap();
-    let altered = genuine.replacen("\n5\n", "\n6\n", 1);
+    let altered = genuine.replacen("\n6\n", "\n7\n", 1);
     assert_ne!(altered, genuine);
     let fake = canned_server("/api/v1/log/checkpoint", altered);
+    let root_file = svc.dir.path().join("keys").join("trust-root.json");
+    let root_arg = root_file.to_str().unwrap();
     let (code, out) = monitor(
         &fake,
         &work.path().join("fake"),
-        &["--log-key", pinned.trim()],
+        &["--log-key", pinned.trim(), "--trust-root", root_arg],
     );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("not validly signed"), "{out}");
+    assert!(out.contains("not signed by the pinned log key"), "{out}");
+    // The genuine checkpoint without its witnesses' cosignatures is refused too: a server
+    // alone could sign such a history for one reporter.
+    let uncosigned: String = genuine
+        .lines()
+        .filter(|l| !l.contains("/dev-witness "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(uncosigned, genuine);
+    let fake = canned_server("/api/v1/log/checkpoint", uncosigned);
+    let (code, out) = monitor(
+        &fake,
+        &work.path().join("uncosigned"),
+        &["--trust-root", root_arg],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("cosigned by 0 of the pinned witnesses"),
+        "{out}"
+    );
     // The real state still follows the real log.
     assert_eq!(monitor(&svc.url(), &state, &[]).0, 0);
 }
@@ -232,6 +284,7 @@ fn the_log_survives_sigkill_with_every_acknowledged_statement() {
             &public_key,
         ],
     );
+    common::sign_directory_cli(dir.path());
     let addr = format!("127.0.0.1:{}", free_port("127.0.0.1"))
         .parse()
         .unwrap();
@@ -365,10 +418,15 @@ fn the_log_survives_sigkill_with_every_acknowledged_statement() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), served);
-    // With another public URL the key name differs: refused, not a second log identity.
+    // With another public URL the key name differs: refused, not a second log identity (the
+    // pinned trust root names the URL and the log key, so it refuses first).
     let out = cli("https://elsewhere.test");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed by this note key"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("trust root") && stderr.contains("https://elsewhere.test"),
+        "{stderr}"
+    );
 }
 
 /// Hardening finding 9: `monitor` ignored the audit-chain head in the checkpoint's extension
@@ -387,7 +445,8 @@ fn monitor_refuses_an_audit_chain_that_goes_back() {
     let svc = TestService::start(0);
     let work = TempDir::new("monitor-audit");
     let state = work.path().join("state");
-    // Registering the two recipients made the first two records.
+    // Registering the two recipients and signing the directory made the first records.
+    let start = svc.app.store().audit_head().unwrap().unwrap().seq;
     for i in 0..3 {
         audit(&svc, format!("n {i}"));
     }
@@ -395,7 +454,7 @@ fn monitor_refuses_an_audit_chain_that_goes_back() {
     let (code, out) = monitor(&svc.url(), &state, &[]);
     assert_eq!(code, 0, "{out}");
     let head = svc.app.store().audit_head().unwrap().unwrap();
-    assert_eq!(head.seq, 4);
+    assert_eq!(head.seq, start + 3);
     // Growing is fine, with or without new statements.
     audit(&svc, "n 3".into());
     svc.app.issue_checkpoint_blocking().unwrap();
@@ -426,7 +485,14 @@ fn monitor_refuses_an_audit_chain_that_goes_back() {
             extensions,
             ..newest.clone()
         };
-        let url = canned_server("/api/v1/log/checkpoint", forged.sign(&signer).unwrap());
+        // Signed by the log key and cosigned by the (development) witness key: only the
+        // audit line is wrong.
+        let keys = svc.dir.path().join("keys");
+        let witness = meldpunt::server::trust::dev_witness(&keys, &signer).unwrap();
+        let mut note = forged.sign(&signer).unwrap();
+        note.push_str(&witness.cosign(&forged.body(), 1_800_000_000).unwrap());
+        note.push('\n');
+        let url = canned_server("/api/v1/log/checkpoint", note);
         let dir = work.path().join(what.replace(' ', "-"));
         copy_state(&state, &dir);
         let (code, out) = monitor(&url, &dir, &[]);

@@ -22,12 +22,16 @@ pub fn binary() -> Command {
 }
 
 /// Runs `meldpunt ARGS` on the folder's data and keys; its stdout, or its stderr as the error.
+/// The public URL of every bench service (the port changes between runs; the URL must not).
+pub const PUBLIC_URL: &str = "http://meldpunt.bench";
+
 pub fn cli(dir: &Path, args: &[&str]) -> BenchResult<String> {
     let out = binary()
         .args(args)
         .env_clear()
         .env("MELDPUNT_DATA", dir.join("data"))
         .env("MELDPUNT_KEYS", dir.join("keys"))
+        .env("MELDPUNT_PUBLIC_URL", PUBLIC_URL)
         .output()?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -86,7 +90,9 @@ pub fn start(dir: &Path, settings: &[(&str, &str)]) -> BenchResult<Server> {
         .env("MELDPUNT_BIND", addr.to_string())
         .env("MELDPUNT_DATA", dir.join("data"))
         .env("MELDPUNT_KEYS", dir.join("keys"))
-        .env("MELDPUNT_PUBLIC_URL", format!("http://{addr}"))
+        // One public URL whatever the port: the trust root, the log's name and the
+        // directory's origin are made for it once.
+        .env("MELDPUNT_PUBLIC_URL", PUBLIC_URL)
         .envs(settings.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -122,5 +128,16 @@ pub fn register_national_recipient(dir: &Path) -> BenchResult<()> {
         &public_key,
     ];
     cli(dir, &args)?;
+    sign_directory(dir)?;
+    Ok(())
+}
+
+/// Has the development officers (their keys are in the folder's keys) sign the directory that
+/// lists the registered keys, as two officers would; the service must be stopped.
+pub fn sign_directory(dir: &Path) -> BenchResult<()> {
+    for file in meldpunt::server::trust::DEV_OFFICER_FILES {
+        let key = dir.join("keys").join(file).display().to_string();
+        cli(dir, &["directory", "sign", "--key", &key, "--yes"])?;
+    }
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::error::{CliError, Verdict};
 use super::output::outln;
 use super::output::{self, Table};
 use super::{CaseCommand, Cli, Command, KeysCommand, LogCommand, RecipientCommand};
-use super::{log_commands, staff_client_commands, staff_commands};
+use super::{log_commands, staff_client_commands, staff_commands, trust_commands};
 use crate::clients::recipient::{RecipientKey, open_export};
 use crate::protocol::crypto::hpke_suite;
 use crate::protocol::domain;
@@ -43,22 +43,46 @@ pub fn run(cli: Cli) -> Result<Verdict, CliError> {
         Command::Log(LogCommand::Checkpoint) => log_commands::log_checkpoint(settings()?, json),
         Command::User(cmd) => staff_commands::user(&settings()?, cmd, json),
         Command::Audit(cmd) => staff_commands::audit(&settings()?, cmd),
+        Command::Officer(super::OfficerCommand::Keygen { out }) => {
+            trust_commands::officer_keygen(&out, json)
+        }
+        Command::TrustRoot(super::TrustRootCommand::Init {
+            officers,
+            threshold,
+            witnesses,
+            witness_threshold,
+            replace,
+        }) => trust_commands::trust_root_init(
+            &settings()?,
+            &officers,
+            threshold,
+            &witnesses,
+            witness_threshold,
+            replace,
+        ),
+        Command::Directory(super::DirectoryCommand::Sign { key, server, yes }) => {
+            trust_commands::directory_sign(&settings()?, &key, server.as_deref(), yes)
+        }
         Command::Verify {
             file,
             server,
             jwks,
             log_key,
+            trust_root,
         } => Ok(log_commands::verify(
             &file,
             server.as_deref(),
             jwks.as_deref(),
             log_key.as_deref(),
+            trust_root.as_deref(),
         )),
         Command::Monitor {
             server,
             state,
             log_key,
-        } => log_commands::monitor(&server, &state, log_key.as_deref()),
+            trust_root,
+        } => log_commands::monitor(&server, &state, log_key.as_deref(), trust_root.as_deref()),
+        Command::Witness(args) => super::witness_command::run(args),
         Command::Keys(KeysCommand::RotateReceipt) => {
             let kid = ReceiptKeys::rotate(&settings()?.keys)?;
             if json {
@@ -77,6 +101,23 @@ fn serve(settings: Settings) -> Result<Verdict, CliError> {
     let (bind, data, keys) = (settings.bind, settings.data.clone(), settings.keys.clone());
     let app = Arc::new(App::open(settings)?);
     staff_commands::write_first_admin_link(&app)?;
+    if app.trust.root.development {
+        tracing::warn!(
+            "{}",
+            crate::server::trust::development_warning(&app.trust, &app.settings.keys)
+        );
+        if app.store().directory()?.is_none() {
+            tracing::warn!(
+                "no recipient directory is signed yet, so no report can be sent: enrol an intake \
+                 user (or `meldpunt recipient add`), then sign as both development officers: \
+                 meldpunt directory sign --server http://{bind} --key {} (and {})",
+                keys.join(crate::server::trust::DEV_OFFICER_FILES[0])
+                    .display(),
+                keys.join(crate::server::trust::DEV_OFFICER_FILES[1])
+                    .display()
+            );
+        }
+    }
     tracing::info!(
         "meldpunt listening on http://{bind}; data in {}, keys in {}",
         data.display(),

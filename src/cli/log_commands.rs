@@ -16,11 +16,11 @@ use std::path::Path;
 
 use super::error::{CliError, Verdict};
 use super::output;
-use crate::clients::log::{LogCheckError, LogClient, check_audit_head, open_checkpoint, parse_key};
+use crate::clients::log::{LogCheckError, LogClient, check_audit_head, open_checkpoint};
 use crate::files::{ensure_private_dir, replace_private_file};
-use crate::protocol::log::NoteVerifier;
 use crate::protocol::statements::Jwks;
 use crate::protocol::statements::jws::StatementVerifier;
+use crate::protocol::trust::TrustRoot;
 use crate::server::app::App;
 use crate::server::config::Settings;
 
@@ -28,6 +28,7 @@ use crate::server::config::Settings;
 const MAX_FILE: u64 = 1024 * 1024;
 const STATE_KEY: &str = "log-key";
 const STATE_CHECKPOINT: &str = "checkpoint";
+const STATE_ROOT: &str = "trust-root.json";
 
 /// `meldpunt log checkpoint`: issues a checkpoint now if the tree changed, prints the newest.
 pub fn log_checkpoint(settings: Settings, json: bool) -> Result<Verdict, CliError> {
@@ -91,15 +92,47 @@ fn extract_jws(text: &str) -> Result<String, String> {
         .ok_or_else(|| "the JSON has no receipt or statement field".to_owned())
 }
 
-/// `meldpunt verify FILE [--server URL] [--jwks FILE] [--log-key KEY]`: every problem, a
-/// missing file included, is a FAIL with its reason.
+/// The trust root to check against: the file given (pinned by the caller), else the server's
+/// own `/trust-root.json`, said so on stderr (a server could serve any root).
+fn root_of(client: &LogClient, given: Option<&Path>) -> Result<TrustRoot, String> {
+    let text = match given {
+        Some(path) => read_small(path)?,
+        None => {
+            let text = client
+                .trust_root_text()
+                .map_err(|e| format!("fetching the trust root: {e}"))?;
+            eprintln!(
+                "note: the trust root was taken from the server, not pinned (give --trust-root)"
+            );
+            text
+        }
+    };
+    TrustRoot::parse(&text).map_err(|e| e.to_string())
+}
+
+/// A `--log-key` given besides the root must be the root's.
+fn check_given_key(root: &TrustRoot, log_key: Option<&str>) -> Result<(), String> {
+    if let Some(arg) = log_key
+        && given_key(arg)? != root.log_key
+    {
+        return Err(format!(
+            "the given log key is not the one the trust root pins ({})",
+            root.log_key
+        ));
+    }
+    Ok(())
+}
+
+/// `meldpunt verify FILE [--server URL] [--jwks FILE] [--log-key KEY] [--trust-root FILE]`:
+/// every problem, a missing file included, is a FAIL with its reason.
 pub fn verify(
     file: &Path,
     server: Option<&str>,
     jwks: Option<&Path>,
     log_key: Option<&str>,
+    trust_root: Option<&Path>,
 ) -> Verdict {
-    check_statement(file, server, jwks, log_key).unwrap_or_else(Verdict::Fail)
+    check_statement(file, server, jwks, log_key, trust_root).unwrap_or_else(Verdict::Fail)
 }
 
 fn check_statement(
@@ -107,6 +140,7 @@ fn check_statement(
     server: Option<&str>,
     jwks: Option<&Path>,
     log_key: Option<&str>,
+    trust_root: Option<&Path>,
 ) -> Result<Verdict, String> {
     let jws = extract_jws(&read_small(file)?)?;
     let client = server.map(LogClient::new);
@@ -137,23 +171,15 @@ fn check_statement(
             "{what}; log inclusion not checked (give --server URL)"
         )));
     };
-    let key = match log_key {
-        Some(arg) => given_key(arg)?,
-        None => {
-            let key = client
-                .key()
-                .map_err(|e| format!("fetching the log key: {e}"))?;
-            eprintln!("note: the log key was taken from the server, not pinned: {key}");
-            key
-        }
-    };
-    let key = parse_key(&key).map_err(|e| e.to_string())?;
+    let root = root_of(&client, trust_root)?;
+    check_given_key(&root, log_key)?;
     let (_, checkpoint) = client
-        .verified_checkpoint(&key)
+        .witnessed_checkpoint(&root)
         .map_err(|e| e.to_string())?;
     match client.prove_inclusion(jws.as_bytes(), p.log, &checkpoint) {
         Ok(()) => Ok(Verdict::Ok(format!(
-            "{what}; included in the checkpoint of {} entries of {}",
+            "{what}; included in the checkpoint of {} entries of {}, cosigned by the pinned \
+             witnesses",
             checkpoint.size, checkpoint.origin
         ))),
         Err(e) if e.is_pending() => Ok(Verdict::Pending(format!("{what}; but {e}"))),
@@ -161,50 +187,79 @@ fn check_statement(
     }
 }
 
-/// `meldpunt monitor --server URL --state DIR [--log-key KEY]`.
-pub fn monitor(server: &str, state: &Path, log_key: Option<&str>) -> Result<Verdict, CliError> {
-    Ok(check_log(server, state, log_key).unwrap_or_else(Verdict::Fail))
+/// `meldpunt monitor --server URL --state DIR [--log-key KEY] [--trust-root FILE]`.
+pub fn monitor(
+    server: &str,
+    state: &Path,
+    log_key: Option<&str>,
+    trust_root: Option<&Path>,
+) -> Result<Verdict, CliError> {
+    Ok(check_log(server, state, log_key, trust_root).unwrap_or_else(Verdict::Fail))
 }
 
-/// The key to trust: the one given, else the one pinned in DIR, else the server's (pinned now).
-fn monitor_key(
+/// The root to trust: the one given, else the one pinned in DIR, else the server's (pinned
+/// now); and the text to pin, if it is new. A log key given, or pinned by an older monitor,
+/// must be the root's.
+fn monitor_root(
     client: &LogClient,
     state: &Path,
     log_key: Option<&str>,
-) -> Result<(NoteVerifier, Option<String>), String> {
-    let pinned_path = state.join(STATE_KEY);
-    let pinned = match std::fs::read_to_string(&pinned_path) {
-        Ok(text) => Some(text.trim().to_owned()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(format!("cannot read {}: {e}", pinned_path.display())),
+    given: Option<&Path>,
+) -> Result<(TrustRoot, Option<String>), String> {
+    let read_pinned = |name: &str| -> Result<Option<String>, String> {
+        let path = state.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
     };
-    let (text, to_pin) = match (log_key.map(given_key).transpose()?, pinned) {
+    let pinned = read_pinned(STATE_ROOT)?;
+    let given = given.map(read_small).transpose()?;
+    let (text, to_pin) = match (given, pinned) {
         (Some(given), Some(pinned)) if given != pinned => {
             return Err(format!(
-                "the given log key differs from the one pinned in {}; \
-                 if the log really changed its key, start a new state folder",
-                pinned_path.display()
+                "the given trust root differs from the one pinned in {}; if the installation \
+                 really changed it, start a new state folder",
+                state.display()
             ));
         }
         (Some(given), None) => (given.clone(), Some(given)),
         (_, Some(pinned)) => (pinned, None),
         (None, None) => {
-            let key = client
-                .key()
-                .map_err(|e| format!("fetching the log key: {e}"))?;
-            eprintln!("note: first run, trusting and pinning the server's log key: {key}");
-            (key.clone(), Some(key))
+            let text = client
+                .trust_root_text()
+                .map_err(|e| format!("fetching the trust root: {e}"))?;
+            eprintln!("note: first run, trusting and pinning the server's trust root");
+            (text.clone(), Some(text))
         }
     };
-    Ok((parse_key(&text).map_err(|e| e.to_string())?, to_pin))
+    let root = TrustRoot::parse(&text).map_err(|e| e.to_string())?;
+    if let Some(old_key) = read_pinned(STATE_KEY)?
+        && old_key.trim() != root.log_key
+    {
+        return Err(format!(
+            "the log key pinned in {} differs from the trust root's; if the log really \
+             changed its key, start a new state folder",
+            state.display()
+        ));
+    }
+    check_given_key(&root, log_key)?;
+    Ok((root, to_pin))
 }
 
-fn check_log(server: &str, state: &Path, log_key: Option<&str>) -> Result<Verdict, String> {
+fn check_log(
+    server: &str,
+    state: &Path,
+    log_key: Option<&str>,
+    trust_root: Option<&Path>,
+) -> Result<Verdict, String> {
     let client = LogClient::new(server);
     ensure_private_dir(state).map_err(|e| format!("state folder {}: {e}", state.display()))?;
-    let (key, to_pin) = monitor_key(&client, state, log_key)?;
+    let (root, to_pin) = monitor_root(&client, state, log_key, trust_root)?;
+    let key = root.log_verifier().map_err(|e| e.to_string())?;
     let (note, checkpoint) = client
-        .verified_checkpoint(&key)
+        .witnessed_checkpoint(&root)
         .map_err(|e| e.to_string())?;
     let stored_path = state.join(STATE_CHECKPOINT);
     let summary = match std::fs::read_to_string(&stored_path) {
@@ -238,13 +293,24 @@ fn check_log(server: &str, state: &Path, log_key: Option<&str>) -> Result<Verdic
             }
         }
     };
+    let followed = super::directory_monitor::follow(&client, &root, &checkpoint, state)?;
     let write = |path: &Path, text: &str| {
         replace_private_file(path, &[text.as_bytes()])
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     if let Some(pin) = to_pin {
-        write(&state.join(STATE_KEY), &format!("{pin}\n"))?;
+        write(&state.join(STATE_ROOT), &pin)?;
+        write(&state.join(STATE_KEY), &format!("{}\n", root.log_key))?;
     }
     write(&stored_path, &note)?;
+    if let Some(text) = followed.state {
+        write(
+            &state.join(super::directory_monitor::STATE_DIRECTORY),
+            &text,
+        )?;
+    }
+    for line in &followed.lines {
+        output::write_text(&format!("{line}\n")).map_err(|e| e.to_string())?;
+    }
     Ok(Verdict::Ok(summary))
 }

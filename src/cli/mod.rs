@@ -5,11 +5,14 @@
 
 mod commands;
 mod database;
+mod directory_monitor;
 mod error;
 mod log_commands;
 mod output;
 mod staff_client_commands;
 mod staff_commands;
+mod trust_commands;
+mod witness_command;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +86,15 @@ pub enum Command {
     /// Check the staff audit chain (opens the database).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// A directory officer's own signing key (made on the officer's machine).
+    #[command(subcommand)]
+    Officer(OfficerCommand),
+    /// The installation's trust root: officers, log key and witnesses (keys/trust-root.json).
+    #[command(subcommand, name = "trust-root")]
+    TrustRoot(TrustRootCommand),
+    /// The signed recipient directory: who can read reports.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Check a receipt or statement: its signature, and with --server its inclusion in the
     /// log's newest checkpoint. Prints OK, FAIL or PENDING and exits 0, 1 or 3 (PENDING: no
     /// checkpoint covers it yet).
@@ -95,24 +107,88 @@ pub enum Command {
         /// A JWKS file (from /.well-known/jwks.json) to check the signature offline.
         #[arg(long, value_name = "FILE")]
         jwks: Option<PathBuf>,
-        /// The log's note verifier key (text or a file holding it); taken from the server
-        /// (and said so) when absent.
+        /// The log's note verifier key (text or a file holding it); it must be the one the
+        /// trust root pins.
         #[arg(long, value_name = "KEY", requires = "server")]
         log_key: Option<String>,
+        /// The installation's trust root (the published trust-root.json): its log key signs
+        /// checkpoints and its witnesses cosign them. Taken from the server (and said so)
+        /// when absent.
+        #[arg(long, value_name = "FILE", requires = "server")]
+        trust_root: Option<PathBuf>,
     },
-    /// Audit a log from outside: verify the newest checkpoint's signature and its consistency
-    /// with the last one seen; run it from cron. Exits non-zero on a fork, a shrinking log or a
-    /// bad signature.
+    /// Audit a log from outside: verify the newest checkpoint's signature and witnesses'
+    /// cosignatures, its consistency with the last one seen, and every change of the recipient
+    /// directory (one line each); run it from cron. Exits non-zero on a fork, a shrinking log,
+    /// a bad signature, too few cosignatures or a directory that does not verify or chain.
     Monitor {
         /// The service's URL.
         #[arg(long, value_name = "URL")]
         server: String,
-        /// Folder for the pinned log key and the last checkpoint.
+        /// Folder for the pinned trust root, the last checkpoint and the last directory.
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
-        /// The log's note verifier key (text or a file); pinned in DIR on first use otherwise.
+        /// The log's note verifier key (text or a file); it must be the trust root's.
         #[arg(long, value_name = "KEY")]
         log_key: Option<String>,
+        /// The installation's trust root (the published trust-root.json); pinned in DIR on
+        /// first use, taken from the server if not given then.
+        #[arg(long, value_name = "FILE")]
+        trust_root: Option<PathBuf>,
+    },
+    /// Run a transparency-log witness (C2SP tlog-witness): cosign each log's checkpoints that
+    /// are consistent with the last one it cosigned. Prints its vkey for the trust root.
+    Witness(witness_command::WitnessArgs),
+}
+
+#[derive(Subcommand)]
+pub enum OfficerCommand {
+    /// Make an Ed25519 signing key for a directory officer; prints the public key to give the
+    /// installer.
+    Keygen {
+        /// Where to write the secret key (mode 0600); it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TrustRootCommand {
+    /// Write keys/trust-root.json from the officers' and witnesses' public keys and this
+    /// service's log key (run where the service's keys folder is).
+    Init {
+        /// An officer, as NAME=PUBLIC_KEY (from `meldpunt officer keygen`); two or more.
+        #[arg(long = "officer", value_name = "NAME=KEY", required = true)]
+        officers: Vec<String>,
+        /// How many officers must sign a directory (at least 2).
+        #[arg(long, default_value_t = 2)]
+        threshold: usize,
+        /// A witness, as its verifier key (printed by `meldpunt witness`), with @URL where the
+        /// service submits checkpoints to it; one or more.
+        #[arg(long = "witness", value_name = "VKEY[@URL]", required = true)]
+        witnesses: Vec<String>,
+        /// How many witnesses must cosign a checkpoint.
+        #[arg(long, default_value_t = 1)]
+        witness_threshold: usize,
+        /// Replace an existing root (clients pinned the old one).
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DirectoryCommand {
+    /// Review the directory change waiting for signatures and sign it with an officer key.
+    Sign {
+        /// The officer's secret key file (from `meldpunt officer keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The running service's URL; without it, the local database (service stopped).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// Sign without asking.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -184,9 +184,15 @@ fn enrol(
     Ok(())
 }
 
-/// The session's client, with the private key unlocked by the password.
-fn unlocked(saved: &SavedSession, password: &PasswordArgs) -> Result<StaffClient, CliError> {
+/// The session's client, with the private key unlocked by the password and this machine's
+/// pinned trust root and colleagues' keys (`staff-pins.json` beside the session).
+fn unlocked(
+    saved: &SavedSession,
+    session: &Path,
+    password: &PasswordArgs,
+) -> Result<StaffClient, CliError> {
     let mut client = saved.client();
+    client.pins = std::sync::Mutex::new(crate::clients::staff::pins::Pins::beside(session)?);
     let password = read_password(password)?;
     client.unlock(&password, &saved.wrapped_private_key)?;
     Ok(client)
@@ -246,7 +252,8 @@ pub fn case(
     cmd: OnlineCaseCommand,
     json: bool,
 ) -> Result<Verdict, CliError> {
-    let saved = SavedSession::load(&session_path(session))?;
+    let session_path = session_path(session);
+    let saved = SavedSession::load(&session_path)?;
     match cmd {
         OnlineCaseCommand::List {
             status,
@@ -298,7 +305,7 @@ pub fn case(
             }
         }
         OnlineCaseCommand::Show { case_ref, password } => {
-            let opened = unlocked(&saved, &password)?.open_case(&case_ref)?;
+            let opened = unlocked(&saved, &session_path, &password)?.open_case(&case_ref)?;
             if json {
                 output::json(&serde_json::json!({
                     "ref": opened.detail.row.case_ref,
@@ -327,7 +334,7 @@ pub fn case(
             to,
             password,
         } => {
-            let client = unlocked(&saved, &password)?;
+            let client = unlocked(&saved, &session_path, &password)?;
             let target = client
                 .assignable(&case_ref)?
                 .into_iter()
@@ -349,7 +356,7 @@ pub fn case(
             reason,
             password,
         } => {
-            let client = unlocked(&saved, &password)?;
+            let client = unlocked(&saved, &session_path, &password)?;
             client.triage(&case_ref, outcome, &reason)?;
             let said = format!("{case_ref} triaged: {}", output::outcome_label(outcome));
             done(json, &case_ref, &said, None)?;
@@ -371,7 +378,7 @@ pub fn case(
             text,
             password,
         } => {
-            let statement = unlocked(&saved, &password)?.reply(&case_ref, &text)?;
+            let statement = unlocked(&saved, &session_path, &password)?.reply(&case_ref, &text)?;
             let said = format!("reply sent to the reporter of {case_ref}");
             done(json, &case_ref, &said, Some(&statement))?;
         }
@@ -380,7 +387,7 @@ pub fn case(
             text,
             password,
         } => {
-            unlocked(&saved, &password)?.note(&case_ref, &text)?;
+            unlocked(&saved, &session_path, &password)?.note(&case_ref, &text)?;
             done(json, &case_ref, &format!("note stored on {case_ref}"), None)?;
         }
     }

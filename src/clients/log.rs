@@ -46,6 +46,10 @@ pub enum LogCheckError {
     Fork { old: u64, new: u64 },
     #[error("the server answered for other positions than asked: {0}")]
     Mismatch(&'static str),
+    #[error("{0}")]
+    Witnessed(#[from] crate::protocol::trust::WitnessedError),
+    #[error("the trust root: {0}")]
+    TrustRoot(String),
     #[error("the checkpoint's audit line: {0}")]
     AuditLine(String),
     #[error(
@@ -199,6 +203,35 @@ impl LogClient {
             start = end;
         }
         Ok(out)
+    }
+
+    /// The server's trust root text (`/trust-root.json`), unchecked.
+    pub fn trust_root_text(&self) -> Result<String, ClientError> {
+        self.get_text("/trust-root.json")
+    }
+
+    /// The newest recipient directory answer, unchecked.
+    pub fn directory(&self) -> Result<crate::protocol::wire::DirectoryView, ClientError> {
+        self.get_json("/api/v1/directory")
+    }
+
+    /// One published directory version, unchecked.
+    pub fn directory_version(
+        &self,
+        seq: u64,
+    ) -> Result<crate::protocol::wire::DirectoryVersionView, ClientError> {
+        self.get_json(&format!("/api/v1/directory/versions/{seq}"))
+    }
+
+    /// Fetches the newest checkpoint and accepts it only if the root's log key signed it and
+    /// enough of the root's witnesses cosigned it (`protocol::trust::open_witnessed_checkpoint`).
+    pub fn witnessed_checkpoint(
+        &self,
+        root: &crate::protocol::trust::TrustRoot,
+    ) -> Result<(String, Checkpoint), LogCheckError> {
+        let note = self.checkpoint()?;
+        let checkpoint = crate::protocol::trust::open_witnessed_checkpoint(root, &note)?;
+        Ok((note, checkpoint))
     }
 
     /// Fetches the newest checkpoint and opens it with `key`; returns it with its note.

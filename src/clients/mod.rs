@@ -1,5 +1,6 @@
 //! Rust clients of the protocol: the reporter side (what the browser does, for tests and
-//! tools) and the recipient side (opening a case export offline with a private key).
+//! tools), the recipient side (opening a case export offline with a private key), and the log's
+//! side of the witness protocol (`witness`).
 //!
 //! Contract: keys and plaintext exist only here, on the client; what goes to the server is
 //! exactly what DESIGN §8 lists. A submission is accepted as done only when the receipt's
@@ -9,6 +10,7 @@ pub mod log;
 pub mod recipient;
 pub mod reporter;
 pub mod staff;
+pub mod witness;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,20 +24,45 @@ pub(crate) fn http_agent() -> ureq::Agent {
         .into()
 }
 
+/// Under which labels and to whom a case was filed: what a version-2 receipt binds besides
+/// the case, `kc` and the report.
+pub(crate) struct Filed<'a> {
+    pub theme: &'a str,
+    pub unit: &'a str,
+    pub relation: Option<&'a str>,
+    pub submitted_to: &'a [String],
+}
+
 /// Whether a receipt's `cmt` commits to `kc` and the report among `items` (a submission
-/// carries exactly the report; later items are not part of the receipt).
+/// carries exactly the report; later items are not part of the receipt): version 2 when the
+/// receipt names a directory (`dir`), with `filed`; version 1 for older receipts.
 pub(crate) fn receipt_commits_to(
     receipt: &crate::protocol::statements::StatementPayload,
     case_id: &[u8; 16],
     kc: &[u8; 32],
     items: &[crate::protocol::crypto::item::Item],
+    filed: &Filed<'_>,
 ) -> bool {
+    use crate::protocol::crypto::commit;
     let reports: Vec<_> = items
         .iter()
         .filter(|i| i.kind == crate::protocol::crypto::item::ItemKind::Report)
         .cloned()
         .collect();
-    let cmt = crate::protocol::crypto::commit::submission_commitment(case_id, kc, &reports);
+    let cmt = match receipt.dir() {
+        None => commit::submission_commitment(case_id, kc, &reports),
+        Some(directory) => {
+            let holders: Vec<&str> = filed.submitted_to.iter().map(String::as_str).collect();
+            let filing = commit::Filing {
+                theme: filed.theme,
+                unit: filed.unit,
+                relation: filed.relation,
+                directory,
+                holders: &holders,
+            };
+            commit::submission_commitment_v2(case_id, kc, &filing, &reports)
+        }
+    };
     receipt.cmt() == Some(&cmt)
 }
 
@@ -86,6 +113,10 @@ pub enum ClientError {
     Transport(String),
     #[error("the receipt is not valid: {0}")]
     BadReceipt(String),
+    #[error("refusing what the server sent: {0}")]
+    Untrusted(String),
+    #[error("nobody can read a report about unit {0:?} yet; nothing was sent")]
+    NoReader(String),
     #[error("cannot decrypt: {0}")]
     Crypto(String),
     #[error("unexpected answer: {0}")]
@@ -101,5 +132,82 @@ impl ClientError {
             ClientError::Api { code, .. } => Some(code),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::crypto::commit::{self, Filing};
+    use crate::protocol::crypto::item::{Item, ItemKind};
+    use crate::protocol::statements::{StatementBody, StatementPayload};
+
+    /// Receipts from before directories (no `dir`, version-1 `cmt`) still check; a version-2
+    /// receipt checks only with the labels and holders it was filed under.
+    #[test]
+    fn receipts_of_both_commitment_versions_check() {
+        let key = [5u8; 32];
+        let case_id = [6u8; 16];
+        let report = Item::seal(&key, &case_id, [7; 16], ItemKind::Report, b"{}").unwrap();
+        let kc = commit::key_commitment(&key);
+        let items = [report];
+        let holders = ["reporter".to_owned(), "kid-a".to_owned()];
+        let filed = Filed {
+            theme: "racism",
+            unit: "amsterdam",
+            relation: None,
+            submitted_to: &holders,
+        };
+        let receipt = |cmt, dir| {
+            let mut p = StatementPayload::receipt("https://m.test", "MP-A", 0, [1; 32], cmt, 0);
+            p.body = StatementBody::Receipt {
+                sub: [1; 32],
+                cmt,
+                dir,
+            };
+            p
+        };
+        let v1 = receipt(commit::submission_commitment(&case_id, &kc, &items), None);
+        assert!(receipt_commits_to(&v1, &case_id, &kc, &items, &filed));
+        let directory = [8u8; 32];
+        let v2_cmt = commit::submission_commitment_v2(
+            &case_id,
+            &kc,
+            &Filing {
+                theme: "racism",
+                unit: "amsterdam",
+                relation: None,
+                directory: &directory,
+                holders: &["kid-a", "reporter"],
+            },
+            &items,
+        );
+        let v2 = receipt(v2_cmt, Some(directory));
+        assert!(receipt_commits_to(&v2, &case_id, &kc, &items, &filed));
+        let relabelled = Filed {
+            unit: "zwolle",
+            ..filed
+        };
+        assert!(!receipt_commits_to(&v2, &case_id, &kc, &items, &relabelled));
+        let fewer = ["reporter".to_owned()];
+        let hidden_holder = Filed {
+            submitted_to: &fewer,
+            ..filed
+        };
+        assert!(!receipt_commits_to(
+            &v2,
+            &case_id,
+            &kc,
+            &items,
+            &hidden_holder
+        ));
+        // A v1 value under a claimed directory, or a v2 value without one, does not pass.
+        assert!(!receipt_commits_to(
+            &receipt(v2_cmt, None),
+            &case_id,
+            &kc,
+            &items,
+            &filed
+        ));
     }
 }

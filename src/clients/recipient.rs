@@ -139,7 +139,14 @@ pub fn open_export(
             .verify(receipt)
             .map_err(|e| ClientError::BadReceipt(e.to_string()))?
             .payload;
-        if !super::receipt_commits_to(&payload, &export.case_id, &export.kc, &export.items) {
+        let filed = super::Filed {
+            theme: &export.theme,
+            unit: &export.unit,
+            relation: export.relation.as_deref(),
+            submitted_to: &export.submitted_to,
+        };
+        if !super::receipt_commits_to(&payload, &export.case_id, &export.kc, &export.items, &filed)
+        {
             return Err(ClientError::BadReceipt(
                 "the receipt's cmt does not match the exported report".into(),
             ));

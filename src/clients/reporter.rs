@@ -1,5 +1,13 @@
 //! The reporter's client: make an access code, encrypt, solve the proof of work, submit,
 //! check the receipt; later read the case and send messages with the code.
+//!
+//! Contract (DESIGN §11): a case key is wrapped only to the readers of a recipient directory
+//! that passed `protocol::trust::check_directory_view` against the trust root this client
+//! holds (officer quorum, inclusion in a witnessed checkpoint), minus the suspended ones; a
+//! receipt is accepted only if its `dir` is that directory's hash and its version-2 `cmt`
+//! equals our own. The root is pinned with [`ReporterClient::with_trust_root`]; a client made
+//! with [`ReporterClient::new`] takes the server's `/trust-root.json` on first use (for tests
+//! and tools on a trusted network; a hostile server could give it any root).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -11,13 +19,13 @@ use crate::protocol::crypto::item::{Item, ItemKind};
 use crate::protocol::crypto::wrap::{Wrap, WrapPurpose, open_case_key, seal_case_key};
 use crate::protocol::crypto::{commit, random_bytes};
 use crate::protocol::pow;
-use crate::protocol::recipients::{Recipient, recipients_for};
 use crate::protocol::statements::Jwks;
 use crate::protocol::statements::jws::StatementVerifier;
 use crate::protocol::statements::{StatementPayload, check_chain};
+use crate::protocol::trust::{DirectoryEntry, TrustRoot, VerifiedDirectory, check_directory_view};
 use crate::protocol::wire::{
-    CaseView, ConfigView, ItemPage, MAX_STATEMENTS_PER_CASE, POW_HEADER, PowSolution, REPORTER,
-    StatementResponse, SubmitRequest, SubmitResponse,
+    CaseView, ConfigView, DirectoryView, ItemPage, MAX_STATEMENTS_PER_CASE, POW_HEADER,
+    PowSolution, REPORTER, StatementResponse, SubmitRequest, SubmitResponse,
 };
 
 /// What the reporter fills in.
@@ -28,6 +36,24 @@ pub struct Draft {
     pub relation: Option<String>,
     /// The report itself, as the form's fields; encrypted before it leaves.
     pub report: serde_json::Value,
+    /// Send to the national desk only (a report about one's own unit's intake).
+    pub national_only: bool,
+}
+
+/// A directory that passed every check, with the suspension list that came with it.
+#[derive(Clone, Debug)]
+pub struct TrustedDirectory {
+    pub directory: VerifiedDirectory,
+    pub suspended: Vec<String>,
+}
+
+impl TrustedDirectory {
+    /// The keys a report about `draft`'s unit is wrapped to.
+    pub fn readers_for<'a>(&'a self, draft: &'a Draft) -> Vec<&'a DirectoryEntry> {
+        self.directory
+            .readers(&draft.unit, draft.national_only, &self.suspended)
+            .collect()
+    }
 }
 
 /// A submission ready to send, with what the reporter keeps.
@@ -64,6 +90,7 @@ pub struct OpenedCase {
 pub struct ReporterClient {
     base: String,
     agent: ureq::Agent,
+    root: std::sync::OnceLock<TrustRoot>,
 }
 
 pub(crate) fn transport(e: ureq::Error) -> ClientError {
@@ -90,9 +117,10 @@ pub(crate) fn parse<T: DeserializeOwned>(
     })
 }
 
-/// Builds the request for `draft` against `config`, for the reporter holding `code`.
+/// Builds the request for `draft` to the readers of `directory`, for the reporter holding
+/// `code`. Refuses a report that no reader could open.
 pub fn prepare_submission(
-    config: &ConfigView,
+    directory: &TrustedDirectory,
     draft: &Draft,
     code: &AccessCode,
     pow: PowSolution,
@@ -112,15 +140,10 @@ pub fn prepare_submission(
         &plaintext,
     )
     .map_err(crypto)?;
-    let recipients: Vec<Recipient> = config
-        .recipients
-        .iter()
-        .map(|r| Recipient {
-            kid: r.kid.clone(),
-            public_key: r.public_key,
-            unit: r.unit.clone(),
-        })
-        .collect();
+    let readers = directory.readers_for(draft);
+    if readers.is_empty() {
+        return Err(ClientError::NoReader(draft.unit.clone()));
+    }
     let mut wraps = vec![
         seal_case_key(
             &keys.reporter_pk,
@@ -131,7 +154,7 @@ pub fn prepare_submission(
         )
         .map_err(crypto)?,
     ];
-    for r in recipients_for(&recipients, &draft.unit) {
+    for r in readers {
         wraps.push(
             seal_case_key(
                 &r.public_key,
@@ -145,7 +168,19 @@ pub fn prepare_submission(
     }
     let kc = commit::key_commitment(&thread_key);
     let items = vec![item];
-    let cmt = commit::submission_commitment(&case_id, &kc, &items);
+    let holders: Vec<&str> = wraps.iter().map(|w| w.to.as_str()).collect();
+    let cmt = commit::submission_commitment_v2(
+        &case_id,
+        &kc,
+        &commit::Filing {
+            theme: &draft.theme,
+            unit: &draft.unit,
+            relation: draft.relation.as_deref(),
+            directory: &directory.directory.hash,
+            holders: &holders,
+        },
+        &items,
+    );
     Ok(Prepared {
         request: SubmitRequest {
             pow,
@@ -157,6 +192,8 @@ pub fn prepare_submission(
             verifier: keys.verifier(),
             binding: keys.binding(),
             kc,
+            directory: directory.directory.hash,
+            national_only: draft.national_only,
             wraps,
             items,
         },
@@ -220,6 +257,12 @@ pub fn check_case_against_statements(
         &view.case_id,
         &kc,
         std::slice::from_ref(&view.report),
+        &super::Filed {
+            theme: &view.theme,
+            unit: &view.unit,
+            relation: view.relation.as_deref(),
+            submitted_to: &view.submitted_to,
+        },
     ) {
         return bad("the receipt's cmt does not commit to the report shown");
     }
@@ -267,12 +310,61 @@ pub fn reporter_thread_key(
 }
 
 impl ReporterClient {
+    /// A client that takes the server's trust root on first use (see the module contract).
     pub fn new(base_url: &str) -> ReporterClient {
         let agent = super::http_agent();
         ReporterClient {
             base: base_url.trim_end_matches('/').to_owned(),
             agent,
+            root: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A client that holds `root` and believes nothing else.
+    pub fn with_trust_root(base_url: &str, root: TrustRoot) -> ReporterClient {
+        let client = ReporterClient::new(base_url);
+        let _ = client.root.set(root);
+        client
+    }
+
+    /// The trust root this client holds (fetched from the server on first use, if not pinned).
+    pub fn trust_root(&self) -> Result<&TrustRoot, ClientError> {
+        if let Some(root) = self.root.get() {
+            return Ok(root);
+        }
+        let mut response = self
+            .agent
+            .get(format!("{}/trust-root.json", self.base))
+            .call()
+            .map_err(transport)?;
+        let text = response.body_mut().read_to_string().map_err(transport)?;
+        let root = TrustRoot::parse(&text).map_err(|e| ClientError::Untrusted(e.to_string()))?;
+        Ok(self.root.get_or_init(|| root))
+    }
+
+    /// The newest directory, checked against the trust root (see the module contract).
+    pub fn directory(&self) -> Result<TrustedDirectory, ClientError> {
+        let view: DirectoryView = self.get("/api/v1/directory", None)?;
+        let (directory, _) = check_directory_view(self.trust_root()?, &view)
+            .map_err(|e| ClientError::Untrusted(e.to_string()))?;
+        Ok(TrustedDirectory {
+            directory,
+            suspended: view.suspended,
+        })
+    }
+
+    /// `GET path` without credentials, as JSON (the public directory and log routes).
+    pub fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.get(path, None)
+    }
+
+    /// `POST path` without credentials, as JSON (an officer's signature).
+    pub fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
+        self.post(path, None, body)
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str, auth: Option<&str>) -> Result<T, ClientError> {
@@ -322,9 +414,9 @@ impl ReporterClient {
 
     /// The whole reporter flow: code, encryption, proof of work, submission, receipt check.
     pub fn submit(&self, draft: &Draft) -> Result<Submitted, ClientError> {
-        let config = self.config()?;
+        let directory = self.directory()?;
         let code = AccessCode::generate();
-        let prepared = prepare_submission(&config, draft, &code, self.solve_pow()?)?;
+        let prepared = prepare_submission(&directory, draft, &code, self.solve_pow()?)?;
         let response = self.post_submission(&prepared.request)?;
         let payload = self.check_receipt(&response.receipt, &prepared)?;
         Ok(Submitted {
@@ -350,6 +442,11 @@ impl ReporterClient {
         let payload = verified.payload;
         if payload.cmt() != Some(&prepared.cmt) {
             return Err(ClientError::BadReceipt("cmt differs from ours".into()));
+        }
+        if payload.dir() != Some(&prepared.request.directory) {
+            return Err(ClientError::BadReceipt(
+                "dir is not the directory we wrapped to".into(),
+            ));
         }
         if payload.sub() != Some(&prepared.request.binding) {
             return Err(ClientError::BadReceipt(

@@ -18,4 +18,5 @@ pub mod staff_wire;
 pub mod statements;
 pub mod time;
 pub mod totp;
+pub mod trust;
 pub mod wire;

@@ -238,6 +238,9 @@ pub struct CaseDetail {
     pub statements: Vec<String>,
     /// Every staff key holding a thread wrap (the internal key must reach exactly these).
     pub holders: Vec<Holder>,
+    /// The holders the submission was wrapped to (version-2 receipts commit to them).
+    #[serde(default)]
+    pub submitted_to: Vec<String>,
 }
 
 /// An investigator the case may be assigned to (`GET …/cases/{ref}/assignable`).

@@ -75,6 +75,14 @@ pub struct SubmitRequest {
     #[serde(with = "serde_b64::fixed")]
     #[schema(value_type = String)]
     pub kc: [u8; 32],
+    /// The hash of the recipient directory the wraps were made from (DESIGN §11); it must be
+    /// the one in force.
+    #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
+    pub directory: [u8; 32],
+    /// Sent to the national desk only (a report about one's own unit's intake).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub national_only: bool,
     pub wraps: Vec<Wrap>,
     pub items: Vec<Item>,
 }
@@ -118,6 +126,9 @@ pub struct CaseView {
     /// attachments) comes in pages from `GET /api/v1/reporter/items`, so this answer stays
     /// bounded however long the conversation grows.
     pub report: Item,
+    /// The holders the submission was wrapped to, which a version-2 receipt commits to.
+    #[serde(default)]
+    pub submitted_to: Vec<String>,
     /// The newest signed checkpoint of the transparency log, if one was issued yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<String>,
@@ -183,15 +194,6 @@ pub struct PowConfig {
     pub bits: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RecipientView {
-    pub kid: String,
-    #[serde(with = "serde_b64::fixed")]
-    #[schema(value_type = String)]
-    pub public_key: [u8; 32],
-    pub unit: String,
-}
-
 /// `GET /api/v1/config`.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigView {
@@ -199,7 +201,64 @@ pub struct ConfigView {
     pub units: Vec<Choice>,
     pub relations: Vec<Choice>,
     pub pow: PowConfig,
-    pub recipients: Vec<RecipientView>,
+}
+
+/// `GET /api/v1/directory`: the newest recipient directory (DESIGN §11), exactly the text that
+/// is its log leaf, with what a client needs to check it: its leaf index, the newest published
+/// checkpoint (with the witnesses' cosignatures) and the inclusion proof against it (`null`
+/// while the checkpoint does not cover it yet), and the unsigned suspension list.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DirectoryView {
+    pub directory: String,
+    pub seq: u64,
+    pub log: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<InclusionProofView>,
+    pub suspended: Vec<String>,
+}
+
+/// `GET /api/v1/directory/versions/{seq}`: one published version and its leaf index.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DirectoryVersionView {
+    pub directory: String,
+    pub seq: u64,
+    pub log: u64,
+}
+
+/// `GET /api/v1/directory/proposal`: the version waiting for officers' signatures.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProposalView {
+    /// b64u of the payload bytes, exactly as officers sign them.
+    pub payload: String,
+    #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
+    pub hash: [u8; 32],
+    /// The kids of the officers who signed it so far.
+    pub signed_by: Vec<String>,
+    pub needed: usize,
+}
+
+/// `POST /api/v1/directory/proposal/signatures`: one officer's signature on the proposal
+/// whose hash is `hash`.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureRequest {
+    #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
+    pub hash: [u8; 32],
+    pub protected: String,
+    pub signature: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SignatureResponse {
+    pub signers: usize,
+    pub needed: usize,
+    /// The seq of the version this signature published, if it completed the quorum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<u64>,
 }
 
 /// A case's ciphertext bundle, as `meldpunt case export` prints it for offline reading.
@@ -222,6 +281,9 @@ pub struct CaseExport {
     #[serde(with = "serde_b64::fixed")]
     pub reporter_pk: [u8; 32],
     pub wraps: Vec<Wrap>,
+    /// The holders the submission was wrapped to (version-2 receipts commit to them).
+    #[serde(default)]
+    pub submitted_to: Vec<String>,
     pub items: Vec<Item>,
     pub statements: Vec<String>,
 }

@@ -24,6 +24,10 @@ pub struct App {
     pub log_signer: NoteSigner,
     /// Staff sessions, sign-in throttle and the prelogin secret (`crate::server::signin`).
     pub staff: crate::server::signin::StaffState,
+    /// The installation's trust root (`keys/trust-root.json`, `crate::server::trust`).
+    pub trust: crate::server::trust::TrustSetup,
+    /// Who cosigns checkpoints before they are published (`log::cosigning`).
+    pub cosigners: crate::server::log::cosigning::Cosigners,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +65,17 @@ impl App {
         )
         .map_err(|e| keys_err(e.to_string()))?;
         let staff = crate::server::signin::StaffState::new(&settings, prelogin_secret);
+        let fresh =
+            store.log_size()? == 0 && store.users()?.is_empty() && store.recipients()?.is_empty();
+        let trust = crate::server::trust::load_or_create(
+            &settings.keys,
+            &settings.public_url,
+            &log_signer,
+            fresh,
+        )
+        .map_err(|e| keys_err(e.to_string()))?;
+        let cosigners =
+            crate::server::log::cosigning::Cosigners::new(&trust.root, &settings.keys, &log_signer);
         let signer = StatementSigner {
             key: receipt_keys.current.clone(),
             iss: settings.public_url.clone(),
@@ -75,6 +90,8 @@ impl App {
             pow,
             log_signer,
             staff,
+            trust,
+            cosigners,
         })
     }
 
@@ -104,6 +121,13 @@ impl App {
     /// lines, unless the newest one still describes it; durable when this returns.
     pub async fn issue_checkpoint(&self) -> Result<Issued, LogServiceError> {
         let issued = self.sign_checkpoint()?;
+        let issued = actix_web::rt::task::spawn_blocking({
+            let app_cosigners = self.cosigners.clone();
+            let store_view = self.store.clone();
+            move || app_cosigners.cosign(store_view.as_ref(), issued)
+        })
+        .await
+        .map_err(|_| LogServiceError::Cosigning("the cosigning task failed".into()))??;
         let recorded = issued.clone();
         self.sequencer
             .run(move |tx| log_service::record_checkpoint(tx, &recorded))
@@ -114,6 +138,7 @@ impl App {
     /// [`App::issue_checkpoint`] for the command line (`meldpunt log checkpoint`).
     pub fn issue_checkpoint_blocking(&self) -> Result<Issued, LogServiceError> {
         let issued = self.sign_checkpoint()?;
+        let issued = self.cosigners.cosign(self.store(), issued)?;
         let recorded = issued.clone();
         self.sequencer
             .run_blocking(move |tx| log_service::record_checkpoint(tx, &recorded))?;

@@ -3,13 +3,18 @@
 //! a triage or an assignment must carry.
 //!
 //! Contract:
-//! - The recipients of new reports are the enabled, enrolled users with the intake role and a
-//!   unit, plus the keys an admin registered by hand (`meldpunt recipient add`); a report about
-//!   a unit goes to that unit's and the national ones (`protocol::recipients::recipients_for`)
-//!   and to the reporter.
+//! - The **candidates** for the recipient directory are the enabled, enrolled users whose roles
+//!   hold case keys (intake, investigator, custodian), and the keys an admin registered by hand
+//!   (`meldpunt recipient add`, as intake of their unit). A candidate receives nothing until
+//!   the officers sign a directory that lists it (`server::directory`).
+//! - The **readers** of a new report are the intake entries of the newest published directory
+//!   for the report's unit and `national` (only `national` for a national-only report), minus
+//!   the suspended ones: entries that are no candidate any more (a disabled user, a removed
+//!   key), effective at once. A report for which that leaves no reader is refused.
 //! - The active holders of a case's thread key are the holders of its thread wraps that are
-//!   still an enabled, enrolled user or a registered recipient: a disabled user keeps the wraps
-//!   they had but receives nothing new.
+//!   still listed, unsuspended, in the directory, with the directory's key: a disabled user
+//!   keeps the wraps they had but receives nothing new, and a key the directory does not
+//!   list never receives a case key.
 //! - The server never makes a wrap; it checks that a request's wraps go to exactly the expected
 //!   `(kid, purpose)` pairs, each once ([`check`]).
 //! - A recipient registered by hand ([`register`], [`unregister`]) is an audited change; a key
@@ -17,16 +22,17 @@
 //! - Rules read through `sequencer::Reads`, so a rule is the same whether it runs before a
 //!   change or inside one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::protocol::b64;
 use crate::protocol::crypto::wrap::{Wrap, WrapPurpose};
-use crate::protocol::recipients::recipients_for;
 use crate::protocol::roles::Role;
 use crate::protocol::staff_wire::Holder;
+use crate::protocol::trust::{DirectoryDocument, DirectoryEntry, DirectoryPayload};
 use crate::protocol::wire::REPORTER;
-use crate::server::sequencer::{Reads, Tx};
-use crate::server::store::{AuditEntry, CaseRecord, Recipient, StoreError, UserRecord};
+use crate::server::sequencer::{Lists, Reads, Tx};
+use crate::server::store::{AuditEntry, CaseRecord, DirectoryRecord, Recipient, StoreError};
 
 /// The `(kid, purpose)` pairs a request's wraps must go to.
 pub type WrapSet = BTreeSet<(String, WrapPurpose)>;
@@ -48,47 +54,169 @@ pub enum WrapsError {
     },
 }
 
-/// The recipients of new reports (see the module contract), as `/api/v1/config` lists them.
-pub fn report_recipients(dir: &(impl Reads + ?Sized)) -> Result<Vec<Recipient>, StoreError> {
-    Ok(recipients_of(&dir.users()?, &dir.recipients()?))
+/// The newest directory as the readers rules see it: its record and payload, and the kids of
+/// its suspended entries.
+#[derive(Clone, Debug, Default)]
+pub struct Readers {
+    pub directory: Option<(DirectoryRecord, DirectoryPayload)>,
+    pub suspended: Vec<String>,
 }
 
-/// [`report_recipients`] inside a change: computed once while no batch changes users or
-/// recipients (every submission needs it; a force has hundreds of staff).
-pub fn report_recipients_in(tx: &Tx<'_>) -> Result<Arc<Vec<Recipient>>, StoreError> {
-    tx.from_lists(recipients_of)
+/// Why no wraps can be expected for a new report; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum NoReaderError {
+    #[error(
+        "no recipient directory has been signed yet, so nobody could read a report; the \
+         directory officers must sign one first"
+    )]
+    NoDirectory,
+    #[error(
+        "the report was encrypted for directory version {given}, but version {current} is in \
+         force; fetch the directory again"
+    )]
+    DirectoryChanged { given: String, current: u64 },
+    #[error("nobody can read reports about unit {0:?} yet; choose the national desk or try later")]
+    NoReader(String),
 }
 
-/// The recipients registered by hand, then every active, enrolled intake user's key.
-fn recipients_of(users: &[UserRecord], by_hand: &[Recipient]) -> Vec<Recipient> {
-    let mut out = by_hand.to_vec();
-    for user in users {
-        if let (true, true, Some(e), Some(unit)) = (
-            user.active(),
-            user.has(Role::Intake),
-            user.enrolled.as_ref(),
-            user.unit.as_ref(),
-        ) && !out.iter().any(|r| r.kid == e.kid)
-        {
-            out.push(Recipient {
+impl Readers {
+    /// The intake entries that receive a new report about `unit` (see the module contract).
+    pub fn for_report(
+        &self,
+        unit: &str,
+        national_only: bool,
+    ) -> Result<Vec<&DirectoryEntry>, NoReaderError> {
+        let (_, payload) = self.directory.as_ref().ok_or(NoReaderError::NoDirectory)?;
+        let readers: Vec<&DirectoryEntry> = payload
+            .entries
+            .iter()
+            .filter(|e| e.reads_reports_of(unit, national_only))
+            .filter(|e| !self.suspended.contains(&e.kid))
+            .collect();
+        if readers.is_empty() {
+            return Err(NoReaderError::NoReader(unit.to_owned()));
+        }
+        Ok(readers)
+    }
+
+    /// The entry of `kid`, if the directory lists it and it is not suspended.
+    pub fn active_entry(&self, kid: &str) -> Option<&DirectoryEntry> {
+        let (_, payload) = self.directory.as_ref()?;
+        payload
+            .entries
+            .iter()
+            .find(|e| e.kid == kid && !self.suspended.contains(&e.kid))
+    }
+
+    /// The units (of `units`) whose reports nobody could read now.
+    pub fn uncovered<'a>(&self, units: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        units
+            .into_iter()
+            .filter(|unit| self.for_report(unit, false).is_err())
+            .collect()
+    }
+}
+
+/// The readers rules' view of the newest directory (see the module contract), read now.
+pub fn readers(dir: &(impl Reads + ?Sized)) -> Result<Readers, StoreError> {
+    let (users, by_hand, directory) = (dir.users()?, dir.recipients()?, dir.directory()?);
+    Ok(readers_of(&Lists {
+        users: &users,
+        recipients: &by_hand,
+        directory: directory.as_ref(),
+    }))
+}
+
+/// [`readers`] inside a change: computed once while no batch changes users, recipients or
+/// the directory (every submission needs it; a force has hundreds of staff).
+pub fn readers_in(tx: &Tx<'_>) -> Result<Arc<Readers>, StoreError> {
+    tx.from_lists(readers_of)
+}
+
+fn readers_of(lists: &Lists<'_>) -> Readers {
+    let Some(record) = lists.directory else {
+        return Readers::default();
+    };
+    let Some(payload) = stored_payload(record) else {
+        tracing::error!(seq = record.seq, "the stored directory does not parse");
+        return Readers::default();
+    };
+    let active: BTreeSet<String> = candidates(lists).into_iter().map(|e| e.kid).collect();
+    let suspended = payload
+        .entries
+        .iter()
+        .filter(|e| !active.contains(&e.kid))
+        .map(|e| e.kid.clone())
+        .collect();
+    Readers {
+        directory: Some((record.clone(), payload)),
+        suspended,
+    }
+}
+
+/// The payload of a stored (published) directory; `None` only for a corrupt record.
+pub fn stored_payload(record: &DirectoryRecord) -> Option<DirectoryPayload> {
+    let doc: DirectoryDocument = serde_json::from_str(&record.document).ok()?;
+    serde_json::from_slice(&b64::decode(&doc.payload)?).ok()
+}
+
+/// The candidates for the directory (see the module contract), in canonical order.
+pub fn candidates(lists: &Lists<'_>) -> Vec<DirectoryEntry> {
+    let mut out: Vec<DirectoryEntry> = Vec::new();
+    for user in lists.users {
+        let roles: Vec<Role> = user
+            .roles
+            .iter()
+            .copied()
+            .filter(|r| matches!(r, Role::Intake | Role::Investigator | Role::Custodian))
+            .collect();
+        if let (true, false, Some(e)) = (user.active(), roles.is_empty(), user.enrolled.as_ref()) {
+            out.push(DirectoryEntry {
                 kid: e.kid.clone(),
                 public_key: e.public_key,
-                unit: unit.clone(),
+                units: vec![user.unit.clone().unwrap_or_else(|| "national".to_owned())],
+                roles,
+                label: user.name.clone(),
             });
         }
     }
-    out
+    for r in lists.recipients {
+        if !out.iter().any(|e| e.kid == r.kid) {
+            out.push(DirectoryEntry {
+                kid: r.kid.clone(),
+                public_key: r.public_key,
+                units: vec![r.unit.clone()],
+                roles: vec![Role::Intake],
+                label: format!("key {}", r.kid.chars().take(8).collect::<String>()),
+            });
+        }
+    }
+    let mut payload = DirectoryPayload {
+        v: crate::protocol::trust::directory::DIRECTORY_VERSION,
+        origin: String::new(),
+        seq: 1,
+        prev: None,
+        hour: 0,
+        entries: out,
+    };
+    payload.canonicalize();
+    payload.entries
 }
 
-/// The wraps of a new report about `unit`: a thread wrap to each of its recipients and to the
+/// The wraps of a new report about `unit`: a thread wrap to each of its readers and to the
 /// reporter.
-pub fn submission_wraps(recipients: &[Recipient], unit: &str) -> WrapSet {
-    recipients_for(recipients, unit)
+pub fn submission_wraps(
+    readers: &Readers,
+    unit: &str,
+    national_only: bool,
+) -> Result<WrapSet, NoReaderError> {
+    Ok(readers
+        .for_report(unit, national_only)?
         .into_iter()
-        .map(|r| r.kid)
+        .map(|e| e.kid.clone())
         .chain([REPORTER.to_owned()])
         .map(|kid| (kid, WrapPurpose::Thread))
-        .collect()
+        .collect())
 }
 
 /// The active holders of the case's thread key (see the module contract).
@@ -96,28 +224,19 @@ pub fn thread_holders(
     dir: &(impl Reads + ?Sized),
     case: &CaseRecord,
 ) -> Result<Vec<Holder>, StoreError> {
+    let readers = readers(dir)?;
     let kids: BTreeSet<&str> = case
         .wraps
         .iter()
         .filter(|w| w.purpose == WrapPurpose::Thread && w.to != REPORTER)
         .map(|w| w.to.as_str())
         .collect();
-    let mut keys: BTreeMap<String, [u8; 32]> = dir
-        .recipients()?
-        .into_iter()
-        .map(|r| (r.kid, r.public_key))
-        .collect();
-    for user in dir.users()? {
-        if let (true, Some(e)) = (user.active(), user.enrolled) {
-            keys.insert(e.kid, e.public_key);
-        }
-    }
     Ok(kids
         .into_iter()
         .filter_map(|kid| {
-            keys.get(kid).map(|pk| Holder {
+            readers.active_entry(kid).map(|e| Holder {
                 kid: kid.to_owned(),
-                public_key: *pk,
+                public_key: e.public_key,
             })
         })
         .collect())
@@ -252,84 +371,60 @@ mod tests {
     }
 
     #[test]
-    fn a_report_goes_to_its_unit_national_and_the_reporter() {
-        let r = |kid: &str, unit: &str| Recipient {
+    fn a_report_goes_to_its_units_and_national_readers_and_the_reporter() {
+        use crate::protocol::trust::DirectoryEntry;
+        let entry = |kid: &str, unit: &str, role: Role| DirectoryEntry {
             kid: kid.into(),
             public_key: [1; 32],
-            unit: unit.into(),
+            units: vec![unit.into()],
+            roles: vec![role],
+            label: kid.into(),
         };
-        let all = [r("n", "national"), r("a", "unit-a"), r("b", "unit-b")];
-        let kids: Vec<String> = submission_wraps(&all, "unit-a")
-            .into_iter()
-            .map(|(kid, _)| kid)
-            .collect();
-        assert_eq!(kids, ["a", "n", "reporter"]);
-    }
-
-    /// The recipients of new reports are kept between batches (`Tx::from_lists`); each way
-    /// the lists can change must reach the next reader: a registration earlier in the same
-    /// batch, one in an earlier batch, and a removal.
-    #[test]
-    fn the_kept_recipient_list_follows_every_change() {
-        use crate::protocol::statements::ReceiptSigner;
-        use crate::server::sequencer::{Sequencer, StatementSigner};
-        use crate::server::store::SledStore;
-        let dir = std::env::temp_dir().join(format!(
-            "meldpunt-recipients-{}",
-            crate::protocol::b64::encode(crate::protocol::crypto::random_bytes::<6>())
-        ));
-        let store = Arc::new(SledStore::open(&dir).unwrap());
-        let signer = StatementSigner {
-            key: Arc::new(ReceiptSigner::from_seed([9; 32])),
-            iss: "https://meldpunt.test".into(),
+        let payload = DirectoryPayload {
+            v: 1,
+            origin: "https://meldpunt.test".into(),
+            seq: 1,
+            prev: None,
+            hour: 0,
+            entries: vec![
+                entry("a", "unit-a", Role::Intake),
+                entry("b", "unit-b", Role::Intake),
+                entry("i", "unit-a", Role::Investigator),
+                entry("n", "national", Role::Intake),
+                entry("s", "unit-a", Role::Intake),
+            ],
         };
-        let sequencer = Sequencer::start(store, signer).unwrap();
-        let kids = |seq: &Sequencer| -> Vec<String> {
-            let mut kids: Vec<String> = seq
-                .run_blocking(|tx| report_recipients_in(tx))
+        let record = DirectoryRecord {
+            seq: 1,
+            log_index: 0,
+            hash: [0; 32],
+            document: String::new(),
+        };
+        let readers = Readers {
+            directory: Some((record, payload)),
+            suspended: vec!["s".into()],
+        };
+        let kids = |unit, national_only| -> Vec<String> {
+            submission_wraps(&readers, unit, national_only)
                 .unwrap()
-                .iter()
-                .map(|r| r.kid.clone())
-                .collect();
-            kids.sort();
-            kids
+                .into_iter()
+                .map(|(kid, _)| kid)
+                .collect()
         };
-        let recipient = |kid: &str| Recipient {
-            kid: kid.into(),
-            public_key: [7; 32],
-            unit: "national".into(),
+        assert_eq!(kids("unit-a", false), ["a", "n", "reporter"]);
+        assert_eq!(kids("unit-a", true), ["n", "reporter"]);
+        let nobody = Readers {
+            suspended: vec!["n".into()],
+            ..readers.clone()
         };
-        assert!(
-            kids(&sequencer).is_empty(),
-            "the empty list is read and kept"
-        );
-        let (a, b) = (recipient("a"), recipient("b"));
-        let seen: Vec<String> = sequencer
-            .run_blocking(move |tx| {
-                register(tx, a, "test")?;
-                Ok::<_, RegisterError>(
-                    report_recipients_in(tx)?
-                        .iter()
-                        .map(|r| r.kid.clone())
-                        .collect(),
-                )
-            })
-            .unwrap();
-        assert_eq!(
-            seen,
-            ["a"],
-            "the change after a registration in its batch sees it"
-        );
-        assert_eq!(kids(&sequencer), ["a"], "the commit forgot the kept list");
-        sequencer
-            .run_blocking(move |tx| register(tx, b, "test"))
-            .unwrap();
-        assert_eq!(kids(&sequencer), ["a", "b"]);
-        sequencer
-            .run_blocking(|tx| unregister(tx, "a", "test"))
-            .unwrap();
-        assert_eq!(kids(&sequencer), ["b"]);
-        drop(sequencer);
-        let _ = std::fs::remove_dir_all(&dir);
+        assert!(matches!(
+            submission_wraps(&nobody, "unit-c", false),
+            Err(NoReaderError::NoReader(_))
+        ));
+        assert_eq!(nobody.uncovered(["unit-a", "unit-c"]), ["unit-c"]);
+        assert!(matches!(
+            submission_wraps(&Readers::default(), "unit-a", false),
+            Err(NoReaderError::NoDirectory)
+        ));
     }
 }

@@ -18,8 +18,7 @@ use crate::protocol::statements::{Party, Status};
 use crate::protocol::time;
 use crate::protocol::wire::{
     CaseExport, CaseView, ConfigView, EXPORT_FORMAT, FREE_MESSAGES_PER_HOUR, ItemPage, MAX_WRAPS,
-    PowConfig, PowSolution, REPORTER, RecipientView, StatementResponse, SubmitRequest,
-    SubmitResponse,
+    PowConfig, PowSolution, REPORTER, StatementResponse, SubmitRequest, SubmitResponse,
 };
 use crate::server::app::App;
 use crate::server::cases::{
@@ -28,7 +27,7 @@ use crate::server::cases::{
 };
 use crate::server::log::service as log_service;
 use crate::server::pow::{PowError, SpentToken};
-use crate::server::recipients::{self, WrapsError};
+use crate::server::recipients::{self, NoReaderError, WrapsError};
 use crate::server::sequencer::{StatementDraft, Tx};
 use crate::server::store::{CaseRecord, HourCount, Store, StoreError};
 
@@ -50,8 +49,10 @@ pub enum ReportError {
     Pow(#[from] PowError),
     #[error("this proof-of-work challenge was already used; fetch a new one")]
     PowReplayed,
-    #[error("{0}; fetch /api/v1/config again")]
+    #[error("{0}; fetch /api/v1/directory again")]
     Wraps(#[from] WrapsError),
+    #[error(transparent)]
+    NoReader(#[from] NoReaderError),
     /// The case id or the access code (its verifier) is taken.
     #[error("a case with this case_id already exists")]
     DuplicateCase,
@@ -73,14 +74,6 @@ pub enum ReportError {
 }
 
 pub fn config(app: &App) -> Result<ConfigView, ReportError> {
-    let recipients = recipients::report_recipients(app.store())?
-        .into_iter()
-        .map(|r| RecipientView {
-            kid: r.kid,
-            public_key: r.public_key,
-            unit: r.unit,
-        })
-        .collect();
     Ok(ConfigView {
         themes: app.settings.themes.clone(),
         units: app.settings.units.clone(),
@@ -88,7 +81,6 @@ pub fn config(app: &App) -> Result<ConfigView, ReportError> {
         pow: PowConfig {
             bits: app.pow.current_bits(time::now()),
         },
-        recipients,
     })
 }
 
@@ -183,7 +175,18 @@ pub fn check_request(
     check_submission(app, req)?;
     Ok(CheckedSubmission {
         spent: crate::server::pow::spent_token(&challenge),
-        cmt: commit::submission_commitment(&req.case_id, &req.kc, &req.items),
+        cmt: commit::submission_commitment_v2(
+            &req.case_id,
+            &req.kc,
+            &commit::Filing {
+                theme: &req.theme,
+                unit: &req.unit,
+                relation: req.relation.as_deref(),
+                directory: &req.directory,
+                holders: &req.wraps.iter().map(|w| w.to.as_str()).collect::<Vec<_>>(),
+            },
+            &req.items,
+        ),
     })
 }
 
@@ -194,8 +197,20 @@ fn create_case(
     checked: CheckedSubmission,
 ) -> Result<SubmitResponse, ReportError> {
     let CheckedSubmission { spent, cmt } = checked;
-    let all = recipients::report_recipients_in(tx)?;
-    recipients::check(&req.wraps, &recipients::submission_wraps(&all, &req.unit))?;
+    let readers = recipients::readers_in(tx)?;
+    let current = readers
+        .directory
+        .as_ref()
+        .ok_or(NoReaderError::NoDirectory)?;
+    if !ct_eq(&current.0.hash, &req.directory) {
+        return Err(NoReaderError::DirectoryChanged {
+            given: crate::protocol::b64::encode(req.directory),
+            current: current.0.seq,
+        }
+        .into());
+    }
+    let expected = recipients::submission_wraps(&readers, &req.unit, req.national_only)?;
+    recipients::check(&req.wraps, &expected)?;
     if tx.is_spent(&spent)? {
         return Err(ReportError::PowReplayed);
     }
@@ -216,15 +231,17 @@ fn create_case(
         received_hour: tx.hour(),
         status: Status::Received,
         acknowledged_hour: None,
-        wraps: req.wraps,
         statement_count: 0,
         last_statement_hash: String::new(),
         content_bytes: 0,
         free_messages: HourCount::default(),
+        submitted_to: req.wraps.iter().map(|w| w.to.clone()).collect(),
+        wraps: req.wraps,
     };
     let draft = StatementDraft::Receipt {
         sub: req.binding,
         cmt,
+        dir: Some(req.directory),
     };
     let receipt = tx.append_statement(&mut record, draft)?;
     for item in req.items {
@@ -301,6 +318,7 @@ pub fn read_case(app: &App, auth_key: &[u8; 32]) -> Result<CaseView, ReportError
             .cloned()
             .collect(),
         report: report_item(store, &case.case_id)?,
+        submitted_to: case.submitted_to.clone(),
         checkpoint,
         proofs,
     })
@@ -402,6 +420,7 @@ pub fn export_case(store: &dyn Store, case_ref: &str) -> Result<Option<CaseExpor
             .into_iter()
             .map(|e| e.jws)
             .collect(),
+        submitted_to: case.submitted_to,
         wraps: case.wraps,
     }))
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod staff;
+pub mod witness;
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -59,7 +60,12 @@ pub fn settings(dir: &Path, pow_bits: u8) -> Settings {
     s
 }
 
-/// An in-process service with one national and one Amsterdam recipient.
+/// How many log leaves a fresh [`TestService`] has before its first statement: the directory
+/// version its officers signed.
+pub const DIRECTORY_LEAVES: u64 = 1;
+
+/// An in-process service with one national and one Amsterdam recipient, listed in a directory
+/// the development officers signed (with a checkpoint that covers it).
 pub struct TestService {
     pub dir: TempDir,
     pub app: Arc<App>,
@@ -68,8 +74,15 @@ pub struct TestService {
     pub amsterdam: RecipientKey,
 }
 
-/// Registers `key` as a recipient for `unit`, as `meldpunt recipient add` does.
+/// Registers `key` as a recipient for `unit`, as `meldpunt recipient add` does, and has the
+/// development officers sign the directory that lists it.
 pub fn register(app: &App, key: &RecipientKey, unit: &str) {
+    register_unsigned(app, key, unit);
+    publish_directory(app);
+}
+
+/// [`register`] without the officers' signatures: the key is a candidate, no reader yet.
+pub fn register_unsigned(app: &App, key: &RecipientKey, unit: &str) {
     let recipient = Recipient {
         kid: key.kid.clone(),
         public_key: key.public_key,
@@ -78,6 +91,12 @@ pub fn register(app: &App, key: &RecipientKey, unit: &str) {
     app.sequencer
         .run_blocking(move |tx| meldpunt::server::recipients::register(tx, recipient, "cli"))
         .unwrap();
+}
+
+/// Has both development officers (their keys are in the test's keys folder) sign the proposal
+/// for the current staff keys, then issues a checkpoint so clients can check it.
+pub fn publish_directory(app: &App) {
+    meldpunt::server::directory::publish_as_development_officers(app).unwrap();
 }
 
 /// The `log` claim of a statement JWS, read without checking the signature (tests read the
@@ -106,8 +125,11 @@ impl TestService {
         let app = Arc::new(App::open(s).unwrap());
         let national = RecipientKey::generate();
         let amsterdam = RecipientKey::generate();
-        register(&app, &national, "national");
-        register(&app, &amsterdam, "amsterdam");
+        // One directory version lists both: the log starts with that one leaf
+        // (`DIRECTORY_LEAVES`), and the audit chain with its proposal and signatures.
+        register_unsigned(&app, &national, "national");
+        register_unsigned(&app, &amsterdam, "amsterdam");
+        publish_directory(&app);
         let server = RunningServer::start(app.clone()).unwrap();
         TestService {
             dir,
@@ -132,6 +154,7 @@ pub fn draft(unit: &str, text: &str) -> Draft {
         theme: "exclusion".into(),
         unit: unit.into(),
         relation: Some("employee".into()),
+        national_only: false,
         report: serde_json::json!({
             "what": text,
             "when": "voorjaar 2026",
@@ -287,6 +310,7 @@ pub fn run_cli(dir: &Path, args: &[&str]) -> String {
         .env_clear()
         .env("MELDPUNT_DATA", dir.join("data"))
         .env("MELDPUNT_KEYS", dir.join("keys"))
+        .env("MELDPUNT_PUBLIC_URL", PUBLIC_URL)
         .output()
         .unwrap();
     assert!(
@@ -318,6 +342,39 @@ pub fn register_recipient_cli(dir: &Path, key_file: &Path, unit: &str) {
             &public_key,
         ],
     );
+    sign_directory_cli(dir);
+}
+
+/// Has both development officers sign the directory with `meldpunt directory sign` on the
+/// local database (the service must not be running).
+pub fn sign_directory_cli(dir: &Path) {
+    for file in meldpunt::server::trust::DEV_OFFICER_FILES {
+        let key = dir.join("keys").join(file);
+        run_cli(
+            dir,
+            &["directory", "sign", "--key", key.to_str().unwrap(), "--yes"],
+        );
+    }
+}
+
+/// Has both development officers sign the directory on the running service at `url` with
+/// `meldpunt directory sign --server`, as officers on their own machines would.
+pub fn sign_directory_online(dir: &Path, url: &str) {
+    for file in meldpunt::server::trust::DEV_OFFICER_FILES {
+        let key = dir.join("keys").join(file);
+        run_cli(
+            dir,
+            &[
+                "directory",
+                "sign",
+                "--server",
+                url,
+                "--key",
+                key.to_str().unwrap(),
+                "--yes",
+            ],
+        );
+    }
 }
 
 /// Lines of a log file.

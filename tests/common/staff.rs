@@ -59,8 +59,22 @@ pub fn token_of(link: &str) -> &str {
     link.split_once('#').unwrap().1
 }
 
-/// Invites and enrols a user with `password` (TOTP code of now).
+/// Invites and enrols a user with `password` (TOTP code of now), then has the development
+/// officers sign the directory that lists the new key (as two officers would after checking
+/// it), so an intake user receives new reports as soon as this returns.
 pub fn enrol(svc: &TestService, name: &str, roles: &[Role], unit: Option<&str>) -> StaffUser {
+    let user = enrol_unsigned(svc, name, roles, unit);
+    super::publish_directory(&svc.app);
+    user
+}
+
+/// [`enrol`] without the officers' signatures: the key is a candidate, no reader.
+pub fn enrol_unsigned(
+    svc: &TestService,
+    name: &str,
+    roles: &[Role],
+    unit: Option<&str>,
+) -> StaffUser {
     let token = invite(svc, name, roles, unit);
     let password = format!(
         "pw-{name}-{}",

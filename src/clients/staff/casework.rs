@@ -74,7 +74,13 @@ impl StaffClient {
             .payload;
         let kc = crate::protocol::crypto::commit::key_commitment(key);
         let report = std::slice::from_ref(&detail.report);
-        if !crate::clients::receipt_commits_to(&payload, &detail.case_id, &kc, report) {
+        let filed = crate::clients::Filed {
+            theme: &detail.row.theme,
+            unit: &detail.row.unit,
+            relation: detail.row.relation.as_deref(),
+            submitted_to: &detail.submitted_to,
+        };
+        if !crate::clients::receipt_commits_to(&payload, &detail.case_id, &kc, report, &filed) {
             return Err(ClientError::BadReceipt(
                 "the thread key or report does not match the signed receipt".into(),
             ));
@@ -118,6 +124,13 @@ impl StaffClient {
     pub fn assign(&self, case_ref: &str, to: &Assignee) -> Result<(), ClientError> {
         let case = self.fetch_case(case_ref)?;
         let detail = &case.detail;
+        let directory = self.directory()?;
+        let public_key = self.colleague_key(
+            &directory,
+            &format!("user {}", to.user_id),
+            &to.kid,
+            &checked_key(&to.public_key, &to.kid)?,
+        )?;
         let mut wraps: Vec<Wrap> = Vec::new();
         for purpose in [WrapPurpose::Thread, WrapPurpose::Internal] {
             let key = match self.key_of(&case, purpose) {
@@ -126,14 +139,8 @@ impl StaffClient {
                 Err(e) => return Err(e),
             };
             wraps.push(
-                seal_case_key(
-                    &checked_key(&to.public_key, &to.kid)?,
-                    &to.kid,
-                    &detail.case_id,
-                    purpose,
-                    &key,
-                )
-                .map_err(crypto)?,
+                seal_case_key(&public_key, &to.kid, &detail.case_id, purpose, &key)
+                    .map_err(crypto)?,
             );
         }
         let body = AssignRequest {
@@ -151,13 +158,15 @@ impl StaffClient {
         reason: &str,
     ) -> Result<(), ClientError> {
         let detail = self.case(case_ref)?;
+        let directory = self.directory()?;
         let internal = Zeroizing::new(random_bytes::<32>());
         let wraps = detail
             .holders
             .iter()
             .map(|h| {
+                let checked = checked_key(&h.public_key, &h.kid)?;
                 seal_case_key(
-                    &checked_key(&h.public_key, &h.kid)?,
+                    &self.colleague_key(&directory, &h.kid, &h.kid, &checked)?,
                     &h.kid,
                     &detail.case_id,
                     WrapPurpose::Internal,

@@ -4,6 +4,7 @@
 //! the private key never leaves this struct.
 
 mod casework;
+pub mod pins;
 pub mod session;
 
 use serde::Serialize;
@@ -62,6 +63,8 @@ pub struct StaffClient {
     /// This device's token for the account (`staff::device`): sent at sign-in so strangers'
     /// failed guesses at the name do not slow us down; replaced by the server's answer.
     pub device_token: Option<String>,
+    /// The pinned trust root and colleagues' keys (`pins`).
+    pub pins: std::sync::Mutex<pins::Pins>,
 }
 
 fn crypto(e: crate::protocol::crypto::CryptoError) -> ClientError {
@@ -79,7 +82,41 @@ impl StaffClient {
             private_key: None,
             user: None,
             device_token: None,
+            pins: std::sync::Mutex::new(pins::Pins::in_memory()),
         }
+    }
+
+    /// The newest recipient directory, checked against the pinned trust root (`pins`).
+    pub fn directory(&self) -> Result<crate::clients::reporter::TrustedDirectory, ClientError> {
+        let mut response = self
+            .agent
+            .get(format!("{}/trust-root.json", self.base))
+            .call()
+            .map_err(transport)?;
+        let text = response.body_mut().read_to_string().map_err(transport)?;
+        let root = self
+            .pins
+            .lock()
+            .map_err(|_| ClientError::Protocol("the pins are poisoned".into()))?
+            .root(&self.base, &text)?;
+        pins::trusted_directory(&root, self.get("/api/v1/directory")?)
+    }
+
+    /// `public_key` of the colleague `who` holding `kid`, once the directory lists it and the
+    /// pins agree (`pins`).
+    pub(super) fn colleague_key(
+        &self,
+        directory: &crate::clients::reporter::TrustedDirectory,
+        who: &str,
+        kid: &str,
+        public_key: &[u8; 32],
+    ) -> Result<[u8; 32], ClientError> {
+        let key = pins::listed_key(directory, who, kid, public_key)?;
+        self.pins
+            .lock()
+            .map_err(|_| ClientError::Protocol("the pins are poisoned".into()))?
+            .colleague(&self.base, who, kid)?;
+        Ok(key)
     }
 
     pub(super) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {

@@ -6,6 +6,14 @@
 //! is independent of the order items arrive in and changes with any byte of any item, the case
 //! id or `kc`. The receipt carries `b64u(cmt)`.
 //!
+//! Version 2 (DESIGN §11) binds, besides those, the labels the case was filed under, the
+//! recipient directory the report was wrapped from, and the set of wrap holders:
+//! `cmt = SHA-256("meldpunt submission v2" || 0x00 || case_id || kc || directory hash ||
+//! str(theme) || str(unit) || str(relation or "") || u32be(n) || each wrap holder (`to`) sorted
+//! by bytes, each once: str(to) || the items as in version 1)` with `str(x) = u32be(len(x)) ||
+//! UTF-8 bytes of x`. So a receipt proves to whom a report was encrypted and under which
+//! labels; revealing the labels, the directory and the holders lets anyone recompute it.
+//!
 //! The caller must bound item sizes (request limits are far below 4 GiB) and reject duplicate
 //! item ids: with two equal ids the sort order, and so the value, is that of the input order.
 
@@ -13,6 +21,64 @@ use super::{CaseId, item::Item};
 
 const KC_LABEL: &[u8] = b"meldpunt key commitment v1";
 const CMT_PREFIX: &[u8] = b"meldpunt submission v1\x00";
+const CMT_V2_PREFIX: &[u8] = b"meldpunt submission v2\x00";
+
+/// What a version-2 commitment binds besides the case, `kc` and the items.
+#[derive(Clone, Copy, Debug)]
+pub struct Filing<'a> {
+    pub theme: &'a str,
+    pub unit: &'a str,
+    pub relation: Option<&'a str>,
+    /// The hash of the recipient directory the wraps were made from.
+    pub directory: &'a [u8; 32],
+    /// The `to` of every wrap (the reporter's included); order and repeats do not matter.
+    pub holders: &'a [&'a str],
+}
+
+fn update_str(ctx: &mut ring::digest::Context, text: &str) {
+    // Saturation is unreachable for bounded requests; see the module contract.
+    let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+    ctx.update(&len.to_be_bytes());
+    ctx.update(text.as_bytes());
+}
+
+fn update_items(ctx: &mut ring::digest::Context, items: &[Item]) {
+    let mut sorted: Vec<&Item> = items.iter().collect();
+    sorted.sort_by_key(|item| item.id);
+    for item in sorted {
+        let bytes = item.bytes();
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        ctx.update(&len.to_be_bytes());
+        ctx.update(&bytes);
+    }
+}
+
+/// The version-2 submission commitment (see the module doc).
+pub fn submission_commitment_v2(
+    case_id: &CaseId,
+    kc: &[u8; 32],
+    filing: &Filing<'_>,
+    items: &[Item],
+) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(CMT_V2_PREFIX);
+    ctx.update(case_id);
+    ctx.update(kc);
+    ctx.update(filing.directory);
+    update_str(&mut ctx, filing.theme);
+    update_str(&mut ctx, filing.unit);
+    update_str(&mut ctx, filing.relation.unwrap_or(""));
+    let holders: std::collections::BTreeSet<&str> = filing.holders.iter().copied().collect();
+    let n = u32::try_from(holders.len()).unwrap_or(u32::MAX);
+    ctx.update(&n.to_be_bytes());
+    for holder in holders {
+        update_str(&mut ctx, holder);
+    }
+    update_items(&mut ctx, items);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
 
 /// `HMAC-SHA256(thread_key, "meldpunt key commitment v1")`.
 pub fn key_commitment(thread_key: &[u8; 32]) -> [u8; 32] {
@@ -25,19 +91,11 @@ pub fn key_commitment(thread_key: &[u8; 32]) -> [u8; 32] {
 
 /// The submission commitment over the case, its key commitment and its items.
 pub fn submission_commitment(case_id: &CaseId, kc: &[u8; 32], items: &[Item]) -> [u8; 32] {
-    let mut sorted: Vec<&Item> = items.iter().collect();
-    sorted.sort_by_key(|item| item.id);
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(CMT_PREFIX);
     ctx.update(case_id);
     ctx.update(kc);
-    for item in sorted {
-        let bytes = item.bytes();
-        // Saturation is unreachable for bounded requests; see the module contract.
-        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-        ctx.update(&len.to_be_bytes());
-        ctx.update(&bytes);
-    }
+    update_items(&mut ctx, items);
     let mut out = [0u8; 32];
     out.copy_from_slice(ctx.finish().as_ref());
     out
@@ -177,6 +235,77 @@ mod tests {
         let moved = shifted[0].ct.pop().unwrap();
         shifted[1].ct.insert(0, moved);
         assert_ne!(submission_commitment(&case_id, &kc, &shifted), base);
+    }
+
+    /// Version 2 spelled out byte by byte, and each bound value changes it.
+    #[test]
+    fn version_2_binds_labels_directory_and_holders() {
+        let (case_id, key, items) = python_items();
+        let kc = key_commitment(&key);
+        let directory = [0xd1; 32];
+        let filing = Filing {
+            theme: "racism",
+            unit: "amsterdam",
+            relation: None,
+            directory: &directory,
+            holders: &["reporter", "kid-b", "kid-a", "kid-b"],
+        };
+        let mut input = b"meldpunt submission v2\x00".to_vec();
+        input.extend_from_slice(&case_id);
+        input.extend_from_slice(&kc);
+        input.extend_from_slice(&directory);
+        for text in ["racism", "amsterdam", ""] {
+            input.extend_from_slice(&(text.len() as u32).to_be_bytes());
+            input.extend_from_slice(text.as_bytes());
+        }
+        input.extend_from_slice(&3u32.to_be_bytes());
+        for text in ["kid-a", "kid-b", "reporter"] {
+            input.extend_from_slice(&(text.len() as u32).to_be_bytes());
+            input.extend_from_slice(text.as_bytes());
+        }
+        for item in [&items[1], &items[0]] {
+            input.extend_from_slice(&(item.bytes().len() as u32).to_be_bytes());
+            input.extend_from_slice(&item.bytes());
+        }
+        let base = submission_commitment_v2(&case_id, &kc, &filing, &items);
+        assert_eq!(base, crate::protocol::crypto::sha256(&input));
+        let other_dir = [0xd2; 32];
+        let variants = [
+            Filing {
+                theme: "exclusion",
+                ..filing
+            },
+            Filing {
+                unit: "zwolle",
+                ..filing
+            },
+            Filing {
+                relation: Some("colleague"),
+                ..filing
+            },
+            Filing {
+                directory: &other_dir,
+                ..filing
+            },
+            Filing {
+                holders: &["reporter", "kid-a"],
+                ..filing
+            },
+            // The boundary between two labels is part of the value.
+            Filing {
+                theme: "racismamsterdam",
+                unit: "",
+                ..filing
+            },
+        ];
+        for variant in variants {
+            assert_ne!(
+                submission_commitment_v2(&case_id, &kc, &variant, &items),
+                base,
+                "{variant:?}"
+            );
+        }
+        assert_ne!(submission_commitment(&case_id, &kc, &items), base);
     }
 
     #[test]

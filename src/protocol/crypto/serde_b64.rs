@@ -28,6 +28,28 @@ pub mod fixed {
     }
 }
 
+/// `Option<[u8; N]>` as an optional b64u string of exactly `N` bytes (pair with
+/// `default` and `skip_serializing_if = "Option::is_none"`).
+pub mod option_fixed {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer, const N: usize>(
+        bytes: &Option<[u8; N]>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(bytes) => s.serialize_str(&crate::protocol::b64::encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<Option<[u8; N]>, D::Error> {
+        super::fixed_field(d, "value").map(Some)
+    }
+}
+
 /// `Vec<u8>` as a b64u string of any length.
 pub mod bytes {
     use serde::{Deserializer, Serializer};

@@ -4,7 +4,7 @@
 //!
 //! | kind (JSON `kind`) | typ | fields besides `iss, ref, seq, iat, log` |
 //! |---|---|---|
-//! | receipt (none; `status: received`) | receipt | `sub`, `cmt` (seq 0) |
+//! | receipt (none; `status: received`) | receipt | `sub`, `cmt`, `dir` (version-2 commitments) (seq 0) |
 //! | `status` | statement | `status` (not `received`), `outcome` exactly when `closed`, `prev` |
 //! | `message` | statement | `from` (`reporter` or `staff`), `item`, `prev` |
 //! | `identity_viewed` | statement | `prev` |
@@ -14,7 +14,7 @@
 //!
 //! Guarantees:
 //! - Serialisation order is the design's: a receipt is `iss, ref, seq, status, iat, sub, cmt,
-//!   log`, a later statement `iss, ref, seq, kind, status?, outcome?, from?, item?, iat, prev,
+//!   dir?, log`, a later statement `iss, ref, seq, kind, status?, outcome?, from?, item?, iat, prev,
 //!   log`.
 //! - `iat` is a whole hour: constructors truncate it ([`crate::protocol::time::hour_floor`]), and reading refuses
 //!   anything else, so no exact time can be signed into a statement (G2).
@@ -45,8 +45,14 @@ pub struct StatementPayload {
 /// What a statement says, by kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StatementBody {
-    /// The receipt: status `received`; `sub` = SHA-256(rb), `cmt` the submission commitment.
-    Receipt { sub: Hash, cmt: Hash },
+    /// The receipt: status `received`; `sub` = SHA-256(rb), `cmt` the submission commitment;
+    /// `dir`, the hash of the recipient directory the report was wrapped from, marks a
+    /// version-2 commitment (`crypto::commit`); receipts from before directories lack it.
+    Receipt {
+        sub: Hash,
+        cmt: Hash,
+        dir: Option<Hash>,
+    },
     /// A new status the reporter sees.
     Status { prev: Hash, change: StatusChange },
     /// A message from one side (never which person); `item` = SHA-256(item_bytes).
@@ -165,7 +171,11 @@ impl StatementPayload {
             seq: 0,
             iat: crate::protocol::time::hour_floor(iat),
             log,
-            body: StatementBody::Receipt { sub, cmt },
+            body: StatementBody::Receipt {
+                sub,
+                cmt,
+                dir: None,
+            },
         }
     }
 
@@ -255,6 +265,14 @@ impl StatementPayload {
         }
     }
 
+    /// The receipt's `dir` (version-2 commitments only).
+    pub fn dir(&self) -> Option<&Hash> {
+        match &self.body {
+            StatementBody::Receipt { dir, .. } => dir.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The receipt's `cmt`.
     pub fn cmt(&self) -> Option<&Hash> {
         match &self.body {
@@ -288,6 +306,8 @@ struct Flat {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     cmt: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     prev: Option<String>,
     log: u64,
 }
@@ -311,6 +331,7 @@ impl Serialize for StatementPayload {
             iat: self.iat,
             sub: hash(self.sub()),
             cmt: hash(self.cmt()),
+            dir: hash(self.dir()),
             prev: hash(self.prev()),
             log: self.log,
         }
@@ -337,23 +358,28 @@ impl Flat {
         if !self.iat.is_multiple_of(3600) {
             return Err("iat must be truncated to the hour");
         }
-        let (sub, cmt, item, prev) = (
+        let (sub, cmt, dir, item, prev) = (
             hash(self.sub)?,
             hash(self.cmt)?,
+            hash(self.dir)?,
             hash(self.item)?,
             hash(self.prev)?,
         );
         let body = match (self.kind, self.seq == 0) {
             (None, true) => match (self.status, sub, cmt, self.outcome, self.from, item, prev) {
                 (Some(Status::Received), Some(sub), Some(cmt), None, None, None, None) => {
-                    StatementBody::Receipt { sub, cmt }
+                    StatementBody::Receipt { sub, cmt, dir }
                 }
-                _ => return Err("a receipt has status received, sub and cmt, and nothing else"),
+                _ => {
+                    return Err(
+                        "a receipt has status received, sub and cmt (and dir), and nothing else",
+                    );
+                }
             },
             (Some(kind), false) => {
                 let prev = prev.ok_or("a later statement has prev")?;
-                if sub.is_some() || cmt.is_some() {
-                    return Err("only the receipt carries sub and cmt");
+                if sub.is_some() || cmt.is_some() || dir.is_some() {
+                    return Err("only the receipt carries sub, cmt and dir");
                 }
                 match (kind, self.status, self.outcome, self.from, item) {
                     (StatementKind::Status, Some(status), outcome, None, None) => {

@@ -15,8 +15,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::server::cases::CaseError;
+use crate::server::directory::DirectoryChangeError;
 use crate::server::log::service::LogServiceError;
-use crate::server::recipients::WrapsError;
+use crate::server::recipients::{NoReaderError, WrapsError};
 use crate::server::reporting::ReportError;
 use crate::server::signin::password::PermitError;
 use crate::server::staff::StaffError;
@@ -104,6 +105,21 @@ pub enum ApiError {
     /// The change does not fit the case's current state (a status transition, a second triage).
     #[error("{0}")]
     InvalidState(String),
+    /// No published directory, or none of its readers reads the report's unit (G9).
+    #[error("{0}")]
+    NoReader(String),
+    /// The report was wrapped for an older directory version.
+    #[error("{0}")]
+    DirectoryChanged(String),
+    #[error("{0}")]
+    NoProposal(String),
+    #[error("no recipient directory has been signed yet")]
+    NoDirectory,
+    #[error("{0}")]
+    ProposalStale(String),
+    /// An officer's signature did not verify against the trust root.
+    #[error("{0}")]
+    SignatureRefused(String),
     #[error("internal error")]
     Internal,
 }
@@ -144,6 +160,12 @@ impl ApiError {
             ApiError::TotpInvalid => "totp_invalid",
             ApiError::NameTaken => "name_taken",
             ApiError::InvalidState(_) => "invalid_state",
+            ApiError::NoReader(_) => "no_reader",
+            ApiError::DirectoryChanged(_) => "directory_changed",
+            ApiError::NoProposal(_) => "no_proposal",
+            ApiError::NoDirectory => "no_directory",
+            ApiError::ProposalStale(_) => "proposal_stale",
+            ApiError::SignatureRefused(_) => "signature_refused",
         }
     }
 
@@ -158,8 +180,12 @@ impl ApiError {
             | ApiError::InvalidRange(_)
             | ApiError::TotpInvalid => 400,
             ApiError::Unauthorized | ApiError::LoginFailed | ApiError::SessionRequired => 401,
-            ApiError::CsrfFailed | ApiError::Forbidden => 403,
-            ApiError::NotFound | ApiError::NoCheckpoint | ApiError::InviteInvalid => 404,
+            ApiError::CsrfFailed | ApiError::Forbidden | ApiError::SignatureRefused(_) => 403,
+            ApiError::NotFound
+            | ApiError::NoCheckpoint
+            | ApiError::InviteInvalid
+            | ApiError::NoProposal(_)
+            | ApiError::NoDirectory => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::PowReplayed
             | ApiError::WrapsMismatch(_)
@@ -169,7 +195,10 @@ impl ApiError {
             | ApiError::CaseTooLarge
             | ApiError::NameTaken
             | ApiError::KeyInUse
-            | ApiError::InvalidState(_) => 409,
+            | ApiError::InvalidState(_)
+            | ApiError::NoReader(_)
+            | ApiError::DirectoryChanged(_)
+            | ApiError::ProposalStale(_) => 409,
             ApiError::TooManyAttempts(_) | ApiError::PowRequired(_) => 429,
             ApiError::PayloadTooLarge(_) => 413,
             ApiError::BodyTimeout => 408,
@@ -215,6 +244,30 @@ impl From<WrapsError> for ApiError {
     }
 }
 
+impl From<NoReaderError> for ApiError {
+    fn from(e: NoReaderError) -> Self {
+        match e {
+            NoReaderError::DirectoryChanged { .. } => ApiError::DirectoryChanged(e.to_string()),
+            NoReaderError::NoDirectory | NoReaderError::NoReader(_) => {
+                ApiError::NoReader(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<DirectoryChangeError> for ApiError {
+    fn from(e: DirectoryChangeError) -> Self {
+        match e {
+            DirectoryChangeError::UpToDate | DirectoryChangeError::NoProposal => {
+                ApiError::NoProposal(e.to_string())
+            }
+            DirectoryChangeError::Stale => ApiError::ProposalStale(e.to_string()),
+            DirectoryChangeError::Refused(e) => ApiError::SignatureRefused(e.to_string()),
+            DirectoryChangeError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<PermitError> for ApiError {
     fn from(e: PermitError) -> Self {
         match e {
@@ -238,6 +291,7 @@ impl From<ReportError> for ApiError {
             ReportError::DuplicateCase => ApiError::DuplicateCase,
             ReportError::UnknownAccessCode => ApiError::Unauthorized,
             ReportError::FreeMessagesUsed { retry_after } => ApiError::PowRequired(retry_after),
+            ReportError::NoReader(e) => e.into(),
             ReportError::Case(e) => e.into(),
             ReportError::Log(e) => e.into(),
             ReportError::Store(e) => e.into(),

@@ -5,6 +5,7 @@
 //! server never reads the client's address or user agent. Routes are listed once, in
 //! [`route_table`] and `staff::staff_route_table`.
 
+pub mod directory;
 pub mod error;
 pub mod limits;
 pub mod log;
@@ -90,6 +91,16 @@ pub fn route_table() -> Vec<RouteSpec> {
             web::get().to(openapi::openapi_json)
         }),
         get("/api/v1/web-bundle", || web::get().to(webapp::web_bundle)),
+        get("/api/v1/directory", || web::get().to(directory::current)),
+        get("/api/v1/directory/versions/{seq}", || {
+            web::get().to(directory::version)
+        }),
+        get("/api/v1/directory/proposal", || {
+            web::get().to(directory::proposal)
+        }),
+        post("/api/v1/directory/proposal/signatures", || {
+            web::post().to(directory::sign)
+        }),
     ]
     .into_iter()
     .chain(staff::staff_route_table())

@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{log, reporter, staff, webapp};
+use super::{directory, log, reporter, staff, webapp};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +33,10 @@ use super::{log, reporter, staff, webapp};
         log::leaf_hashes,
         openapi_json,
         webapp::web_bundle,
+        directory::current,
+        directory::version,
+        directory::proposal,
+        directory::sign,
         staff::auth::enrol_info,
         staff::auth::enrol,
         staff::auth::prelogin,

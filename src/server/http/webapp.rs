@@ -13,6 +13,10 @@
 //!   for text types a gzip copy (sent with `Content-Encoding: gzip` when the request accepts it,
 //!   so a phone on a slow line loads the form in a third of the bytes). Only these static files
 //!   are compressed, never API answers. What is served is always what was hashed.
+//! - `/trust-root.json` is the installation's trust root (`keys/trust-root.json`, DESIGN §11),
+//!   served byte for byte from the file read at start and counted in the bundle like an
+//!   embedded file, so the published bundle hash covers the pinned officers, log key and
+//!   witnesses. It is the one file not embedded at build time: every installation has its own.
 //! - `GET /api/v1/web-bundle` returns `{"files": {path: b64u(SHA-256(file))}, "bundle": b64u}` with
 //!   `bundle = SHA-256("meldpunt web bundle v1" || 0x00 || for each path in byte order:
 //!   path || 0x00 || SHA-256(file))`, so anyone can compare what a server sends reporters with
@@ -27,6 +31,7 @@ use ring::digest;
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
+use crate::protocol::trust::root::TRUST_ROOT_FILE;
 use crate::server::http::error::ApiError;
 
 #[derive(RustEmbed)]
@@ -50,6 +55,7 @@ struct Served {
 
 struct Snapshot {
     files: BTreeMap<String, Served>,
+    hashes: BTreeMap<String, [u8; 32]>,
     view: WebBundleView,
 }
 
@@ -89,21 +95,39 @@ fn take_snapshot() -> Snapshot {
         hashes.insert(path.to_string(), hash);
         files.insert(path.into_owned(), Served { data, gzip });
     }
+    let view = bundle_view(&hashes);
+    Snapshot {
+        files,
+        hashes,
+        view,
+    }
+}
+
+fn bundle_view(hashes: &BTreeMap<String, [u8; 32]>) -> WebBundleView {
     let mut ctx = digest::Context::new(&digest::SHA256);
     ctx.update(b"meldpunt web bundle v1\x00");
-    for (path, hash) in &hashes {
+    for (path, hash) in hashes {
         ctx.update(path.as_bytes());
         ctx.update(&[0]);
         ctx.update(hash);
     }
-    let view = WebBundleView {
+    WebBundleView {
         files: hashes
             .iter()
             .map(|(p, h)| (p.clone(), crate::protocol::b64::encode(h)))
             .collect(),
         bundle: crate::protocol::b64::encode(ctx.finish()),
-    };
-    Snapshot { files, view }
+    }
+}
+
+/// The bundle as this installation serves it: the embedded files and its trust root.
+pub fn installation_bundle(trust_root_text: &str) -> WebBundleView {
+    let mut hashes = SNAPSHOT.hashes.clone();
+    hashes.insert(
+        TRUST_ROOT_FILE.to_owned(),
+        crate::protocol::crypto::sha256(trust_root_text.as_bytes()),
+    );
+    bundle_view(&hashes)
 }
 
 /// Reads and hashes every embedded file now (called once when the server is built).
@@ -173,10 +197,19 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         })
 }
 
-/// The service's default service: an embedded file for GET/HEAD, the JSON 404 otherwise.
-pub async fn static_or_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// The service's default service: an embedded file (or the trust root) for GET/HEAD, the
+/// JSON 404 otherwise.
+pub async fn static_or_not_found(
+    app: actix_web::web::Data<crate::server::app::App>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Err(ApiError::NotFound);
+    }
+    if req.path().strip_prefix('/') == Some(TRUST_ROOT_FILE) {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, content_type(TRUST_ROOT_FILE)))
+            .body(app.trust.text.clone()));
     }
     let path = resolve(req.path()).ok_or(ApiError::NotFound)?;
     let file = SNAPSHOT.files.get(&path).ok_or(ApiError::NotFound)?;
@@ -195,8 +228,8 @@ pub async fn static_or_not_found(req: HttpRequest) -> Result<HttpResponse, ApiEr
 
 #[utoipa::path(get, path = "/api/v1/web-bundle", tag = "meta",
     responses((status = 200, description = "SHA-256 of every file of the reporter web app and of the whole bundle", body = WebBundleView)))]
-pub async fn web_bundle() -> HttpResponse {
-    HttpResponse::Ok().json(bundle())
+pub async fn web_bundle(app: actix_web::web::Data<crate::server::app::App>) -> HttpResponse {
+    HttpResponse::Ok().json(installation_bundle(&app.trust.text))
 }
 
 #[cfg(test)]

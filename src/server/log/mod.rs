@@ -10,6 +10,7 @@
 //! The caller owns the tree size (it keeps it in its own record, written in the same sled
 //! transaction as the append) and the note key's seed.
 
+pub mod cosigning;
 pub mod service;
 
 pub use crate::server::store::log_tree::{

@@ -60,6 +60,8 @@ pub enum LogServiceError {
     Rewritten { size: u64 },
     #[error("another checkpoint was stored while this one was signed; issue it again")]
     Raced,
+    #[error("the checkpoint was not published: {0}")]
+    Cosigning(String),
 }
 
 /// `<host>/log` for a public URL such as `https://meldpunt.test/path` (see the module doc).
@@ -103,6 +105,17 @@ pub struct Issued {
     /// The newest stored checkpoint when this one was signed: [`record_checkpoint`] stores
     /// this one only if that is still the newest.
     replaces: Option<String>,
+}
+
+impl Issued {
+    /// The size of the checkpoint this one follows (0 for the first): what the witnesses
+    /// should hold.
+    pub fn previous_size(&self) -> u64 {
+        self.replaces
+            .as_deref()
+            .and_then(|note| note.split('\n').nth(1)?.parse().ok())
+            .unwrap_or(0)
+    }
 }
 
 /// The newest stored checkpoint, opened with `signer`'s verifier. A stored note that does not

@@ -1,4 +1,4 @@
-//! The store's user and recipient lists, kept by the sequencer between batches: every
+//! The store's user and recipient lists and its newest directory, kept by the sequencer between batches: every
 //! submission's wrap rule reads them ([`super::Tx::from_lists`]), and the sequencer is their
 //! only writer, so only a commit that writes one of them (or fails) makes them stale.
 
@@ -6,7 +6,14 @@ use std::any::{Any, TypeId};
 use std::cell::OnceCell;
 use std::sync::Arc;
 
-use crate::server::store::{Recipient, Store, StoreError, UserRecord, Write};
+use crate::server::store::{DirectoryRecord, Recipient, Store, StoreError, UserRecord, Write};
+
+/// What [`super::Tx::from_lists`] derives its value from.
+pub struct Lists<'a> {
+    pub users: &'a [UserRecord],
+    pub recipients: &'a [Recipient],
+    pub directory: Option<&'a DirectoryRecord>,
+}
 
 /// The store's users and hand-registered recipients as of the last commit, kept by the
 /// sequencer's thread between batches: the wrap rule reads both for every submission, and only
@@ -16,7 +23,8 @@ use crate::server::store::{Recipient, Store, StoreError, UserRecord, Write};
 pub(super) struct StoreLists {
     users: OnceCell<Vec<UserRecord>>,
     recipients: OnceCell<Vec<Recipient>>,
-    /// One value derived from both lists ([`super::Tx::from_lists`]), by its type.
+    directory: OnceCell<Option<DirectoryRecord>>,
+    /// One value derived from the lists ([`super::Tx::from_lists`]), by its type.
     pub(super) derived: OnceCell<(TypeId, Arc<dyn Any + Send + Sync>)>,
 }
 
@@ -37,6 +45,17 @@ impl StoreLists {
         Ok(self.recipients.get_or_init(|| recipients))
     }
 
+    pub(super) fn directory(
+        &self,
+        store: &dyn Store,
+    ) -> Result<Option<&DirectoryRecord>, StoreError> {
+        if let Some(directory) = self.directory.get() {
+            return Ok(directory.as_ref());
+        }
+        let directory = store.directory()?;
+        Ok(self.directory.get_or_init(|| directory).as_ref())
+    }
+
     /// Forgets what the batch may have changed: both lists if a commit failed (what is
     /// stored is then unknown), else the list a written record belongs to.
     pub(super) fn after_commit(&mut self, writes: &[Write], committed: bool) {
@@ -50,7 +69,11 @@ impl StoreLists {
         if recipients {
             self.recipients = OnceCell::new();
         }
-        if users || recipients {
+        let directory = wrote(|w| matches!(w, Write::Directory(_)));
+        if directory {
+            self.directory = OnceCell::new();
+        }
+        if users || recipients || directory {
             self.derived = OnceCell::new();
         }
     }

@@ -35,6 +35,7 @@ use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
+pub use lists::Lists;
 use lists::StoreLists;
 pub use reads::Reads;
 pub use tx::{StatementDraft, Tx};

@@ -3,7 +3,9 @@
 //! earlier writes count). A rule written against it is the same rule in both places.
 
 use crate::protocol::crypto::CaseId;
-use crate::server::store::{CaseRecord, CaseStaff, Recipient, Store, StoreError, UserRecord};
+use crate::server::store::{
+    CaseRecord, CaseStaff, DirectoryRecord, Recipient, Store, StoreError, UserRecord,
+};
 
 use super::Tx;
 
@@ -15,6 +17,8 @@ pub trait Reads {
     fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
     /// The recipients registered by hand.
     fn recipients(&self) -> Result<Vec<Recipient>, StoreError>;
+    /// The newest published recipient directory.
+    fn directory(&self) -> Result<Option<DirectoryRecord>, StoreError>;
 }
 
 impl Reads for dyn Store + '_ {
@@ -36,6 +40,9 @@ impl Reads for dyn Store + '_ {
     fn recipients(&self) -> Result<Vec<Recipient>, StoreError> {
         Store::recipients(self)
     }
+    fn directory(&self) -> Result<Option<DirectoryRecord>, StoreError> {
+        Store::directory(self)
+    }
 }
 
 impl Reads for Tx<'_> {
@@ -56,5 +63,8 @@ impl Reads for Tx<'_> {
     }
     fn recipients(&self) -> Result<Vec<Recipient>, StoreError> {
         Tx::recipients(self)
+    }
+    fn directory(&self) -> Result<Option<DirectoryRecord>, StoreError> {
+        Tx::directory(self)
     }
 }

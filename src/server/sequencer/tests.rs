@@ -58,6 +58,7 @@ fn case(n: u8) -> CaseRecord {
         last_statement_hash: String::new(),
         content_bytes: 0,
         free_messages: HourCount::default(),
+        submitted_to: Vec::new(),
     }
 }
 
@@ -70,6 +71,7 @@ fn create(tx: &mut Tx<'_>, n: u8) -> Result<String, StoreError> {
     let draft = StatementDraft::Receipt {
         sub: [n; 32],
         cmt: [n; 32],
+        dir: None,
     };
     let receipt = tx.append_statement(&mut record, draft)?;
     tx.create_case(record);
@@ -324,6 +326,18 @@ impl Store for Failing {
     }
     fn recipients(&self) -> Result<Vec<crate::server::store::Recipient>, StoreError> {
         self.inner.recipients()
+    }
+    fn directory(&self) -> Result<Option<crate::server::store::DirectoryRecord>, StoreError> {
+        self.inner.directory()
+    }
+    fn directory_version(
+        &self,
+        seq: u64,
+    ) -> Result<Option<crate::server::store::DirectoryRecord>, StoreError> {
+        self.inner.directory_version(seq)
+    }
+    fn proposal(&self) -> Result<Option<crate::server::store::ProposalRecord>, StoreError> {
+        self.inner.proposal()
     }
     fn users(&self) -> Result<Vec<crate::server::store::UserRecord>, StoreError> {
         self.inner.users()

@@ -19,18 +19,22 @@ use crate::protocol::statements::{
 use crate::server::pow::SpentToken;
 use crate::server::store::staff::{AuditEntry, AuditRecord, CaseStaff, InviteRecord, UserRecord};
 use crate::server::store::staff::{audit_bytes, audit_hash};
-use crate::server::store::{CaseRecord, Recipient, Store, StoreError, Write};
+use crate::server::store::{
+    CaseRecord, DirectoryRecord, ProposalRecord, Recipient, Store, StoreError, Write,
+};
 
 use super::StatementSigner;
-use super::lists::StoreLists;
+use super::lists::{Lists, StoreLists};
 
 /// What a new statement says; the sequencer adds `seq`, `prev`, `iat` and the log index.
 #[derive(Clone, Copy, Debug)]
 pub enum StatementDraft {
-    /// The receipt of a new case: `sub` = SHA-256(rb), `cmt` the submission commitment.
+    /// The receipt of a new case: `sub` = SHA-256(rb), `cmt` the submission commitment,
+    /// `dir` the directory hash a version-2 commitment binds.
     Receipt {
         sub: [u8; 32],
         cmt: [u8; 32],
+        dir: Option<[u8; 32]>,
     },
     Status(StatusChange),
     Message {
@@ -61,6 +65,8 @@ struct Overlay {
     invites: HashMap<[u8; 32], Option<InviteRecord>>,
     recipients: HashMap<String, Option<Recipient>>,
     checkpoint: Option<String>,
+    directory: Option<DirectoryRecord>,
+    proposal: Option<Option<ProposalRecord>>,
 }
 
 impl Overlay {
@@ -79,6 +85,8 @@ impl Overlay {
         self.invites.extend(later.invites);
         self.recipients.extend(later.recipients);
         self.checkpoint = later.checkpoint.or(self.checkpoint.take());
+        self.directory = later.directory.or(self.directory.take());
+        self.proposal = later.proposal.or(self.proposal.take());
     }
 }
 
@@ -257,8 +265,17 @@ impl<'a> Tx<'a> {
             StatementPayload::later(iss.clone(), case_ref.clone(), seq, hour, log_index, body)
         };
         let payload = match (draft, prev) {
-            (StatementDraft::Receipt { sub, cmt }, _) if seq == 0 => {
-                StatementPayload::receipt(iss.clone(), case_ref.clone(), hour, sub, cmt, log_index)
+            (StatementDraft::Receipt { sub, cmt, dir }, _) if seq == 0 => {
+                let mut receipt = StatementPayload::receipt(
+                    iss.clone(),
+                    case_ref.clone(),
+                    hour,
+                    sub,
+                    cmt,
+                    log_index,
+                );
+                receipt.body = StatementBody::Receipt { sub, cmt, dir };
+                receipt
             }
             (StatementDraft::Status(change), Some(prev)) if seq > 0 => {
                 later(StatementBody::Status { prev, change })
@@ -395,19 +412,25 @@ impl<'a> Tx<'a> {
 
     // ---- recipients and checkpoints ----
 
-    /// A value computed from every user and every recipient registered by hand, as the batch
-    /// has them. While the batch has changed neither list, the value is computed once and kept
-    /// across batches until a commit changes one (the recipients of new reports are read this
-    /// way for every submission).
+    /// A value computed from every user, every recipient registered by hand and the newest
+    /// directory, as the batch has them. While the batch has changed none of them, the value
+    /// is computed once and kept across batches until a commit changes one (the readers of new
+    /// reports are read this way for every submission).
     pub fn from_lists<T: Any + Send + Sync>(
         &self,
-        derive: fn(&[UserRecord], &[Recipient]) -> T,
+        derive: fn(&Lists<'_>) -> T,
     ) -> Result<Arc<T>, StoreError> {
         let untouched = [&self.done, &self.this]
             .iter()
-            .all(|o| o.users.is_empty() && o.recipients.is_empty());
+            .all(|o| o.users.is_empty() && o.recipients.is_empty() && o.directory.is_none());
         if !untouched {
-            return Ok(Arc::new(derive(&self.users()?, &self.recipients()?)));
+            let (users, recipients, directory) =
+                (self.users()?, self.recipients()?, self.directory()?);
+            return Ok(Arc::new(derive(&Lists {
+                users: &users,
+                recipients: &recipients,
+                directory: directory.as_ref(),
+            })));
         }
         if let Some((kind, value)) = self.lists.derived.get()
             && *kind == TypeId::of::<T>()
@@ -415,9 +438,12 @@ impl<'a> Tx<'a> {
         {
             return Ok(value);
         }
-        let users = self.lists.users(self.store)?;
-        let recipients = self.lists.recipients(self.store)?;
-        let value = Arc::new(derive(users, recipients));
+        let lists = Lists {
+            users: self.lists.users(self.store)?,
+            recipients: self.lists.recipients(self.store)?,
+            directory: self.lists.directory(self.store)?,
+        };
+        let value = Arc::new(derive(&lists));
         let shared: Arc<dyn Any + Send + Sync> = value.clone();
         let _ = self.lists.derived.set((TypeId::of::<T>(), shared));
         Ok(value)
@@ -450,6 +476,53 @@ impl<'a> Tx<'a> {
         self.write(Write::RemoveRecipient {
             kid: kid.to_owned(),
         });
+    }
+
+    /// The newest published recipient directory, as the batch has it.
+    pub fn directory(&self) -> Result<Option<DirectoryRecord>, StoreError> {
+        match self
+            .this
+            .directory
+            .as_ref()
+            .or(self.done.directory.as_ref())
+        {
+            Some(record) => Ok(Some(record.clone())),
+            None => Ok(self.lists.directory(self.store)?.cloned()),
+        }
+    }
+
+    /// Publishes the directory version `seq` (payload hash `hash`): stored, and its
+    /// `document` appended as the log's next leaf.
+    pub fn publish_directory(
+        &mut self,
+        seq: u64,
+        hash: [u8; 32],
+        document: String,
+    ) -> Result<DirectoryRecord, StoreError> {
+        let log_index = self.log_size()?;
+        let record = DirectoryRecord {
+            seq,
+            log_index,
+            hash,
+            document,
+        };
+        self.this.log_size = Some(log_index + 1);
+        self.this.directory = Some(record.clone());
+        self.write(Write::Directory(record.clone()));
+        Ok(record)
+    }
+
+    /// The directory version waiting for signatures, as the batch has it.
+    pub fn proposal(&self) -> Result<Option<ProposalRecord>, StoreError> {
+        match self.this.proposal.as_ref().or(self.done.proposal.as_ref()) {
+            Some(proposal) => Ok(proposal.clone()),
+            None => self.store.proposal(),
+        }
+    }
+
+    pub fn put_proposal(&mut self, proposal: Option<ProposalRecord>) {
+        self.this.proposal = Some(proposal.clone());
+        self.write(Write::Proposal(proposal));
     }
 
     /// The newest checkpoint, as the batch has it.

@@ -282,6 +282,7 @@ pub async fn detail(
             .map(|e| e.jws)
             .collect(),
         holders: thread_holders(store, case)?,
+        submitted_to: case.submitted_to.clone(),
     };
     let audit = AuditEntry::new(user_id_text(&user.user_id), "case.opened", "").on_case(case_ref);
     record(app, audit).await?;

@@ -10,11 +10,12 @@
 //!   client, and the server checks only that they go to exactly the right keys
 //!   (`server::recipients`).
 //! - Assignment: by an intake holder, to an enabled investigator of the case's unit or
-//!   `national`; wraps = exactly a thread wrap to the target's kid, plus an internal wrap to it
-//!   if the case has an internal key.
+//!   `national` whose key the signed recipient directory lists, unchanged and not suspended
+//!   (DESIGN §11); wraps = exactly a thread wrap to the target's kid, plus an internal wrap to
+//!   it if the case has an internal key.
 //! - Triage (once per case): by an intake holder; the internal wraps go to exactly the active
-//!   holders of a thread wrap at that moment (`recipients::thread_holders`); the reason is a
-//!   note item under the internal key.
+//!   holders of a thread wrap at that moment that the directory lists
+//!   (`recipients::thread_holders`); the reason is a note item under the internal key.
 //! - Status: by an intake holder or an assigned investigator, along received → acknowledged →
 //!   investigating | referred | handled_in_line → closed (closed carries an outcome).
 
@@ -92,6 +93,19 @@ pub async fn assign(
             return Err(StaffError::InvalidState("already assigned".into()));
         }
         let kid = target.kid().unwrap_or_default();
+        // Only a key the officers signed into the directory, unchanged and not suspended,
+        // may receive a case key (DESIGN §11): an admin alone cannot make a reader.
+        let readers = recipients::readers(tx)?;
+        let listed = readers.active_entry(kid).is_some_and(|e| {
+            Some(e.public_key) == target.enrolled.as_ref().map(|en| en.public_key)
+        });
+        if !listed {
+            return Err(StaffError::InvalidState(
+                "this investigator's key is not in the signed recipient directory (yet): the \
+                 directory officers must sign a directory that lists it first"
+                    .into(),
+            ));
+        }
         recipients::check(&req.wraps, &recipients::assignment_wraps(kid, &access.case))?;
         let detail = format!("user {}", req.user_id);
         tx.audit(audit(user, "case.assigned", detail, &access))?;

@@ -28,7 +28,9 @@ mod sled_staff;
 mod sled_store;
 pub mod staff;
 
-pub use records::{CaseRecord, HourCount, Recipient, StatementEntry};
+pub use records::{
+    CaseRecord, DirectoryRecord, HourCount, ProposalRecord, Recipient, StatementEntry,
+};
 pub use sled_store::SledStore;
 pub use staff::{
     AuditBroken, AuditEntry, AuditRecord, CaseStaff, Enrolment, InviteRecord, Triage, UserRecord,
@@ -123,6 +125,11 @@ pub enum Write {
     RemoveRecipient {
         kid: String,
     },
+    /// A published recipient directory: stored under its seq, and its document appended as
+    /// the log's next leaf (`log_index` is the log's size before it).
+    Directory(DirectoryRecord),
+    /// The directory version waiting for signatures (`None`: there is none any more).
+    Proposal(Option<ProposalRecord>),
     /// A signed checkpoint of `size` leaves: the newest one, and in the history by size.
     Checkpoint {
         size: u64,
@@ -173,6 +180,12 @@ pub trait Store: Send + Sync + 'static {
     fn forget_expired_challenges(&self, now: u64) -> Result<usize, StoreError>;
 
     fn recipients(&self) -> Result<Vec<Recipient>, StoreError>;
+    /// The newest published recipient directory, if any.
+    fn directory(&self) -> Result<Option<DirectoryRecord>, StoreError>;
+    /// The published directory of this `seq`, if any.
+    fn directory_version(&self, seq: u64) -> Result<Option<DirectoryRecord>, StoreError>;
+    /// The directory version waiting for signatures, if any.
+    fn proposal(&self) -> Result<Option<ProposalRecord>, StoreError>;
     fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
     fn user(&self, user_id: &[u8; 16]) -> Result<Option<UserRecord>, StoreError>;
     /// Names are unique case-insensitively.

@@ -55,6 +55,10 @@ pub struct CaseRecord {
     /// The reporter's free messages of the current hour (`protocol::FREE_MESSAGES_PER_HOUR`).
     #[serde(default)]
     pub free_messages: HourCount,
+    /// The `to` of every wrap the submission carried, which a version-2 receipt commits to
+    /// (empty for cases from before directories).
+    #[serde(default)]
+    pub submitted_to: Vec<String>,
 }
 
 /// How many of something happened in one hour (unix seconds, a whole hour).
@@ -96,6 +100,41 @@ pub enum StoredStatement {
 pub struct StatementEntry {
     pub log: u64,
     pub jws: String,
+}
+
+/// A published version of the recipient directory: its document text exactly as it is the
+/// log's leaf at `log_index`, and the hash of its payload (DESIGN §11).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryRecord {
+    pub seq: u64,
+    pub log_index: u64,
+    #[serde(with = "crate::protocol::crypto::serde_b64::fixed")]
+    pub hash: [u8; 32],
+    pub document: String,
+}
+
+/// The directory version waiting for officers' signatures: its payload (b64u, exactly as
+/// signed) and the signatures collected so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalRecord {
+    pub payload: String,
+    #[serde(with = "crate::protocol::crypto::serde_b64::fixed")]
+    pub hash: [u8; 32],
+    pub signatures: Vec<crate::protocol::trust::DirectorySignature>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredDirectory {
+    #[serde(rename = "1")]
+    V1(DirectoryRecord),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum StoredProposal {
+    #[serde(rename = "1")]
+    V1(ProposalRecord),
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {

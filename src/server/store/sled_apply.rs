@@ -7,7 +7,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::Write;
 use super::records::{self, StoredCase, StoredRecipient};
-use super::sled_store::{AUDIT_HEAD_KEY, LATEST_CHECKPOINT_KEY, LOG_SIZE_KEY};
+use super::sled_store::{AUDIT_HEAD_KEY, LATEST_CHECKPOINT_KEY, LOG_SIZE_KEY, PROPOSAL_KEY};
 use super::sled_store::{checkpoint_key, name_key, seq_key};
 use super::staff::{StoredCaseStaff, StoredInvite, StoredUser, audit_bytes, audit_hash};
 
@@ -33,6 +33,7 @@ pub(super) enum T {
     StaffInvites,
     CaseStaff,
     Audit,
+    Directory,
 }
 
 fn corrupt(what: impl Into<String>) -> TxError {
@@ -131,6 +132,19 @@ pub(super) fn apply(t: &[TransactionalTree], write: &Write) -> Result<(), TxErro
         Write::RemoveRecipient { kid } => {
             tree(T::Recipients).remove(kid.as_bytes())?;
         }
+        Write::Directory(record) => {
+            let bytes = records::encode(&records::StoredDirectory::V1(record.clone()));
+            tree(T::Directory).insert(&record.seq.to_be_bytes(), bytes)?;
+            let leaf = record.document.as_bytes();
+            append_log_leaf(tree(T::Meta), tree(T::LogNodes), record.log_index, leaf)?;
+        }
+        Write::Proposal(None) => {
+            tree(T::Meta).remove(PROPOSAL_KEY)?;
+        }
+        Write::Proposal(Some(proposal)) => {
+            let bytes = records::encode(&records::StoredProposal::V1(proposal.clone()));
+            tree(T::Meta).insert(PROPOSAL_KEY, bytes)?;
+        }
         Write::Checkpoint { size, note } => {
             tree(T::Checkpoints).insert(&checkpoint_key(*size)[..], note.as_bytes())?;
             tree(T::Checkpoints).insert(LATEST_CHECKPOINT_KEY, note.as_bytes())?;
@@ -158,7 +172,7 @@ fn append_log_leaf(
     };
     if size != expected_index {
         return Err(corrupt(format!(
-            "log size {size} but a statement signed for index {expected_index}"
+            "log size {size} but a leaf made for index {expected_index}"
         )));
     }
     let new_size =

@@ -28,6 +28,8 @@ use crate::protocol::crypto::CaseId;
 pub(super) const LOG_SIZE_KEY: &[u8] = b"log_size";
 pub(super) const AUDIT_HEAD_KEY: &[u8] = b"audit_head";
 pub(super) const LATEST_CHECKPOINT_KEY: &[u8] = b"latest";
+/// In `meta`: the directory version waiting for signatures.
+pub(super) const PROPOSAL_KEY: &[u8] = b"directory_proposal";
 
 pub(super) fn checkpoint_key(size: u64) -> [u8; 9] {
     let mut key = [b's'; 9];
@@ -70,9 +72,17 @@ pub struct SledStore {
     pub(super) staff_invites: Tree,
     pub(super) case_staff: Tree,
     pub(super) audit: Tree,
+    /// Published recipient directories by seq (u64be).
+    pub(super) directory: Tree,
 }
 
 /// How sled's cache is sized: enough for a small VM, whatever the data grows to.
+fn decode_directory(bytes: &[u8]) -> Result<super::DirectoryRecord, StoreError> {
+    records::decode::<records::StoredDirectory>(bytes)
+        .map(|records::StoredDirectory::V1(d)| d)
+        .map_err(|e| StoreError::Corrupt(format!("directory: {e}")))
+}
+
 pub const CACHE_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How long `open` keeps trying while the folder's lock is held. sled releases the lock only
@@ -136,6 +146,7 @@ impl SledStore {
             staff_invites: db.open_tree("staff_invites")?,
             case_staff: db.open_tree("case_staff")?,
             audit: db.open_tree("audit")?,
+            directory: db.open_tree("directory")?,
             db,
         };
         store.migrate_spent_challenges()?;
@@ -156,7 +167,7 @@ impl SledStore {
         Ok(())
     }
 
-    fn batch_trees(&self) -> [&Tree; 16] {
+    fn batch_trees(&self) -> [&Tree; 17] {
         [
             &self.cases,
             &self.case_refs,
@@ -174,6 +185,7 @@ impl SledStore {
             &self.staff_invites,
             &self.case_staff,
             &self.audit,
+            &self.directory,
         ]
     }
 
@@ -305,6 +317,31 @@ impl Store for SledStore {
                     .map_err(|e| StoreError::Corrupt(format!("recipient: {e}")))
             })
             .collect()
+    }
+
+    fn directory(&self) -> Result<Option<super::DirectoryRecord>, StoreError> {
+        self.directory
+            .last()?
+            .map(|(_, bytes)| decode_directory(&bytes))
+            .transpose()
+    }
+
+    fn directory_version(&self, seq: u64) -> Result<Option<super::DirectoryRecord>, StoreError> {
+        self.directory
+            .get(seq.to_be_bytes())?
+            .map(|bytes| decode_directory(&bytes))
+            .transpose()
+    }
+
+    fn proposal(&self) -> Result<Option<super::ProposalRecord>, StoreError> {
+        self.meta
+            .get(PROPOSAL_KEY)?
+            .map(|bytes| {
+                records::decode::<records::StoredProposal>(&bytes)
+                    .map(|records::StoredProposal::V1(p)| p)
+                    .map_err(|e| StoreError::Corrupt(format!("directory proposal: {e}")))
+            })
+            .transpose()
     }
 
     fn users(&self) -> Result<Vec<super::UserRecord>, StoreError> {
