@@ -17,7 +17,7 @@ use common::TestService;
 use meldpunt::clients::recipient::RecipientKey;
 use meldpunt::protocol::b64;
 use meldpunt::protocol::crypto::access_code::AccessCode;
-use meldpunt::protocol::crypto::commit::{key_commitment, submission_commitment};
+use meldpunt::protocol::crypto::commit::{Filing, key_commitment, submission_commitment_v2};
 use meldpunt::protocol::crypto::item::ItemKind;
 use meldpunt::protocol::crypto::wrap::{WrapPurpose, open_case_key};
 use meldpunt::protocol::statements::StatementVerifier;
@@ -39,7 +39,8 @@ fn node(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("node prints JSON")
 }
 
-/// Runs make-submission.mjs for `unit` with `recipients` as (key, unit).
+/// Runs make-submission.mjs for `unit` with `recipients` as (key, unit), from an unsigned
+/// directory made of them (offline: no server accepts its hash).
 fn js_submission(unit: &str, recipients: &[(&RecipientKey, &str)]) -> serde_json::Value {
     let specs: Vec<String> = recipients
         .iter()
@@ -47,6 +48,15 @@ fn js_submission(unit: &str, recipients: &[(&RecipientKey, &str)]) -> serde_json
         // node's parseArgs would take for another option (one key in 64).
         .map(|(key, unit)| format!("--recipient={}:{unit}", b64::encode(key.public_key)))
         .collect();
+    js_submission_with(unit, &specs)
+}
+
+/// Runs make-submission.mjs for `unit` with the readers of `url`'s verified directory.
+fn js_submission_for_server(unit: &str, url: &str) -> serde_json::Value {
+    js_submission_with(unit, &[format!("--server={url}")])
+}
+
+fn js_submission_with(unit: &str, specs: &[String]) -> serde_json::Value {
     let mut args = vec![
         "tests/js/make-submission.mjs",
         "--unit",
@@ -92,7 +102,15 @@ fn check_with_rust(out: &serde_json::Value, recipients: &[&RecipientKey]) -> Sub
     let report: serde_json::Value = serde_json::from_slice(&plain).unwrap();
     assert_eq!(report["what"], REPORT_TEXT);
 
-    let cmt = submission_commitment(&case_id, &request.kc, &request.items);
+    let holders: Vec<&str> = request.wraps.iter().map(|w| w.to.as_str()).collect();
+    let filing = Filing {
+        theme: &request.theme,
+        unit: &request.unit,
+        relation: request.relation.as_deref(),
+        directory: &request.directory,
+        holders: &holders,
+    };
+    let cmt = submission_commitment_v2(&case_id, &request.kc, &filing, &request.items);
     assert_eq!(b64::encode(cmt), out["cmt"].as_str().unwrap());
 
     let code = AccessCode::parse(out["code"].as_str().unwrap()).expect("the JS display parses");
@@ -129,14 +147,11 @@ fn agent() -> ureq::Agent {
 #[test]
 fn js_submission_is_accepted_by_the_server_and_read_back_by_js() {
     let svc = TestService::start(0);
-    let out = js_submission(
-        "amsterdam",
-        &[(&svc.national, "national"), (&svc.amsterdam, "amsterdam")],
-    );
+    let url = svc.url();
+    let out = js_submission_for_server("amsterdam", &url);
     check_with_rust(&out, &[&svc.national, &svc.amsterdam]);
 
     // Solve a real challenge and post the JS request JSON exactly as it came, pow filled in.
-    let url = svc.url();
     let challenge: serde_json::Value = agent()
         .get(format!("{url}/api/v1/pow"))
         .call()
@@ -200,7 +215,8 @@ fn js_submission_is_accepted_by_the_server_and_read_back_by_js() {
         "aanvulling uit JavaScript",
     ]);
     assert_eq!(read["report"]["what"], REPORT_TEXT);
-    assert_eq!(read["checkpoint_size"], 2);
+    // The log also holds the directory version (DESIGN §11), before the case's statements.
+    assert_eq!(read["checkpoint_size"], common::DIRECTORY_LEAVES + 2);
     assert_eq!(read["included"], serde_json::json!([true, true, null]));
     assert_eq!(read["messages"][1]["text"], "aanvulling uit JavaScript");
     let opened = client.case(&code).unwrap();

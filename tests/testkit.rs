@@ -8,11 +8,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use meldpunt::protocol::b64;
+use meldpunt::protocol::crypto::commit::{Filing, submission_commitment_v2};
 use meldpunt::protocol::crypto::{CryptoError, Item, padding};
 use meldpunt::protocol::log::{
     NoteError, NoteVerifier, leaf_hash, open_signed_checkpoint, verify_inclusion,
 };
 use meldpunt::protocol::statements::{Jwks, JwsError, StatementVerifier, check_chain};
+use meldpunt::protocol::trust::{
+    DirectoryError, TrustRoot, WitnessedError, check_successor, open_witnessed_checkpoint,
+    verify_directory,
+};
 use serde_json::Value;
 
 /// Every outcome a case may expect.
@@ -35,6 +40,15 @@ const OUTCOMES: &[&str] = &[
     "bad_padding",
     "bad_item",
     "bad_proof",
+    "malformed_directory",
+    "not_canonical",
+    "unknown_signer",
+    "duplicate_signer",
+    "no_quorum",
+    "discontinuous",
+    "log_signature",
+    "not_witnessed",
+    "bad_commitment",
 ];
 
 struct Case {
@@ -52,6 +66,9 @@ enum Refusal {
     WrongOrigin,
     BadItem(String),
     BadProof,
+    Directory(DirectoryError),
+    Witnessed(WitnessedError),
+    BadCommitment,
     WrongOutput(String),
 }
 
@@ -80,6 +97,22 @@ fn outcome(refusal: &Refusal) -> &'static str {
         Refusal::Crypto(_) | Refusal::BadItem(_) => "bad_item",
         Refusal::WrongOrigin => "wrong_origin",
         Refusal::BadProof => "bad_proof",
+        Refusal::Directory(e) | Refusal::Witnessed(WitnessedError::Directory(e)) => match e {
+            DirectoryError::Malformed(_) => "malformed_directory",
+            DirectoryError::NotCanonical(_) => "not_canonical",
+            DirectoryError::WrongOrigin { .. } => "wrong_origin",
+            DirectoryError::UnknownSigner => "unknown_signer",
+            DirectoryError::DuplicateSigner => "duplicate_signer",
+            DirectoryError::BadSignature => "bad_signature",
+            DirectoryError::NoQuorum { .. } => "no_quorum",
+            DirectoryError::Discontinuous { .. } => "discontinuous",
+        },
+        Refusal::Witnessed(e) => match e {
+            WitnessedError::LogSignature(_) | WitnessedError::Origin(_) => "log_signature",
+            WitnessedError::NotWitnessed { .. } => "not_witnessed",
+            _ => "other_witnessed_error",
+        },
+        Refusal::BadCommitment => "bad_commitment",
         Refusal::WrongOutput(_) => "wrong_output",
     }
 }
@@ -93,6 +126,9 @@ fn detail(refusal: &Refusal) -> String {
         Refusal::WrongOrigin => "the checkpoint's origin is not the key's name".into(),
         Refusal::BadItem(why) | Refusal::WrongOutput(why) => why.clone(),
         Refusal::BadProof => "the inclusion proof does not verify".into(),
+        Refusal::Directory(e) => e.to_string(),
+        Refusal::Witnessed(e) => e.to_string(),
+        Refusal::BadCommitment => "the cmt is not the version-2 commitment of the inputs".into(),
     }
 }
 
@@ -252,8 +288,61 @@ fn run(kind: &str, input: &Value) -> Result<(), Refusal> {
                 Err(Refusal::BadProof)
             }
         }
+        "directory" => {
+            let dir = verify_directory(&root(input), text(input, "directory"))
+                .map_err(Refusal::Directory)?;
+            expected(input, "hash", |_| {
+                same("hash", dir.hash, array::<32>(input, "hash"))
+            })?;
+            expected(input, "seq", |seq| {
+                same("seq", Some(dir.payload.seq), seq.as_u64())
+            })
+        }
+        "directory_successor" => {
+            let root = root(input);
+            let prev = verify_directory(&root, text(input, "prev")).map_err(Refusal::Directory)?;
+            let next = verify_directory(&root, text(input, "next")).map_err(Refusal::Directory)?;
+            check_successor(&prev, &next).map_err(Refusal::Directory)
+        }
+        "witnessed_checkpoint" => {
+            let checkpoint = open_witnessed_checkpoint(&root(input), text(input, "note"))
+                .map_err(Refusal::Witnessed)?;
+            expected(input, "size", |size| {
+                same("size", Some(checkpoint.size), size.as_u64())
+            })
+        }
+        "commitment_v2" => {
+            let items: Vec<Item> =
+                serde_json::from_value(input["items"].clone()).expect("input items");
+            let holders: Vec<String> =
+                serde_json::from_value(input["holders"].clone()).expect("input holders");
+            let holders: Vec<&str> = holders.iter().map(String::as_str).collect();
+            let filing = Filing {
+                theme: text(input, "theme"),
+                unit: text(input, "unit"),
+                relation: input["relation"].as_str(),
+                directory: &array::<32>(input, "directory"),
+                holders: &holders,
+            };
+            let cmt = submission_commitment_v2(
+                &array(input, "case_id"),
+                &array(input, "kc"),
+                &filing,
+                &items,
+            );
+            if b64::encode(cmt) == text(input, "cmt") {
+                Ok(())
+            } else {
+                Err(Refusal::BadCommitment)
+            }
+        }
         other => panic!("unknown kind {other}"),
     }
+}
+
+/// The case's trust root, parsed as a client parses `/trust-root.json`.
+fn root(input: &Value) -> TrustRoot {
+    TrustRoot::parse(&input["root"].to_string()).expect("input root is a valid trust root")
 }
 
 fn case_files() -> Vec<PathBuf> {
@@ -323,6 +412,10 @@ fn every_outcome_and_kind_is_covered() {
         "padding",
         "item",
         "inclusion",
+        "directory",
+        "directory_successor",
+        "witnessed_checkpoint",
+        "commitment_v2",
     ] {
         assert!(
             cases.iter().any(|c| c.kind == kind),

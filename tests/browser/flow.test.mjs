@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BINARY, assertPrivate, fillReport, launchBrowser, newPage, startServer } from './harness.mjs';
+import { BINARY, assertPrivate, fillReport, launchBrowser, newPage, signDirectory, startServer } from './harness.mjs';
 import { enrolStaff, inviteStaff, staffReply, staffUnreadableMessage } from './staff-reply.mjs';
 
 let server;
@@ -21,8 +21,10 @@ let staff;
 
 before(async () => {
   server = await startServer({ powBits: 6, checkpointSecs: 2, beforeServe: inviteStaff });
-  // An enrolled intake officer for `national`: every report is encrypted to them too.
+  // An enrolled intake officer for `national`: once both officers signed the directory that
+  // lists their key, every report is encrypted to them too.
   staff = await enrolStaff(server, server.prepared);
+  await signDirectory(server);
   browser = await launchBrowser();
 });
 

@@ -1,14 +1,20 @@
 // Shared set-up of the browser tests: a fresh meldpunt server (the real debug binary, its own
-// temporary data and keys folders, one national recipient registered with `keygen` and
-// `recipient add`, a free loopback port) and Debian's Chromium driven by playwright-core with
-// a new empty profile. Also a request recorder for the privacy checks.
+// temporary data and keys folders, a free loopback port chosen first, one national recipient
+// registered with `keygen` and `recipient add` and put in a recipient directory signed by the
+// development root's two officers with `directory sign`) and Debian's Chromium driven by
+// playwright-core with a new empty profile. Also a request recorder for the privacy checks.
 //
-// Contract: `startServer({powBits, checkpointSecs, beforeServe})` resolves {url, dir, keyFile,
-// stop(), prepared} once the server answers (`prepared` is what `beforeServe(dir)` returned, run
-// while the database is still free for CLI commands); `launchBrowser()` resolves a playwright
-// Browser; `newPage(browser, opts)` gives {context, page, requests, responses, errors} where
-// `requests` lists every request the page made. Everything is removed by the returned
-// stop/close functions. Requires `cargo build` to have run.
+// Contract: `startServer({powBits, checkpointSecs, beforeServe, units})` resolves {url, dir,
+// keyFile, stop(), prepared} once the server answers and its directory is in a cosigned
+// checkpoint (`prepared` is what `beforeServe(dir)` returned, run while the database is still
+// free for CLI commands; `units` the recipient's units, default national; `publicUrl` the
+// URL the service names itself by, default its own, e.g. a proxy's in front). Every CLI call
+// (`cli(dir, args)`) gets MELDPUNT_PUBLIC_URL of that server, because the first one makes the
+// trust root and the log name for it. `signDirectory(server)` has both officers sign the
+// pending change on the running server and waits until the new version is logged.
+// `launchBrowser()` resolves a playwright Browser; `newPage(browser, opts)` gives {context,
+// page, requests, responses, errors} where `requests` lists every request the page made.
+// Everything is removed by the returned stop/close functions. Requires `cargo build`.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -23,7 +29,7 @@ export const ROOT = join(here, '..', '..');
 export const BINARY = process.env.MELDPUNT_BIN ?? join(ROOT, 'target', 'debug', 'meldpunt');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -34,32 +40,73 @@ function freePort() {
   });
 }
 
-/** Runs the CLI against the test folders; returns stdout. */
+/** The public URL of each test folder's server, set before its first CLI call. */
+const publicUrls = new Map();
+
+/** Runs the CLI against the test folders (with the folder's public URL); returns stdout. */
 export function cli(dir, args) {
+  const url = publicUrls.get(dir);
+  if (!url) throw new Error(`no public URL for ${dir}: start it with startServer`);
   return execFileSync(BINARY, args, {
-    env: { PATH: process.env.PATH, MELDPUNT_DATA: join(dir, 'data'), MELDPUNT_KEYS: join(dir, 'keys') },
+    env: { PATH: process.env.PATH, MELDPUNT_DATA: join(dir, 'data'), MELDPUNT_KEYS: join(dir, 'keys'), MELDPUNT_PUBLIC_URL: url },
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
+/** The development officers' key files (src/server/trust.rs DEV_OFFICER_FILES). */
+export const officerKeys = (dir) => ['dev-officer-1.key', 'dev-officer-2.key'].map((f) => join(dir, 'keys', f));
+
+/** Has both officers sign the pending directory change, on the local database (server stopped). */
+export function signDirectoryOffline(dir) {
+  for (const key of officerKeys(dir)) cli(dir, ['directory', 'sign', '--key', key, '--yes']);
+}
+
+/** GET /api/v1/directory, or null while there is none. */
+async function directoryView(url) {
+  const res = await fetch(`${url}/api/v1/directory`);
+  return res.ok ? res.json() : null;
+}
+
+/** Waits until the server's directory has version `seq` (or any, without) with an inclusion proof. */
+export async function waitForLoggedDirectory(url, seq, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await directoryView(url).catch(() => null);
+    if (view?.proof && (seq === undefined || view.seq >= seq)) return view;
+    if (Date.now() > deadline) throw new Error(`directory ${seq ?? ''} is not logged: ${JSON.stringify(view)?.slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Has both officers sign the pending change on the running `server`; waits until it is logged. */
+export async function signDirectory(server) {
+  const before = (await directoryView(server.url))?.seq ?? 0;
+  for (const key of officerKeys(server.dir)) cli(server.dir, ['directory', 'sign', '--server', server.url, '--key', key, '--yes']);
+  return waitForLoggedDirectory(server.url, before + 1);
+}
+
 /** A server with one national recipient; see the module contract. */
-export async function startServer({ powBits = 0, checkpointSecs = 3600, beforeServe } = {}) {
+export async function startServer({ powBits = 0, checkpointSecs = 3600, beforeServe, units = ['national'], publicUrl } = {}) {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run cargo build first`);
   const dir = mkdtempSync(join(tmpdir(), 'meldpunt-browser-'));
+  // The port first: the first CLI call makes the trust root and the log name for this URL.
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  publicUrls.set(dir, publicUrl ?? url);
   const keyFile = join(dir, 'intake.key');
   const keygen = cli(dir, ['keygen', '--out', keyFile]);
   const publicKey = keygen.match(/^public key (\S+)/m)[1];
-  cli(dir, ['recipient', 'add', '--unit', 'national', '--public-key', publicKey]);
+  for (const unit of units) cli(dir, ['recipient', 'add', '--unit', unit, '--public-key', publicKey]);
+  signDirectoryOffline(dir);
   const prepared = beforeServe ? beforeServe(dir) : undefined;
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const child = spawn(BINARY, ['serve'], {
     env: {
       PATH: process.env.PATH,
       MELDPUNT_BIND: `127.0.0.1:${port}`,
       MELDPUNT_DATA: join(dir, 'data'),
       MELDPUNT_KEYS: join(dir, 'keys'),
-      MELDPUNT_PUBLIC_URL: url,
+      MELDPUNT_PUBLIC_URL: publicUrl ?? url,
       MELDPUNT_POW_BITS: String(powBits),
       MELDPUNT_CHECKPOINT_SECS: String(checkpointSecs),
       RUST_LOG: 'warn',
@@ -78,6 +125,7 @@ export async function startServer({ powBits = 0, checkpointSecs = 3600, beforeSe
     if (Date.now() > deadline) throw new Error('meldpunt serve did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
+  await waitForLoggedDirectory(url, 1);
   async function stop() {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -85,8 +133,9 @@ export async function startServer({ powBits = 0, checkpointSecs = 3600, beforeSe
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
+    publicUrls.delete(dir);
   }
-  return { url, dir, keyFile, child, stop, prepared };
+  return { url, publicUrl: publicUrl ?? url, dir, keyFile, child, stop, prepared };
 }
 
 /** Debian's Chromium, headless, with a fresh profile. */

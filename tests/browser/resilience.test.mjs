@@ -116,12 +116,12 @@ test('a report the server refuses: the refusal is shown, the submit step failed,
   await context.close();
 });
 
-test('wraps_mismatch: the page starts again with fresh recipients and a clean list of steps', async () => {
+test('wraps_mismatch: the page takes the directory again and starts over with a clean list of steps', async () => {
   const { context, page, requests } = await newPage(browser);
   let refused = 0;
   await page.route('**/api/v1/reports', async (route) => {
     if (refused++ === 0) {
-      await route.fulfill({ status: 400, json: { error: { code: 'wraps_mismatch', message: 'the recipients changed' } } });
+      await route.fulfill({ status: 409, json: { error: { code: 'wraps_mismatch', message: 'the recipients changed' } } });
       return;
     }
     await route.continue();
@@ -134,7 +134,9 @@ test('wraps_mismatch: the page starts again with fresh recipients and a clean li
   assert.equal(await page.locator('#progress-steps li[aria-current]').count(), 0);
   const paths = requests.map((r) => new URL(r.url).pathname);
   assert.equal(paths.filter((p) => p === '/api/v1/reports').length, 2);
-  assert.ok(paths.filter((p) => p === '/api/v1/config').length >= 3, 'the form, and each attempt, fetch the configuration');
+  // The directory once for the form, and once more after the refusal (checked as a successor).
+  assert.equal(paths.filter((p) => p === '/api/v1/directory').length, 2);
+  assert.equal(paths.filter((p) => p === '/trust-root.json').length, 1, 'the trust root is fetched once per page');
   await page.unroute('**/api/v1/reports');
   await openCase(page, code);
   assert.match(await page.textContent('#report-fields'), /ontvangers veranderen/);

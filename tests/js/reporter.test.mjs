@@ -8,7 +8,12 @@
 // sending), a receipt for another ref or site, a second report among the item pages; what it
 // shows comes from signed statements; a signed message that does not decrypt is marked
 // unreadable instead of locking the reporter out; items come in pages; a message beyond the
-// free ones carries a proof of work. The real server is exercised by tests/js_interop.rs.
+// free ones carries a proof of work. DESIGN §11: it wraps only to the readers of the
+// officer-signed directory (national only when asked, minus the suspended), refuses a unit
+// without readers and every broken directory answer before anything is sent, follows a newer
+// directory only as a verified successor, checks version-2 receipts (dir, labels, holders)
+// and reads version-1 ones, and asks for a cosigned checkpoint. The real server is exercised
+// by tests/js_interop.rs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
@@ -19,7 +24,8 @@ import { openItem, sealItem } from '../../web/js/crypto/item.js';
 import { openCaseKey, x25519Kid } from '../../web/js/crypto/wrap.js';
 import { solvePow } from '../../web/js/crypto/pow.js';
 import { addMonths } from '../../web/js/case-facts.js';
-import { ReceiptError, ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError, recipientsFor } from '../../web/js/reporter.js';
+import { TrustError } from '../../web/js/crypto/trust-root.js';
+import { ReceiptError, ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError } from '../../web/js/reporter.js';
 import { startMock } from './mock-server.mjs';
 
 const realFetch = globalThis.fetch;
@@ -33,11 +39,6 @@ async function recipient(unit) {
   const pair = await generateKeyPair();
   return { pair, view: { kid: await x25519Kid(pair.publicKey), public_key: b64uEncode(pair.publicKey), unit } };
 }
-
-test('recipientsFor keeps the unit and national', () => {
-  const all = [{ unit: 'national' }, { unit: 'amsterdam' }, { unit: 'utrecht' }];
-  assert.deepEqual(recipientsFor(all, 'amsterdam').map((r) => r.unit), ['national', 'amsterdam']);
-});
 
 test('submit, read, message, read with log inclusion', async () => {
   const national = await recipient('national');
@@ -60,7 +61,8 @@ test('submit, read, message, read with log inclusion', async () => {
   opened = await client.readCase(submitted.display);
   assert.deepEqual(opened.messages.map((m) => [m.from, m.text]), [['reporter', 'nog iets'], ['reporter', 'en nog iets']]);
   assert.deepEqual(opened.log.included, [true, true, null]);
-  assert.equal(opened.log.checkpoint.size, 2);
+  // Leaf 0 is the directory, then the receipt and the first message.
+  assert.equal(opened.log.checkpoint.size, 3);
 });
 
 /** Whether `e` is the error of a sent report whose receipt failed `check`, keeping the code. */
@@ -157,13 +159,13 @@ test('a report the server refuses (4xx) throws the refusal and drops the code', 
   assert.equal(mock.cases.size, 0);
 });
 
-test('wraps_mismatch: once more from the start with the fresh configuration, not twice', async () => {
+test('wraps_mismatch: once more from the start with the fresh directory, not twice', async () => {
   const faults = { wrapsMismatch: 1 };
   const mock = await startMock([], faults);
   const { result, steps } = await submitRecording(new ReporterClient('http://mock'));
   assert.equal(result.ref, 'MP-TEST-0001');
   assert.deepEqual(steps, [...busyDone('code', 'encrypt', 'pow'), 'submit:busy', ...busyDone(...SUBMIT_STEPS)]);
-  assert.equal(mock.configs, 2);
+  assert.equal(mock.directories, 2);
   assert.equal(mock.posts.length, 2);
   assert.notEqual(mock.posts[0].verifier, mock.posts[1].verifier, 'a new access code for the second attempt');
   faults.wrapsMismatch = 2;
@@ -311,4 +313,133 @@ test('a message beyond the free ones is sent with a proof of work', async () => 
   assert.equal(mock.paid, 1);
   const opened = await client.readCase(submitted.code);
   assert.deepEqual(opened.messages.map((m) => m.text), ['gratis', 'betaald']);
+});
+
+// DESIGN §11: the directory decides who can read a report.
+
+/** The `to` of every wrap of the one posted report, sorted. */
+const wrapsOf = (post) => post.wraps.map((w) => w.to).sort();
+
+test('wraps go to exactly the readers of the signed directory: unit and national, national only, minus suspended', async () => {
+  const national = await recipient('national');
+  const amsterdam = await recipient('amsterdam');
+  const utrecht = await recipient('utrecht');
+  const mock = await startMock([national.view, amsterdam.view, utrecht.view]);
+  const client = new ReporterClient('http://mock');
+  await client.submit(draft);
+  assert.deepEqual(wrapsOf(mock.posts[0]), ['reporter', national.view.kid, amsterdam.view.kid].sort());
+  assert.equal(mock.posts[0].directory, mock.versions[0].hash);
+  assert.equal(mock.posts[0].national_only, undefined);
+  await client.submit({ ...draft, nationalOnly: true });
+  assert.deepEqual(wrapsOf(mock.posts[1]), ['reporter', national.view.kid].sort());
+  assert.equal(mock.posts[1].national_only, true);
+  // A suspension the server publishes is honoured (on a fresh page load).
+  mock.suspended = [amsterdam.view.kid];
+  await new ReporterClient('http://mock').submit(draft);
+  assert.deepEqual(wrapsOf(mock.posts[2]), ['reporter', national.view.kid].sort());
+  assert.equal(mock.directories, 2, 'one directory fetch per client');
+});
+
+test('a unit nobody reads is refused before anything is sent', async () => {
+  const amsterdam = await recipient('amsterdam');
+  const mock = await startMock([amsterdam.view], { noNational: true });
+  const client = new ReporterClient('http://mock');
+  const { error, steps } = await submitRecording(client, {});
+  assert.ok(!error, 'amsterdam has a reader');
+  assert.deepEqual(steps.at(-1), 'verify:done');
+  await assert.rejects(client.submit({ ...draft, unit: 'utrecht' }), (e) => e instanceof TrustError && e.code === 'no_reader');
+  await assert.rejects(client.submit({ ...draft, nationalOnly: true }), (e) => e instanceof TrustError && e.code === 'no_reader');
+  assert.equal(mock.posts.length, 1);
+});
+
+for (const [fault, code] of [
+  ['addEntry', 'bad_signature'],
+  ['stranger', 'unknown_signer'],
+  ['oneOfficer', 'no_quorum'],
+  ['wrongSeq', 'seq_mismatch'],
+  ['noProof', 'not_yet_logged'],
+  ['foreignLog', 'log_signature'],
+  ['noCosignature', 'not_witnessed'],
+]) {
+  test(`a directory answer with ${fault} stops the submission (${code}) before anything is sent`, async () => {
+    const mock = await startMock([(await recipient('amsterdam')).view], { directory: fault });
+    const { error, steps } = await submitRecording(new ReporterClient('http://mock'));
+    assert.ok(error instanceof TrustError, String(error));
+    assert.equal(error.code, code);
+    assert.deepEqual(steps, [...busyDone('code'), 'encrypt:busy', 'encrypt:failed']);
+    assert.equal(mock.posts.length, 0);
+  });
+}
+
+test('directory_changed: the newer version is taken as a verified successor (across a jump) and the report sent once more', async () => {
+  const national = await recipient('national');
+  const amsterdam = await recipient('amsterdam');
+  const mock = await startMock([national.view]);
+  const client = new ReporterClient('http://mock');
+  await client.directory();
+  await mock.publishDirectory([national.view]);
+  await mock.publishDirectory([national.view, amsterdam.view]);
+  const { result, steps } = await submitRecording(client);
+  assert.equal(result.ref, 'MP-TEST-0001');
+  assert.deepEqual(steps, [...busyDone('code', 'encrypt', 'pow'), 'submit:busy', ...busyDone(...SUBMIT_STEPS)]);
+  assert.equal(mock.posts.length, 2);
+  assert.equal(mock.posts[1].directory, mock.versions[2].hash);
+  assert.deepEqual(wrapsOf(mock.posts[1]), ['reporter', national.view.kid, amsterdam.view.kid].sort());
+});
+
+test('a newer directory that does not follow the held one is refused, and nothing more is sent', async () => {
+  const national = await recipient('national');
+  const mock = await startMock([national.view]);
+  const client = new ReporterClient('http://mock');
+  await client.directory();
+  const proxyKey = await recipient('national');
+  await mock.publishDirectory([national.view, proxyKey.view], { prev: b64uEncode(new Uint8Array(32)) });
+  const { error, steps } = await submitRecording(client);
+  assert.ok(error instanceof TrustError && error.code === 'discontinuous', String(error));
+  assert.deepEqual(steps.slice(-2), ['submit:busy', 'submit:failed']);
+  assert.equal(mock.posts.length, 1);
+  assert.ok(mock.posts.every((p) => !p.wraps.some((w) => w.to === proxyKey.view.kid)));
+});
+
+test('a receipt without dir (version 1) is not accepted for a new submission, but an old case still reads', async () => {
+  const faults = { legacyReceipt: true };
+  await startMock([], faults);
+  const client = new ReporterClient('http://mock');
+  const { error } = await submitRecording(client);
+  assert.ok(unchecked((cause) => cause instanceof ReceiptError && /dir|cmt/.test(cause.message))(error));
+  const opened = await client.readCase(error.accessCode);
+  assert.equal(opened.statements[0].dir, undefined);
+  assert.deepEqual(opened.report, draft.report);
+});
+
+for (const fault of ['submittedToLies', 'labelLies']) {
+  test(`readCase refuses a view whose ${fault === 'labelLies' ? 'unit' : 'submitted_to'} is not what the receipt commits to`, async () => {
+    const faults = {};
+    await startMock([], faults);
+    const client = new ReporterClient('http://mock');
+    const submitted = await client.submit(draft);
+    assert.ok(submitted.payload.dir);
+    faults[fault] = true;
+    await assert.rejects(client.readCase(submitted.code), (e) => e instanceof ReceiptError && /commit/.test(e.message));
+  });
+}
+
+test('readCase needs the checkpoint cosigned by the pinned witness and signed by the root\'s log key', async () => {
+  const faults = {};
+  const mock = await startMock([], faults);
+  const client = new ReporterClient('http://mock');
+  const submitted = await client.submit(draft);
+  await mock.issueCheckpoint();
+  assert.deepEqual((await client.readCase(submitted.code)).log.included, [true]);
+  faults.caseNoCosignature = true;
+  await assert.rejects(client.readCase(submitted.code), (e) => e.name === 'LogError' && /cosigned/.test(e.message));
+});
+
+test('a pinned trust root wins over the server\'s', async () => {
+  const mock = await startMock([]);
+  const other = await startMock([]);
+  globalThis.fetch = (url, init) => mock.fetch(url, init);
+  const client = new ReporterClient('http://mock', { trustRoot: other.rootText });
+  await assert.rejects(client.submit(draft), (e) => e instanceof TrustError && e.code === 'unknown_signer');
+  assert.equal(mock.posts.length, 0);
 });

@@ -1,6 +1,8 @@
 // The conformance testkit (tests/testkit/, format in its README) through web/js/crypto: every
 // case file is run for its `kind` and must give its `expect`, as tests/testkit.rs checks for the
 // Rust protocol layer. Also: the committed files are exactly what the generator writes.
+// Directory, successor and witnessed-checkpoint cases run through web/js/crypto/directory.js
+// against a root parsed by trust-root.js; TrustError codes are the outcome names.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -13,6 +15,10 @@ import { itemHash, openItem } from '../../web/js/crypto/item.js';
 import { leafHash, verifyInclusion } from '../../web/js/crypto/merkle.js';
 import { NoteError, openNote, openSignedCheckpoint, parseNoteVerifierKey } from '../../web/js/crypto/note.js';
 import { pad, unpad } from '../../web/js/crypto/padding.js';
+import { submissionCommitmentV2 } from '../../web/js/crypto/commit.js';
+import { checkSuccessor, openWitnessedCheckpoint, verifyDirectory } from '../../web/js/crypto/directory.js';
+import { TrustError, parseTrustRoot } from '../../web/js/crypto/trust-root.js';
+import { b64uEncode } from '../../web/js/crypto/b64.js';
 import { generate } from '../testkit/generate.mjs';
 
 const KIT = join(dirname(fileURLToPath(import.meta.url)), '..', 'testkit');
@@ -28,6 +34,8 @@ function outcome(e) {
     return { malformed: 'malformed_jws', bad_payload: 'bad_shape' }[e.code] ?? e.code;
   }
   if (e instanceof NoteError) return e.code;
+  if (e instanceof TrustError) return { malformed: 'malformed_directory', checkpoint_origin: 'log_signature' }[e.code] ?? e.code;
+  if (e instanceof Error && e.message === 'bad commitment') return 'bad_commitment';
   if (e instanceof Error && e.message === 'invalid padding') return 'bad_padding';
   if (e instanceof Error && (e.message === 'decryption failed' || /item kind/.test(e.message))) return 'bad_item';
   if (e instanceof Error && e.message === 'bad proof') return 'bad_proof';
@@ -79,6 +87,24 @@ const RUN = {
     const plaintext = await openItem(b64uDecode(input.key, 32), b64uDecode(input.case_id, 16), input.item);
     equalHex('plaintext', plaintext, optional(input.plaintext));
     equalHex('hash', await itemHash(input.item), optional(input.hash));
+  },
+  async directory(input) {
+    const dir = await verifyDirectory(await parseTrustRoot(JSON.stringify(input.root)), input.directory);
+    same('hash', dir.hashB64, input.hash);
+    same('seq', dir.payload.seq, input.seq);
+  },
+  async directory_successor(input) {
+    const root = await parseTrustRoot(JSON.stringify(input.root));
+    checkSuccessor(await verifyDirectory(root, input.prev), await verifyDirectory(root, input.next));
+  },
+  async witnessed_checkpoint(input) {
+    const checkpoint = await openWitnessedCheckpoint(await parseTrustRoot(JSON.stringify(input.root)), input.note);
+    same('size', checkpoint.size, input.size);
+  },
+  async commitment_v2(input) {
+    const filing = { theme: input.theme, unit: input.unit, relation: input.relation, directory: b64uDecode(input.directory, 32), holders: input.holders };
+    const cmt = await submissionCommitmentV2(b64uDecode(input.case_id, 16), b64uDecode(input.kc, 32), filing, input.items);
+    if (b64uEncode(cmt) !== input.cmt) throw new Error('bad commitment');
   },
   async inclusion(input) {
     const path = input.path.map((/** @type {string} */ h) => b64uDecode(h, 32));

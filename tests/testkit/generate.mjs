@@ -356,6 +356,164 @@ shapeCase('shape_payload_bom', 'a UTF-8 byte order mark before the payload JSON 
   add('inclusion_path_too_long', 'bad_proof', 'inclusion', 'the proof with the root appended', incl(2, [...proof, b64u(root)]));
 }
 
+// ---- trust root, directories, witnesses (DESIGN §11) ------------------------------------
+
+const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+/** An X25519 public key from a fixed label. */
+function x25519(label) {
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, sha256(bytes(`meldpunt testkit ${label}`))]), format: 'der', type: 'pkcs8' });
+  return Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x, 'base64url');
+}
+const x25519Kid = (x) => b64u(sha256(bytes(`{"crv":"X25519","kty":"OKP","x":"${b64u(x)}"}`)));
+const OFFICER_1 = ed25519('directory officer 1');
+const OFFICER_2 = ed25519('directory officer 2');
+const NOT_AN_OFFICER = ed25519('a key that is no directory officer');
+const cosignerVkey = (name, x) =>
+  `${name}+${hex(sha256(Buffer.concat([bytes(name), Buffer.from([0x0a, 0x04]), x])).subarray(0, 4))}+${b64(Buffer.concat([Buffer.from([0x04]), x]))}`;
+const WITNESS_A = { name: 'witness-a.example', key: ed25519('witness a cosignature key') };
+const WITNESS_B = { name: 'witness-b.example', key: ed25519('witness b cosignature key') };
+const OTHER_LOG = ed25519('a log key the root does not pin');
+
+/** A trust root (the JSON object) pinning the two officers, the log key and `witnesses`. */
+const trustRoot = (witnesses = [WITNESS_A], witnessThreshold = 1) => ({
+  v: 1,
+  origin: ISS,
+  officers: [{ name: 'desk', public_key: b64u(OFFICER_1.x) }, { name: 'ombudsman', public_key: b64u(OFFICER_2.x) }],
+  threshold: 2,
+  log_key: LOG_VKEY,
+  witnesses: witnesses.map((w) => ({ name: w.name, vkey: cosignerVkey(w.name, w.key.x) })),
+  witness_threshold: witnessThreshold,
+});
+const ROOT = trustRoot();
+
+const entry = (label, units, roles, key = x25519(label)) => ({ kid: x25519Kid(key), public_key: b64u(key), units, roles, label });
+const ENTRIES = [
+  entry('national intake', ['national'], ['intake']),
+  entry('amsterdam intake', ['amsterdam'], ['intake']),
+  entry('amsterdam investigator', ['amsterdam'], ['investigator', 'custodian']),
+].sort((a, b) => (a.kid < b.kid ? -1 : 1));
+
+/** The payload text in Rust's member order (serde's struct order, no whitespace). */
+const payloadText = ({ origin = ISS, seq = 1, prev, hour = IAT, entries = ENTRIES }) =>
+  JSON.stringify({ v: 1, origin, seq, ...(prev ? { prev } : {}), hour, entries });
+
+/** A directory document of payload text `text`, signed by `signers` (sorted by kid). */
+function directoryDoc(text, signers = [OFFICER_1, OFFICER_2], payloadB64 = b64u(bytes(text))) {
+  const signatures = signers
+    .map((key) => {
+      const protectedB64 = b64u(bytes(`{"alg":"Ed25519","kid":"${kidOf(key.x)}","typ":"meldpunt-directory+jws"}`));
+      return { kid: kidOf(key.x), protected: protectedB64, signature: b64u(key.sign(bytes(`${protectedB64}.${payloadB64}`))) };
+    })
+    .sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0))
+    .map(({ protected: p, signature }) => ({ protected: p, signature }));
+  return JSON.stringify({ payload: payloadB64, signatures });
+}
+const dirHash = (text) => b64u(sha256(bytes(text)));
+
+/** The cosignature line of witness `w` over a note's text at `timestamp`. */
+function cosigLine(w, text, timestamp = 1700002800) {
+  const id = sha256(Buffer.concat([bytes(w.name), Buffer.from([0x0a, 0x04]), w.key.x])).subarray(0, 4);
+  const ts = Buffer.alloc(8);
+  ts.writeBigUInt64BE(BigInt(timestamp));
+  const sig = w.key.sign(bytes(`cosignature/v1\ntime ${timestamp}\n${text}`));
+  return `\u2014 ${w.name} ${b64(Buffer.concat([id, ts, sig]))}\n`;
+}
+
+// Directories (directory.rs verify_directory; web/js/crypto/directory.js verifyDirectory).
+{
+  const dirCase = (name, expect, comment, text, extra = {}) => add(name, expect, 'directory', comment, { root: ROOT, directory: directoryDoc(text, extra.signers), ...(extra.out ?? {}) });
+  const first = payloadText({});
+  dirCase('directory_ok', 'ok', 'three entries, canonical, signed by both officers of the root', first, { out: { hash: dirHash(first), seq: 1 } });
+  dirCase('directory_no_quorum', 'no_quorum', 'signed by one of the two officers the threshold needs', first, { signers: [OFFICER_1] });
+  dirCase('directory_unknown_signer', 'unknown_signer', 'a third signature by a key that is no officer refuses the whole document', first,
+    { signers: [OFFICER_1, OFFICER_2, NOT_AN_OFFICER] });
+  dirCase('directory_duplicate_signer', 'duplicate_signer', 'one officer signing twice is no quorum of two', first, { signers: [OFFICER_1, OFFICER_1] });
+  {
+    const added = payloadText({ entries: [...ENTRIES, entry('a key the server added', ['national'], ['intake'])].sort((a, b) => (a.kid < b.kid ? -1 : 1)) });
+    const doc = JSON.parse(directoryDoc(first));
+    doc.payload = b64u(bytes(added));
+    add('directory_payload_altered', 'bad_signature', 'directory', 'an entry added to the payload after the officers signed it',
+      { root: ROOT, directory: JSON.stringify(doc) });
+  }
+  dirCase('directory_entries_unsorted', 'not_canonical', 'entries in reverse kid order (validly signed): one payload, one byte string',
+    payloadText({ entries: [...ENTRIES].reverse() }));
+  dirCase('directory_roles_not_enum_order', 'not_canonical', 'roles custodian, investigator are sorted by name, not in the order of Rust\'s Role (intake < investigator < custodian)',
+    payloadText({ entries: ENTRIES.map((e) => (e.roles.length > 1 ? { ...e, roles: ['custodian', 'investigator'] } : e)) }));
+  dirCase('directory_whitespace', 'not_canonical', 'a space after a colon: the signed bytes must be the payload\'s serialisation',
+    first.replace('"seq":1', '"seq": 1'));
+  {
+    const wrong = ENTRIES.map((e, i) => (i === 0 ? { ...e, public_key: b64u(x25519('another key')) } : e));
+    dirCase('directory_wrong_kid', 'not_canonical', 'an entry whose kid is not the RFC 7638 thumbprint of its X25519 key', payloadText({ entries: wrong }));
+  }
+  dirCase('directory_payload_unknown_member', 'malformed_directory', 'an unknown payload member (expires), validly signed, is refused, never ignored',
+    first.replace('"hour":', '"expires":1,"hour":'));
+  {
+    const protectedB64 = b64u(bytes(`{"alg":"Ed25519","kid":"${kidOf(OFFICER_2.x)}","typ":"meldpunt-directory+jws","crit":["exp"]}`));
+    const doc = JSON.parse(directoryDoc(first));
+    const payloadB64 = doc.payload;
+    doc.signatures.push({ protected: protectedB64, signature: b64u(OFFICER_2.sign(bytes(`${protectedB64}.${payloadB64}`))) });
+    add('directory_header_extra_member', 'malformed_directory', 'directory', 'a protected header with a member besides alg, kid and typ (crit)',
+      { root: ROOT, directory: JSON.stringify(doc) });
+  }
+  dirCase('directory_wrong_origin', 'wrong_origin', 'signed by the officers, but for another instance', payloadText({ origin: 'https://elders.example' }));
+}
+
+// Successors (directory.rs check_successor).
+{
+  const first = payloadText({});
+  const next = (seq, prev) => payloadText({ seq, prev, hour: IAT + 3600 * (seq - 1), entries: ENTRIES.slice(0, 2) });
+  const succCase = (name, expect, comment, text) =>
+    add(name, expect, 'directory_successor', comment, { root: ROOT, prev: directoryDoc(first), next: directoryDoc(text) });
+  succCase('successor_ok', 'ok', 'version 2 names version 1\'s hash as prev', next(2, dirHash(first)));
+  succCase('successor_wrong_prev', 'discontinuous', 'version 2 names another hash than version 1\'s', next(2, HASH('another directory')));
+  succCase('successor_skipped_seq', 'discontinuous', 'version 3 right after version 1: a version was skipped', next(3, dirHash(first)));
+}
+
+// Witnessed checkpoints (witnessed.rs open_witnessed_checkpoint).
+{
+  const logLine = sigLine(LOG_NAME, LOG_KEY, BODY);
+  const wCase = (name, expect, comment, root, noteText, out = {}) => add(name, expect, 'witnessed_checkpoint', comment, { root, note: noteText, ...out });
+  wCase('witnessed_ok', 'ok', 'signed by the pinned log key and cosigned by the one pinned witness', ROOT, note(BODY, logLine, cosigLine(WITNESS_A, BODY)), { size: 8 });
+  wCase('witnessed_too_few', 'not_witnessed', 'the root needs two of its two witnesses; one cosigned', trustRoot([WITNESS_A, WITNESS_B], 2),
+    note(BODY, logLine, cosigLine(WITNESS_A, BODY)));
+  wCase('witnessed_unpinned_witness', 'not_witnessed', 'cosigned, but by a witness the root does not pin', ROOT, note(BODY, logLine, cosigLine(WITNESS_B, BODY)));
+  wCase('witnessed_foreign_log_key', 'log_signature', 'signed under the log\'s name by a key the root does not pin (the pinned witness cosigned the body)', ROOT,
+    note(BODY, sigLine(LOG_NAME, OTHER_LOG, BODY), cosigLine(WITNESS_A, BODY)));
+}
+
+// Commitment version 2 (commit.rs submission_commitment_v2).
+{
+  const report = sealPadded(pad(REPORT));
+  const kc = HASH('kc');
+  const directory = HASH('directory');
+  const str = (text) => {
+    const b = bytes(text);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const cmtV2 = ({ theme, unit, relation = '', holders }) => {
+    const unique = [...new Set(holders)].map(bytes).sort(Buffer.compare);
+    const n = Buffer.alloc(4);
+    n.writeUInt32BE(unique.length);
+    const itemBytes = Buffer.concat([ITEM_ID, Buffer.from([ITEM_KINDS.report]), NONCE, Buffer.from(report.ct, 'base64url')]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(itemBytes.length);
+    return b64u(sha256(Buffer.concat([
+      bytes('meldpunt submission v2\0'), CASE_ID, Buffer.from(kc, 'base64url'), Buffer.from(directory, 'base64url'),
+      str(theme), str(unit), str(relation), n, ...unique.map(str), len, itemBytes,
+    ])));
+  };
+  const filing = { theme: 'exclusion', unit: 'amsterdam', relation: 'employee', holders: ['reporter', ENTRIES[1].kid, ENTRIES[0].kid] };
+  const cCase = (name, expect, comment, fields, cmt) =>
+    add(name, expect, 'commitment_v2', comment, { case_id: b64u(CASE_ID), kc, directory, ...fields, items: [report], cmt });
+  cCase('commitment_v2_ok', 'ok', 'the labels, the directory hash and the wrap holders are bound', filing, cmtV2(filing));
+  cCase('commitment_v2_holders_unordered_ok', 'ok', 'holders in another order and one twice: a set, sorted by bytes', { ...filing, holders: [ENTRIES[0].kid, 'reporter', ENTRIES[1].kid, 'reporter'] }, cmtV2(filing));
+  cCase('commitment_v2_changed_label', 'bad_commitment', 'the unit is zwolle, but the cmt was made for amsterdam', { ...filing, unit: 'zwolle' }, cmtV2(filing));
+  const { relation: _r, ...noRelation } = filing;
+  cCase('commitment_v2_no_relation_ok', 'ok', 'no relation is bound as the empty string', noRelation, cmtV2({ ...filing, relation: '' }));
+}
+
 // ---- writing -----------------------------------------------------------------------------
 
 function render({ expect, kind, comment, input }) {

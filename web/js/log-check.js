@@ -11,8 +11,12 @@
 // (`<name>+<id>+<key>`) should be pinned by the caller when it can be; otherwise it is the
 // server's own (trust on first use). Surrounding whitespace is dropped as Rust's str::trim does
 // (White_Space, not String.prototype.trim's set), then the key is parsed strictly (note.js).
+// With a witness policy ({witnesses: [{name, vkey}], threshold}), the checkpoint must also
+// carry valid cosignatures by at least `threshold` distinct pinned witnesses
+// (crypto/cosignature.js, PROTOCOL §12.1); without one, none are asked for.
 
 import { b64uDecode } from './crypto/b64.js';
+import { verifyCosignatures } from './crypto/cosignature.js';
 import { leafHash, verifyInclusion } from './crypto/merkle.js';
 import { openSignedCheckpoint, parseNoteVerifierKey } from './crypto/note.js';
 
@@ -21,6 +25,7 @@ import { openSignedCheckpoint, parseNoteVerifierKey } from './crypto/note.js';
  * What the log check reads of a case view: the statements, their proofs, the checkpoint note.
  * @typedef {{ statements: string[], proofs?: (Proof | null)[], checkpoint?: string | null }} LoggedView
  */
+/** Pinned witnesses and how many must have cosigned. @typedef {{ witnesses: { name: string, vkey: string }[], threshold: number }} WitnessPolicy */
 /** `included[i]`: true when proven, null when no checkpoint covers statement i yet. @typedef {{ checkpoint: import('./crypto/note.js').Checkpoint | null, included: (true | null)[] }} LogCheck */
 
 export class LogError extends Error {
@@ -42,9 +47,10 @@ const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
  * @param {LoggedView} view
  * @param {import('./crypto/statement-shape.js').Payload[]} payloads the checked statements
  * @param {string | null} noteKeyText
+ * @param {WitnessPolicy | null} [witnessPolicy]
  * @returns {Promise<LogCheck>}
  */
-export async function verifyCaseLog(view, payloads, noteKeyText) {
+export async function verifyCaseLog(view, payloads, noteKeyText, witnessPolicy = null) {
   const proofs = view.proofs ?? [];
   /** @type {(true | null)[]} */
   const included = view.statements.map(() => null);
@@ -56,6 +62,12 @@ export async function verifyCaseLog(view, payloads, noteKeyText) {
   const verifier = await parseNoteVerifierKey(trimWhiteSpace(noteKeyText));
   const checkpoint = await openSignedCheckpoint(view.checkpoint, verifier);
   if (checkpoint.origin !== verifier.name) throw new LogError('checkpoint from another log');
+  if (witnessPolicy) {
+    const count = await verifyCosignatures(view.checkpoint, witnessPolicy.witnesses);
+    if (count < witnessPolicy.threshold) {
+      throw new LogError(`checkpoint cosigned by ${count} of the pinned witnesses, ${witnessPolicy.threshold} needed`);
+    }
+  }
   if (proofs.length > view.statements.length) throw new LogError('more proofs than statements');
   for (const [i, payload] of payloads.entries()) {
     const proof = proofs[i];

@@ -1,27 +1,37 @@
 // @ts-check
-// The reporter's flow in the browser (DESIGN §3, §4, §8; PROTOCOL §2–7, §12), the JavaScript
-// twin of src/clients/reporter.rs: make the access code, encrypt and pad the report, wrap the
-// thread key to the reporter and to the unit's and national recipients, solve the proof of
-// work, submit, and refuse the answer unless the receipt verifies against the JWKS with our
-// cmt and our binding as sub. Later: read the case with the code (statement chain, log
-// inclusion against the signed checkpoint, decryption) and send messages.
+// The reporter's flow in the browser (DESIGN §3, §4, §8, §11; PROTOCOL §2–7, §12), the
+// JavaScript twin of src/clients/reporter.rs: make the access code, encrypt and pad the report,
+// wrap the thread key to the reporter and to the readers of the officer-signed recipient
+// directory (submission.js), solve the proof of work, submit, and refuse the answer unless the
+// receipt verifies against the JWKS with our version-2 cmt, our directory as dir and our
+// binding as sub. Later: read the case with the code (statement chain, log inclusion against a
+// checkpoint signed by the trust root's log key and cosigned by its witnesses, decryption) and
+// send messages.
 //
 // Contract: nothing secret leaves the device but the bearer token b64u(auth_key); plaintext
 // and keys stay in memory, wiped where practical. Every failed check throws; nothing that
-// failed a check is returned. ReporterClient.submit is the one submission flow (the report
-// page only renders its steps, see SUBMIT_STEPS); once its POST has gone out, a failure
-// throws UnconfirmedSubmissionError, which holds the access code, so it is never lost.
+// failed a check is returned. The trust root and the directory are fetched once per client
+// (in a page: once per page load; trusted-directory.js) and only replaced by a verified
+// successor. ReporterClient.submit is the one submission flow (the report page only renders
+// its steps, see SUBMIT_STEPS); once its POST has gone out, a failure throws
+// UnconfirmedSubmissionError, which holds the access code, so it is never lost.
 
 import { Api, ApiError } from './api.js';
 import { deriveReporterKeys, displayAccessCode, generateAccessCode, parseAccessCode, wipeReporterKeys } from './crypto/access-code.js';
 import { b64uDecode, b64uEncode, fromUtf8, randomBytes, utf8, wipe } from './crypto/b64.js';
-import { keyCommitment, submissionCommitment } from './crypto/commit.js';
+import { keyCommitment, receiptCommitment } from './crypto/commit.js';
 import { itemHash, openItem, sealItem } from './crypto/item.js';
 import { checkChain, importJwks } from './crypto/jws.js';
 import { solvePow } from './crypto/pow.js';
-import { openCaseKey, sealCaseKey } from './crypto/wrap.js';
+import { parseTrustRoot } from './crypto/trust-root.js';
+import { openCaseKey } from './crypto/wrap.js';
 import { signedCaseFacts } from './case-facts.js';
 import { verifyCaseLog } from './log-check.js';
+import { REPORTER, ReceiptError, UnconfirmedSubmissionError, checkReceipt, prepareSubmission } from './submission.js';
+import { fetchDirectory, fetchTrustRoot, refreshDirectory } from './trusted-directory.js';
+
+export { NATIONAL_UNIT } from './crypto/directory.js';
+export { ReceiptError, UnconfirmedSubmissionError, checkReceipt, prepareSubmission, readersFor } from './submission.js';
 
 // The wire types of PROTOCOL §7 as this client reads them; what it relies on is checked.
 /** @typedef {import('./crypto/b64.js').Bytes} Bytes */
@@ -36,17 +46,14 @@ import { verifyCaseLog } from './log-check.js';
 /** @typedef {import('./log-check.js').Proof} Proof */
 /** @typedef {import('./log-check.js').LogCheck} LogCheck */
 /** @typedef {import('./i18n.js').Choice} Choice */
-/** A recipient key of /api/v1/config. @typedef {{ kid: string, public_key: string, unit: string }} Recipient */
 /**
  * GET /api/v1/config.
- * @typedef {{ themes: Choice[], units: Choice[], relations: Choice[], pow: { bits: number }, recipients: Recipient[] }} Config
+ * @typedef {{ themes: Choice[], units: Choice[], relations: Choice[], pow: { bits: number } }} Config
  */
-/**
- * What the reporter submits: the report's answers are encrypted, the rest goes in clear.
- * @typedef {{ theme: string, unit: string, relation?: string, report: Record<string, string> }} Draft
- */
-/** The SubmitRequest of POST /api/v1/reports. @typedef {{ pow: Solution, case_id: string, theme: string, unit: string, relation?: string, reporter_pk: string, verifier: string, binding: string, kc: string, wraps: Wrap[], items: Item[] }} SubmitRequest */
-/** A submission before it is posted; the caller wipes threadKey. @typedef {{ request: SubmitRequest, threadKey: Bytes, cmt: string }} Prepared */
+/** @typedef {import('./submission.js').Draft} Draft */
+/** @typedef {import('./submission.js').Prepared} Prepared */
+/** @typedef {import('./submission.js').TrustedDirectory} TrustedDirectory */
+/** @typedef {import('./crypto/trust-root.js').TrustRoot} TrustRoot */
 /** The answer to POST /api/v1/reports. @typedef {{ ref: string, receipt: string }} SubmitResponse */
 /**
  * GET /api/v1/reporter/case. Only the statements, proofs, checkpoint, wraps, case id and
@@ -60,6 +67,7 @@ import { verifyCaseLog } from './log-check.js';
  * @property {string[]} statements
  * @property {Wrap[]} wraps
  * @property {Item} report
+ * @property {string[]} [submitted_to] the holders a version-2 receipt commits to
  * @property {string} [checkpoint]
  * @property {(Proof | null)[]} [proofs]
  */
@@ -77,139 +85,32 @@ import { verifyCaseLog } from './log-check.js';
 /** @typedef {(step: SubmitStep, detail: StepDetail) => void} OnStep */
 /** Solves a challenge elsewhere (solveInWorker in a page). @typedef {(challenge: Challenge, options: { onProgress?: OnProgress }) => Promise<Solution>} Solve */
 
-/** The recipient unit that receives every report (src/protocol/domain.rs NATIONAL_UNIT). */
-export const NATIONAL_UNIT = 'national';
-const REPORTER = 'reporter';
 /** The header of a message's proof of work (src/protocol/wire.rs POW_HEADER). */
 export const POW_HEADER = 'Meldpunt-Pow';
 /** A case holds at most this many statements, so at most this many items after the report. */
 const MAX_STATEMENTS_PER_CASE = 1000;
 
-/** A receipt or statement that does not check out. */
-export class ReceiptError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = 'ReceiptError';
-  }
-}
-
-/**
- * A report that left the device without a confirmed receipt. `reason` is 'maybe_sent' (no
- * answer, or a server failure, 5xx: it may be stored) or 'receipt_unchecked' (an answer whose
- * receipt does not check out; `cause` says why). Either way the report may be stored under the
- * access code, so the reporter must be shown it: `accessCode` (16 bytes; the caller wipes it)
- * and `display` are getters over a private field, so printing the error does not print them.
- */
-export class UnconfirmedSubmissionError extends Error {
-  /** @type {Bytes} */
-  #code;
-
-  /** @param {'maybe_sent' | 'receipt_unchecked'} reason @param {Bytes} accessCode @param {unknown} cause */
-  constructor(reason, accessCode, cause) {
-    super(reason === 'maybe_sent' ? 'the report may have been sent' : 'the receipt does not check out', { cause });
-    this.name = 'UnconfirmedSubmissionError';
-    this.reason = reason;
-    this.#code = accessCode;
-  }
-
-  get accessCode() {
-    return this.#code;
-  }
-
-  get display() {
-    return displayAccessCode(this.#code);
-  }
-}
-
 /**
  * The steps of ReporterClient.submit, in order, as it reports them to `onStep(step, detail)`:
  * - 'code': make the access code;
- * - 'encrypt': fetch the configuration (recipients), derive the keys, encrypt, pad and wrap,
- *   and fetch and import the JWKS that will check the receipt, all before anything is sent;
+ * - 'encrypt': take the verified directory (fetched once, see directory()), derive the keys,
+ *   encrypt, pad and wrap to its readers, and fetch and import the JWKS that will check the
+ *   receipt, all before anything is sent;
  * - 'pow': fetch a challenge and solve it;
  * - 'submit': post the report;
- * - 'verify': check the receipt (signature, cmt, sub, ref, iss).
+ * - 'verify': check the receipt (signature, cmt, dir, sub, ref, iss).
  * `detail.state` is 'busy' when a step starts, then 'done' or 'failed' (a failed step is the
  * last one reported). While solving, 'pow' also reports {state: 'progress', hashes, bits},
- * first with hashes 0. When the server refuses the wraps because its recipients changed
- * (400 wraps_mismatch), the flow starts once more at 'code' with a new code and the fresh
- * configuration, without reporting the refused 'submit' as failed.
+ * first with hashes 0. When the server refuses the wraps because its directory changed
+ * (409 directory_changed, or wraps_mismatch), the newer directory is fetched and accepted only
+ * as a successor of the held one (refreshDirectory), and the flow starts once more at 'code'
+ * with a new code, without reporting the refused 'submit' as failed; if the newer directory
+ * does not check out, 'submit' is reported failed and its TrustError thrown.
  */
 export const SUBMIT_STEPS = /** @type {readonly SubmitStep[]} */ (Object.freeze(['code', 'encrypt', 'pow', 'submit', 'verify']));
 
-/** @param {unknown} e */
-const isWrapsMismatch = (e) => e instanceof ApiError && e.code === 'wraps_mismatch';
-
-/**
- * Recipients whose unit is the report's unit or national (src/protocol/recipients.rs recipients_for).
- * @template {{ unit: string }} R
- * @param {R[]} recipients
- * @param {string} unit
- */
-export function recipientsFor(recipients, unit) {
-  return recipients.filter((r) => r.unit === unit || r.unit === NATIONAL_UNIT);
-}
-
-/**
- * Builds the SubmitRequest for `draft` ({theme, unit, relation?, report: object}) against
- * `config`, for the holder of `code` (16 bytes), with the solved `pow` ({challenge, nonce}).
- * Returns {request, threadKey, cmt (b64u)}; the caller wipes threadKey.
- * @param {{ recipients: Recipient[] }} config
- * @param {Draft} draft
- * @param {Bytes} code
- * @param {Solution} pow
- * @returns {Promise<Prepared>}
- */
-export async function prepareSubmission(config, draft, code, pow) {
-  const keys = await deriveReporterKeys(code);
-  const caseId = randomBytes(16);
-  const threadKey = randomBytes(32);
-  const plaintext = utf8(JSON.stringify(draft.report));
-  const item = await sealItem(threadKey, caseId, randomBytes(16), 'report', plaintext);
-  wipe(plaintext);
-  const wraps = [await sealCaseKey(keys.reporterPublic, REPORTER, caseId, 'thread', threadKey)];
-  for (const r of recipientsFor(config.recipients, draft.unit)) {
-    wraps.push(await sealCaseKey(b64uDecode(r.public_key, 32), r.kid, caseId, 'thread', threadKey));
-  }
-  const kc = await keyCommitment(threadKey);
-  const items = [item];
-  const cmt = b64uEncode(await submissionCommitment(caseId, kc, items));
-  const request = {
-    pow: { challenge: pow.challenge, nonce: pow.nonce },
-    case_id: b64uEncode(caseId),
-    theme: draft.theme,
-    unit: draft.unit,
-    ...(draft.relation ? { relation: draft.relation } : {}),
-    reporter_pk: b64uEncode(keys.reporterPublic),
-    verifier: b64uEncode(keys.verifier),
-    binding: b64uEncode(keys.binding),
-    kc: b64uEncode(kc),
-    wraps,
-    items,
-  };
-  wipeReporterKeys(keys);
-  return { request, threadKey, cmt };
-}
-
-/**
- * Verifies a receipt: signature by a key of `keys` (importJwks), our cmt, our binding as sub,
- * and (when given) the `ref` the server answered with and the `origin` the page was served
- * from as iss. Returns the payload.
- * @param {string} receipt
- * @param {TrustedKeys} keys
- * @param {Prepared} prepared
- * @param {{ ref?: string, origin?: string }} [expected]
- */
-export async function checkReceipt(receipt, keys, prepared, { ref, origin } = {}) {
-  const payloads = await checkChain([receipt], keys);
-  const payload = payloads[0];
-  if (payload.cmt !== prepared.cmt) throw new ReceiptError('cmt differs from ours');
-  if (payload.sub !== prepared.request.binding) throw new ReceiptError('sub differs from our binding');
-  if (ref !== undefined && payload.ref !== ref) throw new ReceiptError('ref differs from the answer');
-  if (origin && payload.iss !== origin) throw new ReceiptError('iss is not this site');
-  return payload;
-}
+/** Whether the server refused the wraps because its directory changed. @param {unknown} e */
+const isDirectoryChange = (e) => e instanceof ApiError && (e.code === 'wraps_mismatch' || e.code === 'directory_changed');
 
 /** @param {string | Bytes} code */
 function codeBytes(code) {
@@ -220,12 +121,48 @@ export class ReporterClient {
   /**
    * `base`: the server origin, '' for the page's own. `origin`: the iss every receipt must
    * carry (the page's location.origin by default; undefined in Node, where it is not checked).
+   * `trustRoot`: the root's text to pin; without it, `${base}/trust-root.json` is taken on
+   * first use (in a page: the bundle's own file; in Node: trust on first use, for tests).
    * @param {string} [base]
-   * @param {{ origin?: string }} [options]
+   * @param {{ origin?: string, trustRoot?: string }} [options]
    */
-  constructor(base = '', { origin = globalThis.location?.origin } = {}) {
+  constructor(base = '', { origin = globalThis.location?.origin, trustRoot } = {}) {
     this.api = new Api(base);
     this.origin = origin;
+    /** @type {Promise<TrustRoot> | null} */
+    this.rootPromise = trustRoot === undefined ? null : parseTrustRoot(trustRoot);
+    /** @type {Promise<TrustedDirectory> | null} */
+    this.directoryPromise = null;
+  }
+
+  /** The trust root this client holds, fetched and parsed once. @returns {Promise<TrustRoot>} */
+  trustRoot() {
+    this.rootPromise ??= fetchTrustRoot(this.api);
+    // A failed fetch is not kept: a later call tries again.
+    this.rootPromise.catch(() => {
+      this.rootPromise = null;
+    });
+    return this.rootPromise;
+  }
+
+  /**
+   * The newest directory that checked out against the trust root, fetched once and kept (a
+   * failure is not kept). @returns {Promise<TrustedDirectory>}
+   */
+  directory() {
+    this.directoryPromise ??= this.trustRoot().then((root) => fetchDirectory(this.api, root));
+    this.directoryPromise.catch(() => {
+      this.directoryPromise = null;
+    });
+    return this.directoryPromise;
+  }
+
+  /** Replaces the held directory by the server's newest, only if it is a verified successor. */
+  async refreshDirectory() {
+    const held = await this.directory();
+    const next = await refreshDirectory(this.api, await this.trustRoot(), held);
+    this.directoryPromise = Promise.resolve(next);
+    return next;
   }
 
   /** @returns {Promise<Config>} */
@@ -275,7 +212,13 @@ export class ReporterClient {
     try {
       return await this.#submitOnce(draft, onStep, solve, true);
     } catch (e) {
-      if (!isWrapsMismatch(e)) throw e;
+      if (!isDirectoryChange(e)) throw e;
+      try {
+        await this.refreshDirectory();
+      } catch (refused) {
+        onStep('submit', { state: 'failed' });
+        throw refused;
+      }
       return this.#submitOnce(draft, onStep, solve, false);
     }
   }
@@ -284,7 +227,7 @@ export class ReporterClient {
    * @param {Draft} draft
    * @param {OnStep} onStep
    * @param {Solve | undefined} solve
-   * @param {boolean} mayRetry whether a wraps_mismatch refusal will be retried (not reported as failed)
+   * @param {boolean} mayRetry whether a directory-change refusal will be retried (not reported as failed)
    * @returns {Promise<Submitted>}
    */
   async #submitOnce(draft, onStep, solve, mayRetry) {
@@ -305,7 +248,7 @@ export class ReporterClient {
       begin('encrypt');
       // The request is complete but for the proof of work, which is solved last so that the
       // challenge is fresh when it is posted.
-      prepared = await prepareSubmission(await this.getConfig(), draft, code, { challenge: '', nonce: 0 });
+      prepared = await prepareSubmission(await this.directory(), draft, code, { challenge: '', nonce: 0 });
       wipe(prepared.threadKey);
       // The keys that check the receipt, fetched now: after the POST, nothing may fail for
       // want of them.
@@ -332,7 +275,7 @@ export class ReporterClient {
       if (e instanceof ApiError && e.status < 500) {
         // Refused by the server: nothing was stored.
         wipe(code);
-        if (!(mayRetry && isWrapsMismatch(e))) end('failed');
+        if (!(mayRetry && isDirectoryChange(e))) end('failed');
         throw e;
       }
       // No answer, or a server failure: the report may be stored.
@@ -404,9 +347,10 @@ export class ReporterClient {
   /**
    * Reads and checks the case: the statement chain against the JWKS, the receipt's sub, iss and
    * cmt against our code, this site and the report (cmt commits to the case id, the thread key
-   * via kc and the report item, so the key opened from the wrap is checked before any use),
-   * every inclusion proof against the signed checkpoint (note key from the server unless
-   * `logKey` pins one), every message among the item pages having its own signed statement and
+   * via kc and the report item, so the key opened from the wrap is checked before any use; a
+   * version-2 receipt also the labels and the holders in `submitted_to`), every inclusion proof
+   * against the checkpoint, which must be signed by the trust root's log key (`logKey` may pin
+   * another) and cosigned by witness_threshold of its witnesses, every message among the item pages having its own signed statement and
    * every signed message being there, then decrypts. A signed message that does not open under
    * the thread key (a colleague or the reporter sent it so) is returned as
    * {unreadable: true, text: null}: it is marked, never a reason to refuse the case.
@@ -423,7 +367,9 @@ export class ReporterClient {
     const view = await this.rawCase(bytes);
     const items = await this.allItems(bytes);
     const statements = await checkChain(view.statements, await importJwks(await this.getJwks()));
-    const log = await verifyCaseLog(view, statements, logKey ?? (view.checkpoint ? await this.api.getText('/api/v1/log/key') : null));
+    const root = await this.trustRoot();
+    const witnesses = { witnesses: root.witnesses, threshold: root.witness_threshold };
+    const log = await verifyCaseLog(view, statements, logKey ?? root.log_key, witnesses);
     const receipt = statements[0];
     if (this.origin && receipt.iss !== this.origin) throw new ReceiptError('the receipt is not from this site');
     const keys = await deriveReporterKeys(bytes);
@@ -439,7 +385,8 @@ export class ReporterClient {
     try {
       // Before the key is used: the receipt's cmt must commit to this case id, this key (kc)
       // and the report item, so a wrap of a key of the server's choosing is refused here.
-      const cmt = b64uEncode(await submissionCommitment(caseId, await keyCommitment(key), [view.report]));
+      const filed = { theme: view.theme, unit: view.unit, relation: view.relation, submitted_to: view.submitted_to ?? [] };
+      const cmt = await receiptCommitment(receipt, caseId, await keyCommitment(key), [view.report], filed);
       if (cmt !== receipt.cmt) throw new ReceiptError('the receipt does not commit to this key and report');
       const reportText = await openItem(key, caseId, view.report);
       const report = JSON.parse(fromUtf8(reportText));

@@ -11,7 +11,7 @@
 //
 // | kind | typ | fields besides iss, ref, seq, iat, log |
 // |---|---|---|
-// | receipt (no kind; seq 0) | receipt | status received, sub, cmt |
+// | receipt (no kind; seq 0) | receipt | status received, sub, cmt, dir (version-2 commitments only) |
 // | status | statement | status (not received), outcome (one of OUTCOMES) exactly when closed, prev |
 // | message | statement | from (reporter or staff), item, prev |
 // | identity_viewed | statement | prev |
@@ -39,6 +39,7 @@ import { b64uDecode, fromUtf8 } from './b64.js';
  * @property {string} [item]
  * @property {string} [sub]
  * @property {string} [cmt]
+ * @property {string} [dir] the receipt's directory hash (b64u): its cmt is version 2
  * @property {string} [prev]
  */
 /** Makes the error to throw for a broken rule. @typedef {(why: string) => Error} Fail */
@@ -70,6 +71,7 @@ const MEMBERS = {
   iat: { required: true, ok: isUint },
   sub: { ok: isString },
   cmt: { ok: isString },
+  dir: { ok: isString },
   prev: { ok: isString },
   log: { required: true, ok: isUint },
 };
@@ -156,7 +158,7 @@ function isHash(text) {
  * @param {Fail} fail
  */
 export function checkPayloadShape(p, typ, fail) {
-  for (const name of /** @type {const} */ (['sub', 'cmt', 'prev', 'item'])) {
+  for (const name of /** @type {const} */ (['sub', 'cmt', 'dir', 'prev', 'item'])) {
     const value = p[name];
     if (value !== undefined && !isHash(value)) throw fail('hash fields must be b64u of 32 bytes');
   }
@@ -168,12 +170,12 @@ export function checkPayloadShape(p, typ, fail) {
     if (p.seq !== 0 || p.status !== 'received' || !receiptOnly) {
       throw fail('a receipt has seq 0, status received, and no statement fields');
     }
-    if (!has('sub') || !has('cmt')) throw fail('a receipt carries sub and cmt');
+    if (!has('sub') || !has('cmt')) throw fail('a receipt carries sub and cmt (and dir)');
     return;
   }
   if (typ !== 'meldpunt-statement+jws') throw fail('unsupported typ');
-  if (p.seq === 0 || !has('prev') || has('sub') || has('cmt')) {
-    throw fail('a later statement has seq > 0, prev, and no sub or cmt');
+  if (p.seq === 0 || !has('prev') || has('sub') || has('cmt') || has('dir')) {
+    throw fail('a later statement has seq > 0, prev, and no sub, cmt or dir');
   }
   let ok = false;
   if (p.kind === 'status') {

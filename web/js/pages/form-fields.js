@@ -4,8 +4,9 @@
 // field's message tied to it with aria-describedby).
 //
 // Contract: `fillChoices(config)` builds the theme and unit options and the relation radios.
-// `readDraft(form)` returns {theme, unit, relation?, report} where `report` holds only the
-// non-empty answers plus the interface language. `validate(form)` returns a list of
+// `readDraft(form)` returns {theme, unit, relation?, nationalOnly?, report} where `report`
+// holds only the non-empty answers plus the interface language (nationalOnly is not part of
+// the encrypted report: the server must see it to check the wraps). `validate(form)` returns a list of
 // {field, message}; `showErrors(list)` renders them (and clears old ones) and focuses the
 // summary when there are any.
 
@@ -72,6 +73,7 @@ export function readDraft(form) {
   /** @type {Draft} */
   const draft = { theme: value('theme'), unit: value('unit'), report };
   if (value('relation')) draft.relation = value('relation');
+  if (value('national_only') === 'yes') draft.nationalOnly = true;
   return draft;
 }
 

@@ -10,19 +10,23 @@
 // step changes, and the proof of work only at 25% steps.
 //
 // Contract: renders only; the flow (configuration, code, encryption, proof of work, POST,
-// receipt check, the retry when the recipients changed) is ReporterClient.submit's, with
-// solveInWorker as its solver. The access code lives in this page's memory only (never in a
-// URL, storage or cookie) and is dropped when the reporter leaves. Nothing is sent before the
-// form validates.
+// receipt check, the retry when the directory changed) is ReporterClient.submit's, with
+// solveInWorker as its solver. The trust root and the recipient directory are fetched and
+// verified once, before the form is usable: a directory that does not verify stops the page
+// (readers.js), and a unit nobody can read cannot be sent. The access code lives in this
+// page's memory only (never in a URL, storage or cookie) and is dropped when the reporter
+// leaves. Nothing is sent before the form validates.
 
 import { ApiError } from '../api.js';
 import { wipe } from '../crypto/b64.js';
 import { solveInWorker } from '../crypto/pow.js';
 import { JwsError } from '../crypto/jws.js';
+import { TrustError } from '../crypto/trust-root.js';
 import { ReporterClient, SUBMIT_STEPS, UnconfirmedSubmissionError } from '../reporter.js';
 import { t, withLang } from '../i18n.js';
 import { boot, byId as $, focusOn } from './common.js';
 import { fillChoices, readDraft, showErrors, validate } from './form-fields.js';
+import { stopForTrust, trustReason, wireReaders } from './readers.js';
 import { receiptDownload, renderCode } from './receipt.js';
 
 /** @typedef {import('../reporter.js').SubmitStep} SubmitStep */
@@ -39,6 +43,8 @@ const client = new ReporterClient('');
 let config = null;
 /** @type {((event: BeforeUnloadEvent) => string) | null} */
 let leaveGuard = null;
+/** Whether a draft has a reader in the verified directory (set once it is). @type {(draft: { unit: string, nationalOnly?: boolean }) => boolean} */
+let canSend = () => false;
 
 /** @param {string} text */
 function announce(text) {
@@ -129,6 +135,10 @@ async function send(draft) {
 
 /** @param {unknown} e */
 function failureText(e) {
+  if (e instanceof TrustError && e.code === 'no_reader') return t('send.failed_no_reader');
+  // A directory that changed and whose successor does not check out: nothing was sent.
+  if (e instanceof TrustError) return t('send.failed_trust', { reason: trustReason(e) });
+  if (e instanceof ApiError && e.code === 'no_reader') return t('send.failed_no_reader');
   if (e instanceof ApiError) return t('send.failed_server', { code: e.code || e.status });
   // Keys that cannot check a receipt: refused before anything was sent.
   if (e instanceof JwsError) return t('send.failed_server', { code: e.code || 'jwks' });
@@ -142,9 +152,10 @@ async function onSubmit(event) {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
   const errors = validate(form);
+  const draft = readDraft(form);
+  if (draft.unit && !canSend(draft)) errors.unshift({ field: 'unit', message: t('form.unit_no_reader') });
   showErrors(errors);
   if (errors.length > 0) return;
-  const draft = readDraft(form);
   clearSteps();
   $('send-error').hidden = true;
   showView('sending-view');
@@ -249,7 +260,14 @@ async function main() {
   }
   fillChoices(config);
   wireDone();
-  submit.disabled = false;
+  // Who could read a report is settled before the reporter writes a word (DESIGN §11, G9).
+  try {
+    const [root, trusted] = await Promise.all([client.trustRoot(), client.directory()]);
+    canSend = wireReaders(trusted, root);
+  } catch (e) {
+    stopForTrust(e);
+    return;
+  }
 }
 
 main();
