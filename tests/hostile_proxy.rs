@@ -251,3 +251,44 @@ fn whatever_the_proxy_injects_no_case_key_leaves_for_a_key_outside_the_signed_di
         "a pinned client takes neither the root nor the log key from the server"
     );
 }
+
+/// Must-show 3 for `verify`: a proxy (or the server) that shows one reporter a checkpoint
+/// without the witnesses' cosignatures gets a FAIL, even though the log key signed it.
+#[test]
+fn verify_refuses_a_checkpoint_the_witnesses_did_not_cosign() {
+    let svc = TestService::start(0);
+    let submitted = svc.client().submit(&draft("amsterdam", "melding")).unwrap();
+    svc.app.issue_checkpoint_blocking().unwrap();
+    let strip: Rewrite = Arc::new(|path, body| {
+        if path != "/api/v1/log/checkpoint" {
+            return body;
+        }
+        body.lines()
+            .filter(|l| !l.contains("/dev-witness "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    });
+    let receipt = svc.dir.path().join("receipt.jws");
+    std::fs::write(&receipt, &submitted.receipt).unwrap();
+    let root = svc.dir.path().join("keys/trust-root.json");
+    let verify = |url: &str| {
+        let out = common::binary()
+            .arg("verify")
+            .arg(&receipt)
+            .args(["--server", url, "--trust-root"])
+            .arg(&root)
+            .env_clear()
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, out) = verify(&svc.url());
+    assert_eq!(code, Some(0), "{out}");
+    let proxy = Proxy::start(svc.url(), strip);
+    let (code, out) = verify(&proxy.url);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("cosigned by 0 of the pinned witnesses"),
+        "{out}"
+    );
+}
