@@ -358,3 +358,167 @@ fn an_existing_installation_without_a_root_is_upgraded_with_trust_root_init() {
     service.terminate();
     witness.terminate();
 }
+
+/// DESIGN §11's continuity of roots: an officer leaves; the current officers sign a rotation
+/// to the new root, which a newcomer alone cannot; a monitor that pinned the old root follows
+/// the signed rotation and keeps accepting the log, and reports it.
+#[test]
+fn the_current_officers_rotate_the_root_and_a_monitor_follows() {
+    let dir = TempDir::new("rotate");
+    let keys = dir.path().join("keys");
+    meldpunt::files::ensure_private_dir(&keys).unwrap();
+    let seed = meldpunt::files::load_or_create_secret(&keys.join(NOTE_KEY_FILE)).unwrap();
+    let log = NoteSigner::from_seed(&origin_for(PUBLIC_URL), &seed).unwrap();
+    let witness_dir = TempDir::new("rotate-witness");
+    let witness = WitnessProcess::start(
+        &witness_dir.path().join("state"),
+        &witness_dir.path().join("witness.log"),
+        &log.verifier_key(),
+    );
+    let key = |n: u8| dir.path().join(format!("officer-{n}.key"));
+    let pks: Vec<String> = (1..=3).map(|n| officer_key(dir.path(), &key(n))).collect();
+    let witness_arg = format!("{}@{}", witness.vkey, witness.url);
+    let officer = |name: &str, pk: &str| format!("{name}={pk}");
+    let (o1, o2, o3) = (
+        officer("Hoofd meldpunt", &pks[0]),
+        officer("Ombudsman", &pks[1]),
+        officer("Nieuwe ombudsman", &pks[2]),
+    );
+    run_cli(
+        dir.path(),
+        &[
+            "trust-root",
+            "init",
+            "--officer",
+            &o1,
+            "--officer",
+            &o2,
+            "--witness",
+            &witness_arg,
+        ],
+    );
+    let national = RecipientKey::generate();
+    let national_pk = meldpunt::protocol::b64::encode(national.public_key);
+    let add = ["recipient", "add", "--unit", "national", "--public-key"];
+    run_cli(dir.path(), &[&add[..], &[&national_pk]].concat());
+    let sign_directory = |n: u8| {
+        let k = key(n);
+        run_cli(
+            dir.path(),
+            &["directory", "sign", "--key", k.to_str().unwrap(), "--yes"],
+        )
+    };
+    sign_directory(1);
+    sign_directory(2);
+    let addr = format!("127.0.0.1:{}", free_port("127.0.0.1"))
+        .parse()
+        .unwrap();
+    let serve_log = dir.path().join("serve.log");
+    let env = [("MELDPUNT_CHECKPOINT_SECS", "1")];
+    let state = dir.path().join("monitor");
+    let monitor = |url: &str| {
+        let out = binary()
+            .args(["monitor", "--server", url, "--state"])
+            .arg(&state)
+            .env_clear()
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8(out.stdout).unwrap())
+    };
+    let service = ServiceProcess::spawn(dir.path(), addr, &serve_log, &env);
+    let (ok, out) = monitor(&service.url());
+    assert!(ok, "{out}");
+    service.terminate();
+
+    // The ombudsman's office hands over: a rotation to officers 1 and 3.
+    let rotation = dir.path().join("rotation.json");
+    let rotation_arg = rotation.to_str().unwrap();
+    run_cli(
+        dir.path(),
+        &[
+            "trust-root",
+            "rotate",
+            "--officer",
+            &o1,
+            "--officer",
+            &o3,
+            "--witness",
+            &witness_arg,
+            "--out",
+            rotation_arg,
+        ],
+    );
+    let k3 = key(3);
+    let refused = failing_cli(
+        dir.path(),
+        &[
+            "trust-root",
+            "sign",
+            rotation_arg,
+            "--key",
+            k3.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    assert!(
+        refused.contains("not an officer of the current trust root"),
+        "{refused}"
+    );
+    let k1 = key(1);
+    let out = run_cli(
+        dir.path(),
+        &[
+            "trust-root",
+            "sign",
+            rotation_arg,
+            "--key",
+            k1.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    assert!(
+        out.contains("new:  officers Hoofd meldpunt, Nieuwe ombudsman"),
+        "{out}"
+    );
+    let refused = failing_cli(dir.path(), &["trust-root", "apply", rotation_arg]);
+    assert!(
+        refused.contains("signed by 1 of the old officers"),
+        "{refused}"
+    );
+    let k2 = key(2);
+    run_cli(
+        dir.path(),
+        &[
+            "trust-root",
+            "sign",
+            rotation_arg,
+            "--key",
+            k2.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    run_cli(dir.path(), &["trust-root", "apply", rotation_arg]);
+    let root =
+        TrustRoot::parse(&std::fs::read_to_string(keys.join("trust-root.json")).unwrap()).unwrap();
+    assert_eq!(root.officers[1].name, "Nieuwe ombudsman");
+    // The directory is signed again under the new root, now with the new officer.
+    sign_directory(1);
+    sign_directory(3);
+
+    let service = ServiceProcess::spawn(dir.path(), addr, &serve_log, &env);
+    let url = service.url();
+    let reporter = ReporterClient::with_trust_root(&url, root);
+    submit_when_logged(&reporter, "na de wissel");
+    let (ok, out) = monitor(&url);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("trust root rotated, signed by the previous officers: officers Hoofd meldpunt, Nieuwe ombudsman"),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.starts_with("directory version 2")),
+        "{out}"
+    );
+    service.terminate();
+    witness.terminate();
+}

@@ -54,12 +54,39 @@ pub fn run(cli: Cli) -> Result<Verdict, CliError> {
             replace,
         }) => trust_commands::trust_root_init(
             &settings()?,
-            &officers,
-            threshold,
-            &witnesses,
-            witness_threshold,
+            &super::trust_commands::RootSpec {
+                officers: &officers,
+                threshold,
+                witnesses: &witnesses,
+                witness_threshold,
+            },
             replace,
         ),
+        Command::TrustRoot(super::TrustRootCommand::Rotate {
+            officers,
+            threshold,
+            witnesses,
+            witness_threshold,
+            out,
+        }) => super::rotation_commands::rotate(
+            &settings()?,
+            &super::trust_commands::RootSpec {
+                officers: &officers,
+                threshold,
+                witnesses: &witnesses,
+                witness_threshold,
+            },
+            &out,
+        ),
+        Command::TrustRoot(super::TrustRootCommand::Sign {
+            file,
+            key,
+            root,
+            yes,
+        }) => super::rotation_commands::sign(&settings()?, &file, &key, root.as_deref(), yes),
+        Command::TrustRoot(super::TrustRootCommand::Apply { file }) => {
+            super::rotation_commands::apply(&settings()?, &file)
+        }
         Command::Directory(super::DirectoryCommand::Sign { key, server, yes }) => {
             trust_commands::directory_sign(&settings()?, &key, server.as_deref(), yes)
         }

@@ -4,7 +4,7 @@
 //!
 //! Contract: [`follow`] walks the versions after the one kept in the state folder (at most
 //! [`MAX_VERSIONS_PER_RUN`] per run) and accepts each only if it verifies against the pinned
-//! trust root, follows the previous one (`seq`, `prev`), and is the leaf at its index in the
+//! trust root (or a root the officers rotated it from, for versions signed before), follows the previous one (`seq`, `prev`), and is the leaf at its index in the
 //! witnessed checkpoint the monitor just checked. A version the checkpoint does not cover yet
 //! is left for the next run. The suspension list is unsigned; it is reported, not trusted.
 //! Every problem is a FAIL reason (a sentence); nothing here writes the state folder: the
@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::clients::log::LogClient;
 use crate::protocol::log::checkpoint::Checkpoint;
 use crate::protocol::trust::{
-    DirectoryEntry, TrustRoot, VerifiedDirectory, changes, check_successor, verify_directory,
+    DirectoryEntry, DirectoryError, TrustRoot, VerifiedDirectory, changes, check_successor,
+    verify_directory,
 };
 
 pub const STATE_DIRECTORY: &str = "directory.json";
@@ -48,10 +49,25 @@ fn label_of(entries: &[DirectoryEntry], kid: &str) -> String {
 /// See the module contract.
 pub fn follow(
     client: &LogClient,
-    root: &TrustRoot,
+    roots: &[TrustRoot],
     checkpoint: &Checkpoint,
     state: &Path,
 ) -> Result<Followed, String> {
+    // A version is accepted when the officers of the current root, or of a root it was
+    // rotated from, signed it: versions published before a rotation stay valid history.
+    let verify = |text: &str| {
+        let mut last = Err(DirectoryError::NoQuorum {
+            found: 0,
+            needed: 0,
+        });
+        for root in roots.iter().rev() {
+            last = verify_directory(root, text);
+            if last.is_ok() {
+                break;
+            }
+        }
+        last
+    };
     let path = state.join(STATE_DIRECTORY);
     let kept: Option<Kept> = match std::fs::read_to_string(&path) {
         Ok(text) => Some(
@@ -62,7 +78,7 @@ pub fn follow(
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let mut last: Option<VerifiedDirectory> = match &kept {
-        Some(k) => Some(verify_directory(root, &k.document).map_err(|e| {
+        Some(k) => Some(verify(&k.document).map_err(|e| {
             format!(
                 "the kept directory in {} does not verify: {e}",
                 path.display()
@@ -102,8 +118,7 @@ pub fn follow(
             }
             (v.directory, v.log)
         };
-        let next =
-            verify_directory(root, &text).map_err(|e| format!("directory version {seq}: {e}"))?;
+        let next = verify(&text).map_err(|e| format!("directory version {seq}: {e}"))?;
         if next.payload.seq != seq {
             return Err(format!(
                 "directory version {seq} says it is {}",

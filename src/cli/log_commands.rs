@@ -197,15 +197,43 @@ pub fn monitor(
     Ok(check_log(server, state, log_key, trust_root).unwrap_or_else(Verdict::Fail))
 }
 
-/// The root to trust: the one given, else the one pinned in DIR, else the server's (pinned
-/// now); and the text to pin, if it is new. A log key given, or pinned by an older monitor,
-/// must be the root's.
+/// The root pinned in DIR, or the server's root if the officers of the pinned one signed a
+/// chain of rotations to it (`protocol::trust::rotation`); with a line per rotation taken.
+fn rotated(
+    client: &LogClient,
+    pinned: String,
+) -> Result<(String, Option<String>, Vec<TrustRoot>), String> {
+    // A server that does not answer here is judged by its checkpoint against the pinned root.
+    let Ok(served) = client.trust_root_text() else {
+        return Ok((pinned, None, Vec::new()));
+    };
+    if served == pinned {
+        return Ok((pinned, None, Vec::new()));
+    }
+    let rotations = client
+        .trust_root_rotations()
+        .map_err(|e| format!("the server serves another trust root; fetching its rotations: {e}"))?
+        .rotations;
+    let path =
+        crate::protocol::trust::rotation::follow(&pinned, &served, &rotations).map_err(|e| {
+            format!(
+                "the server serves another trust root than the one pinned, and {e}; if the \
+             installation really started over, start a new state folder"
+            )
+        })?;
+    Ok((served.clone(), Some(served), path))
+}
+
+/// The roots to trust, oldest first, the last the current one: the one given, else the one
+/// pinned in DIR and those the officers rotated it to, else the server's (pinned now); and the
+/// text to pin, if it is new. A log key given, or pinned by an older monitor, must be the
+/// current root's.
 fn monitor_root(
     client: &LogClient,
     state: &Path,
     log_key: Option<&str>,
     given: Option<&Path>,
-) -> Result<(TrustRoot, Option<String>), String> {
+) -> Result<(Vec<TrustRoot>, Option<String>), String> {
     let read_pinned = |name: &str| -> Result<Option<String>, String> {
         let path = state.join(name);
         match std::fs::read_to_string(&path) {
@@ -216,6 +244,7 @@ fn monitor_root(
     };
     let pinned = read_pinned(STATE_ROOT)?;
     let given = given.map(read_small).transpose()?;
+    let mut roots = Vec::new();
     let (text, to_pin) = match (given, pinned) {
         (Some(given), Some(pinned)) if given != pinned => {
             return Err(format!(
@@ -225,7 +254,12 @@ fn monitor_root(
             ));
         }
         (Some(given), None) => (given.clone(), Some(given)),
-        (_, Some(pinned)) => (pinned, None),
+        (_, Some(pinned)) => {
+            roots.push(TrustRoot::parse(&pinned).map_err(|e| e.to_string())?);
+            let (text, to_pin, path) = rotated(client, pinned)?;
+            roots.extend(path);
+            (text, to_pin)
+        }
         (None, None) => {
             let text = client
                 .trust_root_text()
@@ -245,7 +279,10 @@ fn monitor_root(
         ));
     }
     check_given_key(&root, log_key)?;
-    Ok((root, to_pin))
+    if roots.last() != Some(&root) {
+        roots.push(root);
+    }
+    Ok((roots, to_pin))
 }
 
 fn check_log(
@@ -256,7 +293,18 @@ fn check_log(
 ) -> Result<Verdict, String> {
     let client = LogClient::new(server);
     ensure_private_dir(state).map_err(|e| format!("state folder {}: {e}", state.display()))?;
-    let (root, to_pin) = monitor_root(&client, state, log_key, trust_root)?;
+    let (roots, to_pin) = monitor_root(&client, state, log_key, trust_root)?;
+    let notes: Vec<String> = roots
+        .iter()
+        .skip(1)
+        .map(|r| {
+            format!(
+                "trust root rotated, signed by the previous officers: {}",
+                super::trust_commands::describe_root(r)
+            )
+        })
+        .collect();
+    let root = roots.last().cloned().ok_or("no trust root")?;
     let key = root.log_verifier().map_err(|e| e.to_string())?;
     let (note, checkpoint) = client
         .witnessed_checkpoint(&root)
@@ -293,7 +341,7 @@ fn check_log(
             }
         }
     };
-    let followed = super::directory_monitor::follow(&client, &root, &checkpoint, state)?;
+    let followed = super::directory_monitor::follow(&client, &roots, &checkpoint, state)?;
     let write = |path: &Path, text: &str| {
         replace_private_file(path, &[text.as_bytes()])
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -309,7 +357,7 @@ fn check_log(
             &text,
         )?;
     }
-    for line in &followed.lines {
+    for line in notes.iter().chain(&followed.lines) {
         output::write_text(&format!("{line}\n")).map_err(|e| e.to_string())?;
     }
     Ok(Verdict::Ok(summary))

@@ -9,6 +9,7 @@ mod directory_monitor;
 mod error;
 mod log_commands;
 mod output;
+mod rotation_commands;
 mod staff_client_commands;
 mod staff_commands;
 mod trust_commands;
@@ -170,9 +171,48 @@ pub enum TrustRootCommand {
         /// How many witnesses must cosign a checkpoint.
         #[arg(long, default_value_t = 1)]
         witness_threshold: usize,
-        /// Replace an existing root (clients pinned the old one).
+        /// Replace an existing root without the old officers (clients pinned the old one and
+        /// will refuse the new one; prefer `rotate`).
         #[arg(long)]
         replace: bool,
+    },
+    /// Propose a new trust root (an officer or witness changes) as a rotation file for the
+    /// current officers to sign; the service's keys folder supplies the current root.
+    Rotate {
+        /// The new root's officers, as NAME=PUBLIC_KEY; two or more.
+        #[arg(long = "officer", value_name = "NAME=KEY", required = true)]
+        officers: Vec<String>,
+        #[arg(long, default_value_t = 2)]
+        threshold: usize,
+        /// The new root's witnesses, as VKEY[@URL]; one or more.
+        #[arg(long = "witness", value_name = "VKEY[@URL]", required = true)]
+        witnesses: Vec<String>,
+        #[arg(long, default_value_t = 1)]
+        witness_threshold: usize,
+        /// Where to write the rotation file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Review a rotation file and sign it with a current officer's key (on that officer's
+    /// machine); the signature is added to the file.
+    Sign {
+        /// The rotation file (from `rotate`).
+        file: PathBuf,
+        /// The officer's secret key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The current trust root (the published trust-root.json); default: the keys folder's.
+        #[arg(long, value_name = "FILE")]
+        root: Option<PathBuf>,
+        /// Sign without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Replace keys/trust-root.json by a rotation the current officers' quorum signed, and keep
+    /// the rotation for clients that pinned the old root (the service must be stopped).
+    Apply {
+        /// The signed rotation file.
+        file: PathBuf,
     },
 }
 

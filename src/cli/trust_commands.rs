@@ -60,24 +60,18 @@ pub fn officer_keygen(out: &Path, json: bool) -> Result<Verdict, CliError> {
     Ok(Verdict::Done)
 }
 
-/// `meldpunt trust-root init`: writes `keys/trust-root.json` from the given public keys.
-pub fn trust_root_init(
-    settings: &Settings,
-    officers: &[String],
-    threshold: usize,
-    witnesses: &[String],
-    witness_threshold: usize,
-    replace: bool,
-) -> Result<Verdict, CliError> {
-    let path = crate::server::trust::root_path(&settings.keys);
-    if path.exists() && !replace {
-        return Err(CliError::input(format!(
-            "{} exists; a trust root is replaced only with --replace (every client pins it, \
-             and the bundle hash changes)",
-            path.display()
-        )));
-    }
-    let officers = officers
+/// The officers, witnesses and thresholds of a root, as the command line gives them.
+pub struct RootSpec<'a> {
+    pub officers: &'a [String],
+    pub threshold: usize,
+    pub witnesses: &'a [String],
+    pub witness_threshold: usize,
+}
+
+/// The root `spec` describes, for this service's public URL and log key.
+pub fn root_of(settings: &Settings, spec: &RootSpec<'_>) -> Result<TrustRoot, CliError> {
+    let officers = spec
+        .officers
         .iter()
         .map(|spec| {
             let (name, key) = spec.rsplit_once('=').ok_or_else(|| {
@@ -94,7 +88,8 @@ pub fn trust_root_init(
             })
         })
         .collect::<Result<Vec<_>, CliError>>()?;
-    let witnesses = witnesses
+    let witnesses = spec
+        .witnesses
         .iter()
         .map(|spec| {
             let (vkey, url) = match spec.split_once('@') {
@@ -115,25 +110,50 @@ pub fn trust_root_init(
         v: 1,
         origin: settings.public_url.trim_end_matches('/').to_owned(),
         officers,
-        threshold,
+        threshold: spec.threshold,
         log_key: log.verifier_key(),
         witnesses,
-        witness_threshold,
+        witness_threshold: spec.witness_threshold,
         development: false,
     };
     root.validate()
         .map_err(|e| CliError::input(e.to_string()))?;
+    Ok(root)
+}
+
+/// What a root says, in one line.
+pub fn describe_root(root: &TrustRoot) -> String {
+    let officers: Vec<&str> = root.officers.iter().map(|o| o.name.as_str()).collect();
+    let witnesses: Vec<&str> = root.witnesses.iter().map(|w| w.name.as_str()).collect();
+    format!(
+        "officers {} ({} must sign); witnesses {} ({} must cosign); log key {}",
+        officers.join(", "),
+        root.threshold,
+        witnesses.join(", "),
+        root.witness_threshold,
+        root.log_key
+    )
+}
+
+/// `meldpunt trust-root init`: writes `keys/trust-root.json` from the given public keys.
+pub fn trust_root_init(
+    settings: &Settings,
+    spec: &RootSpec<'_>,
+    replace: bool,
+) -> Result<Verdict, CliError> {
+    let path = crate::server::trust::root_path(&settings.keys);
+    if path.exists() && !replace {
+        return Err(CliError::input(format!(
+            "{} exists; a trust root is replaced by `trust-root rotate` (signed by the current \
+             officers), or with --replace (every client that pinned it will refuse the new one)",
+            path.display()
+        )));
+    }
+    let root = root_of(settings, spec)?;
     crate::files::replace_private_file(&path, &[root.to_file_text().as_bytes()])
         .map_err(|e| CliError::io(path.display(), e))?;
     outln!("trust root written to {}", path.display());
-    outln!(
-        "{} officers, {} must sign; {} witnesses, {} must cosign; log key {}",
-        root.officers.len(),
-        root.threshold,
-        root.witnesses.len(),
-        root.witness_threshold,
-        root.log_key
-    );
+    outln!("{}", describe_root(&root));
     outln!("publish the new web-bundle hash (GET /api/v1/web-bundle) after the next start");
     Ok(Verdict::Done)
 }

@@ -210,6 +210,13 @@ impl LogClient {
         self.get_text("/trust-root.json")
     }
 
+    /// The trust root's applied rotations, unchecked.
+    pub fn trust_root_rotations(
+        &self,
+    ) -> Result<crate::protocol::trust::rotation::RotationsView, ClientError> {
+        self.get_json("/api/v1/trust-root/rotations")
+    }
+
     /// The newest recipient directory answer, unchecked.
     pub fn directory(&self) -> Result<crate::protocol::wire::DirectoryView, ClientError> {
         self.get_json("/api/v1/directory")

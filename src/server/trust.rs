@@ -57,12 +57,30 @@ pub enum TrustSetupError {
     LogKey { path: String, expected: String },
 }
 
-/// The loaded root and its exact file text.
+/// The loaded root and its exact file text, and the rotations that led to it.
 #[derive(Clone, Debug)]
 pub struct TrustSetup {
     pub root: TrustRoot,
     pub text: String,
     pub path: PathBuf,
+    /// `keys/trust-root-rotations.json`: every applied rotation, oldest first (DESIGN §11).
+    pub rotations: Vec<crate::protocol::trust::DirectoryDocument>,
+}
+
+/// Where the applied rotations are kept in a keys folder.
+pub fn rotations_path(keys_dir: &Path) -> PathBuf {
+    keys_dir.join("trust-root-rotations.json")
+}
+
+/// The applied rotations of a keys folder (none if the file is missing).
+pub fn load_rotations(
+    keys_dir: &Path,
+) -> std::io::Result<Vec<crate::protocol::trust::DirectoryDocument>> {
+    match std::fs::read_to_string(rotations_path(keys_dir)) {
+        Ok(text) => serde_json::from_str(&text).map_err(std::io::Error::other),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Where the root lives in a keys folder.
@@ -124,7 +142,13 @@ pub fn load_or_create(
             expected: log.verifier_key(),
         });
     }
-    Ok(TrustSetup { root, text, path })
+    let rotations = load_rotations(keys_dir).map_err(|e| file_err(format!("rotations: {e}")))?;
+    Ok(TrustSetup {
+        root,
+        text,
+        path,
+        rotations,
+    })
 }
 
 fn development_root(

@@ -98,7 +98,13 @@ impl StaffClient {
             .pins
             .lock()
             .map_err(|_| ClientError::Protocol("the pins are poisoned".into()))?
-            .root(&self.base, &text)?;
+            .root(&self.base, &text, || {
+                Ok(self
+                    .get::<crate::protocol::trust::rotation::RotationsView>(
+                        "/api/v1/trust-root/rotations",
+                    )?
+                    .rotations)
+            })?;
         pins::trusted_directory(&root, self.get("/api/v1/directory")?)
     }
 

@@ -68,15 +68,28 @@ impl Pins {
         Ok(())
     }
 
-    /// The server's trust root: `fetched` if it is the one pinned (or the first seen).
-    pub fn root(&mut self, server: &str, fetched: &str) -> Result<TrustRoot, ClientError> {
+    /// The server's trust root: `fetched` if it is the one pinned (or the first seen), or one
+    /// the pinned root's officers rotated it to (`rotations` fetches the server's list).
+    pub fn root(
+        &mut self,
+        server: &str,
+        fetched: &str,
+        rotations: impl FnOnce() -> Result<Vec<crate::protocol::trust::DirectoryDocument>, ClientError>,
+    ) -> Result<TrustRoot, ClientError> {
         let server = server.trim_end_matches('/').to_owned();
         match self.file.roots.get(&server) {
             Some(pinned) if pinned != fetched => {
-                return Err(ClientError::Untrusted(format!(
-                    "{server} now serves another trust root than the one this machine pinned; \
-                     if the installation really changed it, remove the entry from the pins file"
-                )));
+                crate::protocol::trust::rotation::follow(pinned, fetched, &rotations()?).map_err(
+                    |e| {
+                        ClientError::Untrusted(format!(
+                            "{server} now serves another trust root than the one this machine \
+                             pinned, and {e}; if the installation really started over, remove \
+                             the entry from the pins file"
+                        ))
+                    },
+                )?;
+                self.file.roots.insert(server, fetched.to_owned());
+                self.save()?;
             }
             Some(_) => {}
             None => {
@@ -157,16 +170,29 @@ mod tests {
         let root = crate::protocol::trust::root::tests::sample();
         let text = root.to_file_text();
         let mut pins = Pins::beside(&session).unwrap();
-        assert_eq!(pins.root("https://m.test/", &text).unwrap(), root);
+        let none = || Ok(Vec::new());
+        assert_eq!(pins.root("https://m.test/", &text, none).unwrap(), root);
         pins.colleague("https://m.test", "user u1", "kid-a")
             .unwrap();
         // A new session on the same machine remembers both.
         let mut again = Pins::beside(&session).unwrap();
         let other_text = text.replace("\"threshold\": 2", "\"threshold\": 1");
         assert!(matches!(
-            again.root("https://m.test", &other_text),
+            again.root("https://m.test", &other_text, none),
             Err(ClientError::Untrusted(_))
         ));
+        // A rotation the pinned root's officers signed moves the pin.
+        let mut next = root.clone();
+        next.officers[1].name = "new ombudsman".into();
+        let mut rotation = crate::protocol::trust::rotation::propose(&text, &next);
+        for seed in [[1u8; 32], [2u8; 32]] {
+            crate::protocol::trust::rotation::sign(&mut rotation, &root, &seed);
+        }
+        let next_text = next.to_file_text();
+        let moved = again.root("https://m.test", &next_text, || Ok(vec![rotation.clone()]));
+        assert_eq!(moved.unwrap(), next);
+        let third = Pins::beside(&session).unwrap();
+        assert_eq!(third.file.roots["https://m.test"], next_text);
         assert!(
             again
                 .colleague("https://m.test", "user u1", "kid-a")

@@ -227,11 +227,17 @@ pub fn directory_hash(payload_bytes: &[u8]) -> [u8; 32] {
 
 /// An officer's signature over the b64u `payload`, with the Ed25519 secret key `seed`.
 pub fn sign_payload(payload_b64: &str, seed: &[u8; 32]) -> DirectorySignature {
+    sign_as(TYP_DIRECTORY, payload_b64, seed)
+}
+
+/// An officer's signature of type `typ` over the b64u `payload` (directories and root
+/// rotations share the form, never the type).
+pub(super) fn sign_as(typ: &str, payload_b64: &str, seed: &[u8; 32]) -> DirectorySignature {
     let key = SigningKey::from_bytes(seed);
     let header = Header {
         alg: "Ed25519".into(),
         kid: ed25519_kid(key.verifying_key().as_bytes()),
-        typ: TYP_DIRECTORY.into(),
+        typ: typ.into(),
     };
     let protected = b64::encode(serde_json::to_vec(&header).unwrap_or_default());
     let signature = key.sign(format!("{protected}.{payload_b64}").as_bytes());
@@ -241,16 +247,16 @@ pub fn sign_payload(payload_b64: &str, seed: &[u8; 32]) -> DirectorySignature {
     }
 }
 
-/// The kid of the officer a signature claims, if its header is well formed and of our type.
-fn claimed_kid(sig: &DirectorySignature) -> Result<String, DirectoryError> {
+/// The kid of the officer a signature claims, if its header is well formed and of type `typ`.
+fn claimed_kid(typ: &str, sig: &DirectorySignature) -> Result<String, DirectoryError> {
     let malformed = |what: &str| DirectoryError::Malformed(what.to_owned());
     let json = b64::decode(&sig.protected).ok_or_else(|| malformed("protected header"))?;
     let header: Header =
         serde_json::from_slice(&json).map_err(|_| malformed("protected header"))?;
-    if header.alg != "Ed25519" || header.typ != TYP_DIRECTORY {
-        return Err(malformed(
-            "a signature is not an Ed25519 directory signature",
-        ));
+    if header.alg != "Ed25519" || header.typ != typ {
+        return Err(DirectoryError::Malformed(format!(
+            "a signature is not an Ed25519 {typ} signature"
+        )));
     }
     Ok(header.kid)
 }
@@ -261,7 +267,17 @@ pub fn verify_signature(
     payload_b64: &str,
     sig: &DirectorySignature,
 ) -> Result<String, DirectoryError> {
-    let kid = claimed_kid(sig)?;
+    verify_as(TYP_DIRECTORY, root, payload_b64, sig)
+}
+
+/// [`verify_signature`] for signatures of type `typ`.
+pub(super) fn verify_as(
+    typ: &str,
+    root: &TrustRoot,
+    payload_b64: &str,
+    sig: &DirectorySignature,
+) -> Result<String, DirectoryError> {
+    let kid = claimed_kid(typ, sig)?;
     let officer = root.officer(&kid).ok_or(DirectoryError::UnknownSigner)?;
     let key =
         VerifyingKey::from_bytes(&officer.public_key).map_err(|_| DirectoryError::BadSignature)?;
@@ -331,7 +347,7 @@ pub fn verify_directory(root: &TrustRoot, text: &str) -> Result<VerifiedDirector
 /// refuses it anyway).
 pub fn document_text(payload_b64: &str, signatures: &[DirectorySignature]) -> String {
     let mut signatures = signatures.to_vec();
-    signatures.sort_by_cached_key(|s| claimed_kid(s).unwrap_or_default());
+    signatures.sort_by_cached_key(|s| claimed_kid(TYP_DIRECTORY, s).unwrap_or_default());
     serde_json::to_string(&DirectoryDocument {
         payload: payload_b64.to_owned(),
         signatures,

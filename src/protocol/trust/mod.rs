@@ -6,6 +6,7 @@
 
 pub mod directory;
 pub mod root;
+pub mod rotation;
 
 pub use directory::{
     DirectoryChange, DirectoryDocument, DirectoryEntry, DirectoryError, DirectoryPayload,

@@ -45,6 +45,14 @@ pub async fn version(app: web::Data<App>, req: HttpRequest) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[utoipa::path(get, path = "/api/v1/trust-root/rotations", tag = "directory",
+    responses((status = 200, description = "Every applied rotation of the trust root, oldest first: the old officers' signatures on each new root", body = crate::protocol::trust::rotation::RotationsView)))]
+pub async fn rotations(app: web::Data<App>) -> HttpResponse {
+    HttpResponse::Ok().json(crate::protocol::trust::rotation::RotationsView {
+        rotations: app.trust.rotations.clone(),
+    })
+}
+
 #[utoipa::path(get, path = "/api/v1/directory/proposal", tag = "directory",
     responses(
         (status = 200, description = "The version waiting for officers' signatures", body = crate::protocol::wire::ProposalView),

@@ -92,6 +92,9 @@ pub fn route_table() -> Vec<RouteSpec> {
         }),
         get("/api/v1/web-bundle", || web::get().to(webapp::web_bundle)),
         get("/api/v1/directory", || web::get().to(directory::current)),
+        get("/api/v1/trust-root/rotations", || {
+            web::get().to(directory::rotations)
+        }),
         get("/api/v1/directory/versions/{seq}", || {
             web::get().to(directory::version)
         }),

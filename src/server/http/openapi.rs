@@ -34,6 +34,7 @@ use super::{directory, log, reporter, staff, webapp};
         openapi_json,
         webapp::web_bundle,
         directory::current,
+        directory::rotations,
         directory::version,
         directory::proposal,
         directory::sign,
