@@ -202,13 +202,15 @@ pub fn free_port(ip: &str) -> u16 {
 /// Waits up to 30 s until something listens at `addr`; whether it did.
 pub fn wait_for(addr: SocketAddr) -> bool {
     let started = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        if started.elapsed() > Duration::from_secs(30) {
-            return false;
+    loop {
+        // A connect to a free port of the ephemeral range can connect to itself (TCP
+        // simultaneous open, source port = destination port) and look like a listener.
+        match TcpStream::connect(addr) {
+            Ok(stream) if stream.local_addr().ok() != stream.peer_addr().ok() => return true,
+            _ if started.elapsed() > Duration::from_secs(30) => return false,
+            _ => std::thread::sleep(Duration::from_millis(20)),
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
-    true
 }
 
 /// `meldpunt serve` as a child process, its stderr going to `log`.
