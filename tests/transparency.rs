@@ -475,3 +475,20 @@ fn verify_cli_accepts_real_receipts_and_rejects_tampered_ones() {
     svc.app.issue_checkpoint_blocking().unwrap();
     assert_eq!(verify(&[&statement, "--server", &url]).0, 0);
 }
+
+/// Before the first checkpoint (a fresh service, nothing signed yet) the checkpoint route is a
+/// JSON 404 `no_checkpoint`, and the directory route a 404 `no_directory`.
+#[test]
+fn a_fresh_service_has_no_checkpoint_and_no_directory() {
+    let dir = TempDir::new("fresh-log");
+    let app = std::sync::Arc::new(
+        meldpunt::server::app::App::open(common::settings(dir.path(), 0)).unwrap(),
+    );
+    let server = meldpunt::server::http::RunningServer::start(app).unwrap();
+    let (status, kind, body) = get(&format!("{}/api/v1/log/checkpoint", server.url()));
+    assert_eq!((status, kind.as_str()), (404, "application/json"));
+    assert!(body.contains("\"no_checkpoint\""), "{body}");
+    let (status, _, body) = get(&format!("{}/api/v1/directory", server.url()));
+    assert_eq!(status, 404);
+    assert!(body.contains("\"no_directory\""), "{body}");
+}
