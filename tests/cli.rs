@@ -54,3 +54,31 @@ fn a_closed_stdout_ends_quietly() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// An offline command in a folder without a database refuses and leaves no folder behind (the
+/// transcript `database.trycmd` shows the message).
+#[test]
+fn an_offline_command_never_creates_a_database() {
+    let dir = std::env::temp_dir().join(format!("meldpunt-cli-nodb-{}", std::process::id()));
+    for args in [
+        &["user", "invite", "--name", "ans", "--role", "auditor"][..],
+        &["recipient", "list"],
+        &["audit", "verify"],
+        &["case", "export", "--ref", "MP-AAAA-BBBB"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+            .args(args)
+            .env("MELDPUNT_DATA", dir.join("data"))
+            .env("MELDPUNT_KEYS", dir.join("keys"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            stderr.contains("no meldpunt database in") && stderr.contains("data/conf"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!dir.join("data").exists(), "{args:?} made a data folder");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -39,6 +39,7 @@ fn flip(dir: &Path, seq: u64, at: usize) {
 #[test]
 fn audit_verify_detects_any_changed_record() {
     let dir = TempDir::new("audit");
+    common::init_folders(dir.path());
     run_cli(
         dir.path(),
         &["user", "invite", "--name", "ans", "--role", "auditor"],

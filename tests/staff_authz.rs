@@ -89,6 +89,23 @@ const MATRIX: &[Row] = &[
         [Anon, Deny, Deny, Deny, Deny, Deny, Allow],
     ),
     row(
+        "POST",
+        "/api/v1/staff/users/{id}/reset-totp",
+        [Anon, Deny, Deny, Deny, Deny, Deny, Allow],
+    ),
+    row("GET", "/api/v1/staff/reset/{token}", [Is(404); 7]),
+    row("POST", "/api/v1/staff/reset/{token}", [Is(404); 7]),
+    row(
+        "GET",
+        "/api/v1/staff/units",
+        [Anon, Deny, Deny, Deny, Deny, Deny, Allow],
+    ),
+    row(
+        "GET",
+        "/api/v1/staff/counts",
+        [Anon, Deny, Deny, Deny, Deny, Allow, Allow],
+    ),
+    row(
         "GET",
         "/api/v1/staff/audit",
         [Anon, Deny, Deny, Deny, Deny, Allow, Deny],
@@ -143,6 +160,13 @@ const MATRIX: &[Row] = &[
         "/api/v1/staff/logout",
         [Anon, Allow, Allow, Allow, Allow, Allow, Allow],
     ),
+    // After `logout`, every session of the matrix has ended; the runner signs everyone in
+    // again (in-process sessions) before this row.
+    row(
+        "POST",
+        "/api/v1/staff/logout-all",
+        [Anon, Allow, Allow, Allow, Allow, Allow, Allow],
+    ),
 ];
 
 fn item(kind: ItemKind) -> Item {
@@ -189,6 +213,9 @@ fn body(path: &str, spare: &StaffUser, assigned: &StaffUser) -> Value {
             serde_json::to_value(item(ItemKind::Message)).unwrap()
         }
         "/api/v1/staff/cases/{ref}/notes" => serde_json::to_value(item(ItemKind::Note)).unwrap(),
+        "/api/v1/staff/reset/{token}" => json!({
+            "auth_hash": meldpunt::protocol::b64::encode(random_bytes::<32>()),
+            "totp_code": "000000"}),
         _ => json!({}),
     }
 }
@@ -260,24 +287,48 @@ fn every_staff_route_for_every_role() {
         Some(login(&svc, &admin)),
     ];
 
+    // Fresh sessions for the rows after `logout` (a second sign-in would need a fresh TOTP
+    // step): (cookie, CSRF token) per column.
+    let users = [&intake, &assigned, &other, &custodian, &auditor, &admin];
+    let fresh = || -> Vec<Option<(String, String)>> {
+        std::iter::once(None)
+            .chain(users.iter().map(|u| {
+                let id = meldpunt::protocol::b64::decode_array::<16>(u.user_id()).unwrap();
+                let s = svc.app.staff.sessions.create(id).unwrap();
+                Some((
+                    format!(
+                        "__Host-meldpunt_staff={}",
+                        meldpunt::protocol::b64::encode(s.token.as_ref())
+                    ),
+                    meldpunt::protocol::b64::encode(s.csrf.as_ref()),
+                ))
+            }))
+            .collect()
+    };
+    let mut replaced: Option<Vec<Option<(String, String)>>> = None;
     let mut failures = Vec::new();
     for r in MATRIX {
+        if r.path == "/api/v1/staff/logout-all" {
+            replaced = Some(fresh());
+        }
         let path = r
             .path
             .replace("{ref}", &case_ref)
             .replace("{token}", "dGhpcyB0b2tlbiBkb2VzIG5vdCBleGlzdA")
             .replace("{id}", spare.user_id());
         for (who, expect) in r.expect.iter().enumerate() {
-            let session = sessions[who].as_ref();
+            let (cookie, csrf) = match &replaced {
+                Some(fresh) => (
+                    fresh[who].as_ref().map(|(c, _)| c.as_str()),
+                    fresh[who].as_ref().map(|(_, t)| t.as_str()),
+                ),
+                None => (
+                    sessions[who].as_ref().and_then(|s| s.cookie()),
+                    sessions[who].as_ref().and_then(|s| s.csrf_token()),
+                ),
+            };
             let body = (r.method == "POST").then(|| body(r.path, &spare, &assigned));
-            let (status, answer, _) = raw(
-                &svc.url(),
-                r.method,
-                &path,
-                session.and_then(|s| s.cookie()),
-                session.and_then(|s| s.csrf_token()),
-                body,
-            );
+            let (status, answer, _) = raw(&svc.url(), r.method, &path, cookie, csrf, body);
             let code = answer["error"]["code"].as_str().unwrap_or("");
             let ok = match expect {
                 Allow => status != 401 && status != 403,

@@ -21,6 +21,7 @@ fn hex(bytes: &[u8]) -> String {
 #[test]
 fn no_password_or_private_key_reaches_disk_or_log() {
     let dir = TempDir::new("staff-canary");
+    common::init_folders(dir.path());
     let iterations = TEST_ITERATIONS.to_string();
     let out = binary()
         .args([

@@ -271,6 +271,7 @@ fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
 #[test]
 fn the_log_survives_sigkill_with_every_acknowledged_statement() {
     let dir = TempDir::new("logkill");
+    common::init_folders(dir.path());
     let national = RecipientKey::generate();
     let public_key = meldpunt::protocol::b64::encode(national.public_key);
     common::run_cli(

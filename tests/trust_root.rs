@@ -109,6 +109,7 @@ fn officers_witnesses_and_the_two_person_rule_on_a_real_installation() {
     // An admin registers a national key; one officer signs: nothing is published yet.
     let national = RecipientKey::generate();
     let national_pk = meldpunt::protocol::b64::encode(national.public_key);
+    common::init_folders(dir.path());
     let add = ["recipient", "add", "--unit", "national", "--public-key"];
     run_cli(dir.path(), &[&add[..], &[&national_pk]].concat());
     let key_1 = officer_1.to_str().unwrap();
@@ -285,6 +286,7 @@ fn an_existing_installation_without_a_root_is_upgraded_with_trust_root_init() {
     let keys = dir.path().join("keys");
     let national = RecipientKey::generate();
     let national_pk = meldpunt::protocol::b64::encode(national.public_key);
+    common::init_folders(dir.path());
     let add = ["recipient", "add", "--unit", "national", "--public-key"];
     run_cli(dir.path(), &[&add[..], &[&national_pk]].concat());
     common::sign_directory_cli(dir.path());
@@ -399,6 +401,7 @@ fn the_current_officers_rotate_the_root_and_a_monitor_follows() {
     );
     let national = RecipientKey::generate();
     let national_pk = meldpunt::protocol::b64::encode(national.public_key);
+    common::init_folders(dir.path());
     let add = ["recipient", "add", "--unit", "national", "--public-key"];
     run_cli(dir.path(), &[&add[..], &[&national_pk]].concat());
     let sign_directory = |n: u8| {

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<Verdict, CliError> {
     let json = cli.json;
     match cli.command {
         Command::Serve => serve(settings()?),
+        Command::Init => init(settings()?, json),
         Command::Settings => show_settings(&settings()?, json),
         Command::Keygen { out } => keygen(&out, json),
         Command::Recipient(cmd) => recipient(&settings()?, cmd, json),
@@ -122,9 +123,42 @@ pub fn run(cli: Cli) -> Result<Verdict, CliError> {
     }
 }
 
+/// `meldpunt init`: the database and keys a first `serve` would make, and nothing else; a
+/// folder that already holds a database is left as it is.
+fn init(settings: Settings, json: bool) -> Result<Verdict, CliError> {
+    let existed = super::database::require_database(&settings).is_ok();
+    let (data, keys) = (settings.data.clone(), settings.keys.clone());
+    drop(App::open(settings)?);
+    let absolute = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    if json {
+        output::json(&serde_json::json!({
+            "data": absolute(&data), "keys": absolute(&keys), "created": !existed
+        }))?;
+    } else if existed {
+        outln!(
+            "{} already holds a database; nothing changed",
+            absolute(&data).display()
+        );
+    } else {
+        outln!(
+            "created the database in {} and the keys in {}",
+            absolute(&data).display(),
+            absolute(&keys).display()
+        );
+    }
+    Ok(Verdict::Done)
+}
+
 fn serve(settings: Settings) -> Result<Verdict, CliError> {
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| CliError::io(format!("cannot listen on {}", settings.bind), e))?;
+    let staff_listener = settings
+        .staff_addr()
+        .map(|addr| {
+            TcpListener::bind(addr)
+                .map_err(|e| CliError::io(format!("cannot listen on {addr} (staff_bind)"), e))
+        })
+        .transpose()?;
     let (bind, data, keys) = (settings.bind, settings.data.clone(), settings.keys.clone());
     let app = Arc::new(App::open(settings)?);
     staff_commands::write_first_admin_link(&app)?;
@@ -150,8 +184,14 @@ fn serve(settings: Settings) -> Result<Verdict, CliError> {
         data.display(),
         keys.display()
     );
+    if let Some(staff) = &staff_listener {
+        let addr = staff
+            .local_addr()
+            .map_err(|e| CliError::io("staff_bind", e))?;
+        tracing::info!("the staff app and staff API only on http://{addr}/staff/");
+    }
     actix_web::rt::System::new()
-        .block_on(crate::server::http::serve(app, listener))
+        .block_on(crate::server::http::serve(app, listener, staff_listener))
         .map_err(|e| CliError::io("the service stopped", e))?;
     Ok(Verdict::Done)
 }

@@ -57,6 +57,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the service (creates ./data and ./keys on first start).
     Serve,
+    /// Create the database and keys folders without serving (what the first `serve` does);
+    /// the other commands that open the database never create one.
+    Init,
     /// Print the settings in effect (defaults, then --config, then MELDPUNT_* variables) as a
     /// TOML file, with each key's environment variable.
     Settings,

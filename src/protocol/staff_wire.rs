@@ -123,7 +123,7 @@ pub struct InviteRequest {
 pub struct InviteResponse {
     pub user_id: String,
     pub name: String,
-    /// `<public_url>/staff/enrol#<token>`; shown once.
+    /// `<staff_url>/staff/enrol#<token>` (the staff origin, `public_url` unless set); shown once.
     pub link: String,
     /// Unix seconds.
     pub expires: u64,
@@ -146,6 +146,37 @@ pub struct UserListEntry {
     pub unit: Option<String>,
     pub kid: Option<String>,
     pub status: UserStatus,
+    /// The second factor was reset and the user has not yet set up the new one.
+    #[serde(default)]
+    pub second_factor_reset: bool,
+}
+
+/// `POST /api/v1/staff/users/{id}/reset-totp`: the link the user sets up a new second factor
+/// with (the old one stops working at once).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ResetLink {
+    pub link: String,
+    /// Unix seconds.
+    pub expires: u64,
+}
+
+/// `GET /api/v1/staff/reset/{token}`.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ResetInfo {
+    pub name: String,
+    pub user_id: String,
+    pub kdf: KdfParams,
+    pub totp: TotpSetup,
+}
+
+/// `POST /api/v1/staff/reset/{token}`: the password's auth hash and a code of the new secret.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    #[serde(with = "serde_b64::fixed")]
+    #[schema(value_type = String)]
+    pub auth_hash: [u8; 32],
+    pub totp_code: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -199,10 +230,19 @@ pub struct CaseRow {
     pub received_hour: u64,
     pub deadlines: Deadlines,
     pub overdue: bool,
+    /// A deadline falls within the next days (docs/PROTOCOL.md §13), and is not yet passed.
+    #[serde(default)]
+    pub due_soon: bool,
     /// Names of the assigned investigators.
     pub assigned: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triage: Option<Triage>,
+    /// The caller never opened this case.
+    #[serde(default)]
+    pub new: bool,
+    /// Messages from the reporter since the caller last opened the case or wrote to it.
+    #[serde(default)]
+    pub unread: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -241,6 +281,25 @@ pub struct CaseDetail {
     /// The holders the submission was wrapped to (version-2 receipts commit to them).
     #[serde(default)]
     pub submitted_to: Vec<String>,
+    /// Who wrote the staff items (messages and notes) the caller may read; never shown to
+    /// the reporter.
+    #[serde(default)]
+    pub authors: Vec<ItemAuthorView>,
+    /// The statuses the case may go to next (empty when closed, or the caller may not change it).
+    #[serde(default)]
+    pub next_statuses: Vec<Status>,
+}
+
+/// The colleague who wrote a staff item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ItemAuthorView {
+    /// b64u item id.
+    pub item: String,
+    pub user_id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// Unix seconds, whole hours.
+    pub hour: u64,
 }
 
 /// An investigator the case may be assigned to (`GET …/cases/{ref}/assignable`).
@@ -276,4 +335,32 @@ pub struct StatusRequest {
     pub status: Status,
     #[serde(default)]
     pub outcome: Option<Outcome>,
+}
+
+/// One unit and how many keys read its new reports (`GET /api/v1/staff/units`).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnitCoverage {
+    pub unit: String,
+    /// 0: a report about this unit cannot be made now.
+    pub readers: usize,
+}
+
+/// `GET /api/v1/staff/units` (admin).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnitsView {
+    pub units: Vec<UnitCoverage>,
+    /// The published directory's version, if one was published.
+    pub directory_seq: Option<u64>,
+    /// The published directory lists exactly the current staff keys.
+    pub directory_current: bool,
+    /// A new version waits for the officers' signatures.
+    pub proposal_waiting: bool,
+}
+
+/// `GET /api/v1/staff/counts` (auditor, admin): metadata only.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaseCounts {
+    pub total: usize,
+    pub by_status: std::collections::BTreeMap<String, usize>,
+    pub by_theme: std::collections::BTreeMap<String, usize>,
 }

@@ -64,7 +64,8 @@ impl App {
             &settings.keys.join(crate::server::signin::PRELOGIN_KEY_FILE),
         )
         .map_err(|e| keys_err(e.to_string()))?;
-        let staff = crate::server::signin::StaffState::new(&settings, prelogin_secret);
+        let staff =
+            crate::server::signin::StaffState::load(&settings, prelogin_secret, store.clone())?;
         let fresh =
             store.log_size()? == 0 && store.users()?.is_empty() && store.recipients()?.is_empty();
         let trust = crate::server::trust::load_or_create(

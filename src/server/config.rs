@@ -46,6 +46,13 @@ pub struct Settings {
     /// PBKDF2 iterations new staff invites get (DESIGN §3.7: 600000); at least
     /// [`MIN_STAFF_KDF_ITERATIONS`].
     pub staff_kdf_iterations: u32,
+    /// A second address that alone serves the staff app and staff API (an internal network),
+    /// e.g. `10.0.0.5:8443`; empty: `bind` serves everything. When set, `bind` answers
+    /// `/staff` and `/api/v1/staff/…` with 404.
+    pub staff_bind: String,
+    /// The origin staff reach the staff app at (enrolment and reset links); empty:
+    /// `http://` + `staff_bind` when that is set, else `public_url`.
+    pub staff_url: String,
     /// Whether the staff session cookie carries `Secure`; off only for plain-HTTP localhost.
     pub staff_cookie_secure: bool,
     /// The name of the first admin, invited by the first `serve` on an empty user table. Choose
@@ -133,6 +140,8 @@ impl Settings {
             units: domain::default_units(),
             relations: domain::default_relations(),
             staff_kdf_iterations: DEFAULT_STAFF_KDF_ITERATIONS,
+            staff_bind: String::new(),
+            staff_url: String::new(),
             staff_cookie_secure: true,
             staff_session_idle_secs: 30 * 60,
             staff_session_max_secs: 12 * 3600,
@@ -208,8 +217,23 @@ impl Settings {
         } else {
             format!("http://{}", s.bind)
         };
+        s.staff_url = s.staff_url.trim_end_matches('/').to_owned();
         s.validate()?;
         Ok(s)
+    }
+
+    /// The origin of the staff app (see `staff_url`).
+    pub fn staff_origin(&self) -> String {
+        match (self.staff_url.as_str(), self.staff_bind.as_str()) {
+            ("", "") => self.public_url.clone(),
+            ("", bind) => format!("http://{bind}"),
+            (url, _) => url.to_owned(),
+        }
+    }
+
+    /// The staff listener's address, if staff are served apart (`staff_bind`).
+    pub fn staff_addr(&self) -> Option<SocketAddr> {
+        self.staff_bind.parse().ok()
     }
 
     /// Reads the process environment; the one caller is `main`.
@@ -251,6 +275,23 @@ impl Settings {
         }
         if !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://")) {
             return Err(invalid("public_url", "must start with https:// or http://"));
+        }
+        if !self.staff_bind.is_empty() {
+            let addr: SocketAddr = self.staff_bind.parse().map_err(|_| {
+                invalid(
+                    "staff_bind",
+                    "must be an address with a port, e.g. 10.0.0.5:8443",
+                )
+            })?;
+            if addr == self.bind {
+                return Err(invalid("staff_bind", "must differ from bind"));
+            }
+        }
+        if !(self.staff_url.is_empty()
+            || self.staff_url.starts_with("https://")
+            || self.staff_url.starts_with("http://"))
+        {
+            return Err(invalid("staff_url", "must start with https:// or http://"));
         }
         domain::validate_list("themes", &self.themes).map_err(|m| invalid("themes", m))?;
         domain::validate_list("units", &self.units).map_err(|m| invalid("units", m))?;

@@ -237,6 +237,7 @@ fn create_case(
         free_messages: HourCount::default(),
         submitted_to: req.wraps.iter().map(|w| w.to.clone()).collect(),
         wraps: req.wraps,
+        reporter_messages: 0,
     };
     let draft = StatementDraft::Receipt {
         sub: req.binding,
@@ -370,6 +371,7 @@ fn add_message(
         item: item.hash(),
     };
     cases::add_item(tx, &mut case, item, REPORTER_ALLOWANCE)?;
+    case.reporter_messages = case.reporter_messages.saturating_add(1);
     match paid {
         Some(token) => {
             if tx.is_spent(&token)? {

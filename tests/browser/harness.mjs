@@ -4,16 +4,20 @@
 // development root's two officers with `directory sign`) and Debian's Chromium driven by
 // playwright-core with a new empty profile. Also a request recorder for the privacy checks.
 //
-// Contract: `startServer({powBits, checkpointSecs, beforeServe, units})` resolves {url, dir,
-// keyFile, stop(), prepared} once the server answers and its directory is in a cosigned
+// Contract: `startServer({powBits, checkpointSecs, beforeServe, units, publicUrl, env})` resolves
+// {url, dir, keyFile, child, stop(), restart(), prepared} once the server answers and its
+// directory is in a cosigned
 // checkpoint (`prepared` is what `beforeServe(dir)` returned, run while the database is still
 // free for CLI commands; `units` the recipient's units, default national; `publicUrl` the
-// URL the service names itself by, default its own, e.g. a proxy's in front). Every CLI call
+// URL the service names itself by, default its own, e.g. a proxy's in front; `env` more
+// variables for `serve`, e.g. the MELDPUNT_STAFF_* settings; `restart()` stops the process with
+// SIGTERM and starts it again on the same folders and port). Every CLI call
 // (`cli(dir, args)`) gets MELDPUNT_PUBLIC_URL of that server, because the first one makes the
 // trust root and the log name for it. `signDirectory(server)` has both officers sign the
 // pending change on the running server and waits until the new version is logged.
 // `launchBrowser()` resolves a playwright Browser; `newPage(browser, opts)` gives {context,
-// page, requests, responses, errors} where `requests` lists every request the page made.
+// page, requests, responses, errors} where `requests` lists every request the page made
+// ({url, method, type, postData}).
 // Everything is removed by the returned stop/close functions. Requires `cargo build`.
 
 import { spawn, execFileSync } from 'node:child_process';
@@ -87,55 +91,73 @@ export async function signDirectory(server) {
 }
 
 /** A server with one national recipient; see the module contract. */
-export async function startServer({ powBits = 0, checkpointSecs = 3600, beforeServe, units = ['national'], publicUrl } = {}) {
+export async function startServer({ powBits = 0, checkpointSecs = 3600, beforeServe, units = ['national'], publicUrl, env = {} } = {}) {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run cargo build first`);
   const dir = mkdtempSync(join(tmpdir(), 'meldpunt-browser-'));
   // The port first: the first CLI call makes the trust root and the log name for this URL.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   publicUrls.set(dir, publicUrl ?? url);
+  // The database as a first `serve` makes it: the offline commands below never create one.
+  cli(dir, ['init']);
   const keyFile = join(dir, 'intake.key');
   const keygen = cli(dir, ['keygen', '--out', keyFile]);
   const publicKey = keygen.match(/^public key (\S+)/m)[1];
   for (const unit of units) cli(dir, ['recipient', 'add', '--unit', unit, '--public-key', publicKey]);
   signDirectoryOffline(dir);
   const prepared = beforeServe ? beforeServe(dir) : undefined;
-  const child = spawn(BINARY, ['serve'], {
-    env: {
-      PATH: process.env.PATH,
-      MELDPUNT_BIND: `127.0.0.1:${port}`,
-      MELDPUNT_DATA: join(dir, 'data'),
-      MELDPUNT_KEYS: join(dir, 'keys'),
-      MELDPUNT_PUBLIC_URL: publicUrl ?? url,
-      MELDPUNT_POW_BITS: String(powBits),
-      MELDPUNT_CHECKPOINT_SECS: String(checkpointSecs),
-      RUST_LOG: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/api/v1/config`);
-      if (res.ok) break;
-    } catch {
-      // not up yet
+  const spawnServe = () =>
+    spawn(BINARY, ['serve'], {
+      env: {
+        PATH: process.env.PATH,
+        MELDPUNT_BIND: `127.0.0.1:${port}`,
+        MELDPUNT_DATA: join(dir, 'data'),
+        MELDPUNT_KEYS: join(dir, 'keys'),
+        MELDPUNT_PUBLIC_URL: publicUrl ?? url,
+        MELDPUNT_POW_BITS: String(powBits),
+        MELDPUNT_CHECKPOINT_SECS: String(checkpointSecs),
+        RUST_LOG: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  const server = { url, publicUrl: publicUrl ?? url, dir, keyFile, child: spawnServe(), stop, restart, prepared };
+  async function answering() {
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      try {
+        const res = await fetch(`${url}/api/v1/config`);
+        if (res.ok) return;
+      } catch {
+        // not up yet
+      }
+      if (server.child.exitCode !== null) throw new Error(`meldpunt serve exited with ${server.child.exitCode}`);
+      if (Date.now() > deadline) throw new Error('meldpunt serve did not start');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (child.exitCode !== null) throw new Error(`meldpunt serve exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('meldpunt serve did not start');
-    await new Promise((r) => setTimeout(r, 100));
   }
-  await waitForLoggedDirectory(url, 1);
-  async function stop() {
-    if (child.exitCode === null) {
+  async function halt() {
+    const { child } = server;
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
     }
+  }
+  /** Stops the server process (SIGTERM) and starts it again on the same folders and port. */
+  async function restart() {
+    await halt();
+    server.child = spawnServe();
+    await answering();
+  }
+  async function stop() {
+    await halt();
     rmSync(dir, { recursive: true, force: true });
     publicUrls.delete(dir);
   }
-  return { url, publicUrl: publicUrl ?? url, dir, keyFile, child, stop, prepared };
+  await answering();
+  await waitForLoggedDirectory(url, 1);
+  return server;
 }
 
 /** Debian's Chromium, headless, with a fresh profile. */
@@ -162,7 +184,7 @@ export async function newPage(browser, options = {}) {
   const requests = [];
   const responses = [];
   const errors = [];
-  page.on('request', (req) => requests.push({ url: req.url(), method: req.method(), type: req.resourceType() }));
+  page.on('request', (req) => requests.push({ url: req.url(), method: req.method(), type: req.resourceType(), postData: req.postData() }));
   page.on('response', (res) => responses.push(res));
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (msg) => {

@@ -305,6 +305,12 @@ impl Drop for ServiceProcess {
     }
 }
 
+/// `meldpunt init` in `dir`: the database and keys a first `serve` makes (the other offline
+/// commands refuse a folder without a database).
+pub fn init_folders(dir: &Path) {
+    run_cli(dir, &["init"]);
+}
+
 /// Runs the binary with `args` against the folders in `dir`; returns stdout, panics on failure.
 pub fn run_cli(dir: &Path, args: &[&str]) -> String {
     let out = binary()
@@ -326,6 +332,7 @@ pub fn run_cli(dir: &Path, args: &[&str]) -> String {
 /// Makes a recipient key pair with `meldpunt keygen` into `key_file` and registers it for `unit`
 /// with `meldpunt recipient add`, as an admin would (the service must not be running).
 pub fn register_recipient_cli(dir: &Path, key_file: &Path, unit: &str) {
+    init_folders(dir);
     let keygen = run_cli(dir, &["keygen", "--out", key_file.to_str().unwrap()]);
     let public_key = keygen
         .lines()

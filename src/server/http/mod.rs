@@ -146,17 +146,49 @@ async fn count_access(
     Ok(res)
 }
 
+/// The bound address of the staff listener, when staff are served apart (`staff_bind`).
+#[derive(Clone, Copy)]
+struct StaffListener(Option<std::net::SocketAddr>);
+
+/// Whether `path` is the staff app's or the staff API's.
+pub fn is_staff_path(path: &str) -> bool {
+    path == "/staff" || path.starts_with("/staff/") || path.starts_with("/api/v1/staff/")
+}
+
+/// With a staff listener, the other listener answers staff paths with 404 (as if they did
+/// not exist), so the public site shows no staff sign-in and takes no staff request.
+async fn staff_only_on_staff_listener(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let staff = req.app_data::<web::Data<StaffListener>>().and_then(|s| s.0);
+    if let Some(staff) = staff
+        && req.app_config().local_addr() != staff
+        && is_staff_path(req.path())
+    {
+        let (req, _) = req.into_parts();
+        let res = actix_web::ResponseError::error_response(&ApiError::NotFound);
+        return Ok(ServiceResponse::new(req, res));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 fn app_is_https(app: &App) -> bool {
     app.settings.public_url.starts_with("https://")
 }
 
-/// Builds the server on an already bound listener (so tests can bind port 0).
+/// Builds the server on already bound listeners (so tests can bind port 0): `listener` for
+/// everything, or, with `staff`, everything but the staff paths, which only `staff` serves.
 pub fn build_server(
     app: Arc<App>,
     counts: web::Data<AccessCounts>,
     listener: TcpListener,
+    staff: Option<TcpListener>,
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
+    let staff_listener = web::Data::new(StaffListener(
+        staff.as_ref().map(TcpListener::local_addr).transpose()?,
+    ));
     let data = web::Data::from(app);
     // Hash the embedded web app once, before the first request.
     webapp::bundle();
@@ -166,6 +198,8 @@ pub fn build_server(
         ActixApp::new()
             .app_data(data.clone())
             .app_data(counts.clone())
+            .app_data(staff_listener.clone())
+            .wrap(from_fn(staff_only_on_staff_listener))
             .wrap(from_fn(count_access))
             .wrap(from_fn(limits::close_unread_bodies))
             .wrap(security_headers(https))
@@ -178,9 +212,12 @@ pub fn build_server(
     .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
     .keep_alive(limits::KEEP_ALIVE)
     .shutdown_timeout(10)
-    .listen(listener)?
-    .run();
-    Ok(server)
+    .listen(listener)?;
+    let server = match staff {
+        Some(staff) => server.listen(staff)?,
+        None => server,
+    };
+    Ok(server.run())
 }
 
 /// Periodic work: forget expired challenges, write the access summary.
@@ -202,10 +239,14 @@ pub async fn housekeeping(app: Arc<App>, counts: web::Data<AccessCounts>) {
 
 /// Runs the service until SIGINT/SIGTERM, then writes the last access summary. Log checkpoints
 /// are issued at start (if the tree changed) and on the schedule of `settings.checkpoint_secs`.
-pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    staff: Option<TcpListener>,
+) -> std::io::Result<()> {
     let counts = web::Data::new(AccessCounts::default());
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let server = build_server(app.clone(), counts.clone(), listener, workers)?;
+    let server = build_server(app.clone(), counts.clone(), listener, staff, workers)?;
     let checkpoints = actix_web::rt::spawn(crate::server::app::checkpoint_schedule(app.clone()));
     let chores = actix_web::rt::spawn(housekeeping(app, counts.clone()));
     let result = server.await;
@@ -225,13 +266,21 @@ pub struct RunningServer {
 impl RunningServer {
     /// Binds `127.0.0.1:0` and serves `app` until [`RunningServer::stop`] or drop.
     pub fn start(app: Arc<App>) -> std::io::Result<RunningServer> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        Self::start_on(app, TcpListener::bind("127.0.0.1:0")?, None)
+    }
+
+    /// Serves `app` on `listener`, and the staff paths only on `staff` when given.
+    pub fn start_on(
+        app: Arc<App>,
+        listener: TcpListener,
+        staff: Option<TcpListener>,
+    ) -> std::io::Result<RunningServer> {
         let addr = listener.local_addr()?;
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let counts = web::Data::new(AccessCounts::default());
-                let server = build_server(app, counts, listener, 2)?;
+                let server = build_server(app, counts, listener, staff, 2)?;
                 let _ = tx.send(server.handle());
                 server.await
             })

@@ -3,7 +3,8 @@
 //!
 //! Contract:
 //! - `/` serves `index.html`; a path without an extension serves `<path>.html` when it exists
-//!   (clean URLs: `/melden`, `/status`); any other path serves the embedded file of exactly that
+//!   (clean URLs: `/melden`, `/status`), and a folder (`/staff` or `/staff/`) its
+//!   `index.html`; any other path serves the embedded file of exactly that
 //!   name. Everything else — other methods, unknown paths, `..` or empty segments — is the usual
 //!   JSON `not_found`, so the API's error contract is unchanged.
 //! - The Content-Type follows the extension; the security headers (CSP, `nosniff`, `no-store`,
@@ -159,6 +160,14 @@ fn resolve(path: &str) -> Option<String> {
         return Some("index.html".to_owned());
     }
     let rel = path.strip_prefix('/')?;
+    // A folder's page: `/staff/` serves `staff/index.html`.
+    if let Some(folder) = rel.strip_suffix('/') {
+        let page = format!("{folder}/index.html");
+        let safe = folder
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
+        return (safe && SNAPSHOT.files.contains_key(&page)).then_some(page);
+    }
     let safe = rel
         .split('/')
         .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
@@ -174,6 +183,10 @@ fn resolve(path: &str) -> Option<String> {
         let page = format!("{rel}.html");
         if files.contains_key(&page) {
             return Some(page);
+        }
+        let index = format!("{rel}/index.html");
+        if files.contains_key(&index) {
+            return Some(index);
         }
     }
     None

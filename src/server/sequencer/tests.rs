@@ -59,6 +59,7 @@ fn case(n: u8) -> CaseRecord {
         content_bytes: 0,
         free_messages: HourCount::default(),
         submitted_to: Vec::new(),
+        reporter_messages: 0,
     }
 }
 
@@ -412,6 +413,15 @@ impl Store for Failing {
     }
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError> {
         self.inner.checkpoint_at(size)
+    }
+    fn sessions(&self) -> Result<Vec<crate::server::store::SessionEntry>, StoreError> {
+        self.inner.sessions()
+    }
+    fn put_session(&self, key: &[u8; 32], record: &[u8], flush: bool) -> Result<(), StoreError> {
+        self.inner.put_session(key, record, flush)
+    }
+    fn remove_sessions(&self, keys: &[[u8; 32]]) -> Result<(), StoreError> {
+        self.inner.remove_sessions(keys)
     }
     fn dump(&self) -> Result<Vec<DumpEntry>, StoreError> {
         self.inner.dump()

@@ -2,8 +2,9 @@
 //! throttle, device tokens, Argon2id and its permits, and the in-memory state they share
 //! ([`StaffState`], part of `App`).
 //!
-//! Contract: nothing here needs the store or the app; `staff::accounts` puts these pieces
-//! together into enrolment and sign-in.
+//! Contract: nothing here needs the app, and only sessions need the store (they are kept
+//! there, beside the sequencer, so a restart signs no one out); `staff::accounts` puts these
+//! pieces together into enrolment and sign-in.
 
 pub mod device;
 pub mod password;
@@ -39,16 +40,22 @@ pub struct StaffState {
 }
 
 impl StaffState {
-    pub fn new(settings: &Settings, prelogin_secret: Zeroizing<[u8; 32]>) -> StaffState {
-        StaffState {
-            sessions: Sessions::new(
+    /// The state at start-up: the stored sessions that are still live, a fresh throttle.
+    pub fn load(
+        settings: &Settings,
+        prelogin_secret: Zeroizing<[u8; 32]>,
+        store: std::sync::Arc<dyn crate::server::store::Store>,
+    ) -> Result<StaffState, crate::server::store::StoreError> {
+        Ok(StaffState {
+            sessions: Sessions::load(
                 Duration::from_secs(settings.staff_session_idle_secs),
                 Duration::from_secs(settings.staff_session_max_secs),
-            ),
+                store,
+            )?,
             throttle: Throttle::new(Duration::from_millis(settings.staff_throttle_unit_ms)),
             prelogin_secret,
             argon2: Argon2Permits::new(settings.staff_argon2_concurrency),
             checking: Mutex::new(HashSet::new()),
-        }
+        })
     }
 }

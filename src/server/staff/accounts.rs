@@ -131,6 +131,7 @@ pub fn invite_change(
         disabled: false,
         last_totp_step: 0,
         enrolled: None,
+        totp_reset_pending: false,
     };
     let token = Zeroizing::new(random_bytes::<32>());
     let expires = now + INVITE_VALID_SECS;
@@ -152,6 +153,8 @@ pub fn invite_change(
         InviteRecord {
             user_id: user.user_id,
             expires,
+            reset: false,
+            failures: 0,
         },
     );
     Ok(InviteResponse {
@@ -159,7 +162,7 @@ pub fn invite_change(
         name: user.name,
         link: format!(
             "{}/staff/enrol#{}",
-            settings.public_url,
+            settings.staff_origin(),
             crate::protocol::b64::encode(token.as_ref())
         ),
         expires,
@@ -173,7 +176,7 @@ fn open_invite(store: &dyn Store, token: &str) -> Result<([u8; 32], UserRecord),
         .ok_or(StaffError::InviteInvalid)?;
     let hash = sha256(token.as_ref());
     let invite = store.invite(&hash)?.ok_or(StaffError::InviteInvalid)?;
-    if invite.expires < time::now() {
+    if invite.expires < time::now() || invite.reset {
         return Err(StaffError::InviteInvalid);
     }
     match store.user(&invite.user_id)? {
@@ -293,6 +296,7 @@ pub fn list(store: &dyn Store) -> Result<Vec<UserListEntry>, StaffError> {
         .map(|u| UserListEntry {
             id: user_id_text(&u.user_id),
             kid: u.kid().map(str::to_owned),
+            second_factor_reset: u.totp_reset_pending,
             status: match (u.disabled, u.enrolled.is_some()) {
                 (true, _) => UserStatus::Disabled,
                 (false, true) => UserStatus::Active,
@@ -332,7 +336,7 @@ pub async fn set_disabled(
         })
         .await?;
     if disabled {
-        app.staff.sessions.end_all(user_id);
+        app.staff.sessions.end_all(user_id)?;
     }
     Ok(())
 }

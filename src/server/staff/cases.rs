@@ -22,7 +22,7 @@ use crate::protocol::crypto::item::ItemKind;
 use crate::protocol::crypto::wrap::WrapPurpose;
 use crate::protocol::domain::NATIONAL_UNIT;
 use crate::protocol::roles::Role;
-use crate::protocol::staff_wire::{Assignee, CaseDetail, CaseList, CaseRow};
+use crate::protocol::staff_wire::{Assignee, CaseDetail, CaseList, CaseRow, ItemAuthorView};
 use crate::protocol::statements::Status;
 use crate::protocol::time::{self, DAY};
 use crate::protocol::wire::ItemPage;
@@ -123,20 +123,39 @@ pub fn overdue(case: &CaseRecord, now: u64) -> bool {
     }
 }
 
-fn names(store: &dyn Store) -> Result<BTreeMap<String, String>, StaffError> {
+/// How long before the acknowledgement deadline (7 days after receipt) a case is due soon.
+pub const ACK_DUE_SOON: u64 = 2 * DAY;
+/// How long before the feedback deadline (3 months after acknowledgement) a case is due soon.
+pub const FEEDBACK_DUE_SOON: u64 = 14 * DAY;
+
+/// Whether the case's running deadline comes within its warning time and has not passed.
+pub fn due_soon(case: &CaseRecord, now: u64) -> bool {
+    let d = deadlines(case);
+    let soon = |by: u64, warn: u64| now <= by && by - now <= warn;
+    match case.status {
+        Status::Received => soon(d.acknowledge_by, ACK_DUE_SOON),
+        Status::Acknowledged => d.feedback_by.is_some_and(|by| soon(by, FEEDBACK_DUE_SOON)),
+        _ => false,
+    }
+}
+
+/// Every user by b64u id: the names shown for assignees and authors.
+fn users_by_id(store: &dyn Store) -> Result<BTreeMap<String, UserRecord>, StaffError> {
     Ok(store
         .users()?
         .into_iter()
-        .map(|u| (user_id_text(&u.user_id), u.name))
+        .map(|u| (user_id_text(&u.user_id), u))
         .collect())
 }
 
 fn row(
     case: &CaseRecord,
     staff: &CaseStaff,
-    names: &BTreeMap<String, String>,
+    users: &BTreeMap<String, UserRecord>,
+    viewer: &str,
     now: u64,
 ) -> CaseRow {
+    let seen = staff.seen.get(viewer);
     CaseRow {
         case_ref: case.case_ref.clone(),
         theme: case.theme.clone(),
@@ -146,12 +165,17 @@ fn row(
         received_hour: case.received_hour,
         deadlines: deadlines(case),
         overdue: overdue(case, now),
+        due_soon: due_soon(case, now),
         assigned: staff
             .assigned
             .iter()
-            .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
+            .map(|id| users.get(id).map_or_else(|| id.clone(), |u| u.name.clone()))
             .collect(),
         triage: staff.triage.as_ref().map(|t| t.to_wire()),
+        new: seen.is_none(),
+        unread: case
+            .reporter_messages
+            .saturating_sub(seen.copied().unwrap_or(0)),
     }
 }
 
@@ -164,6 +188,10 @@ pub struct CaseFilter {
     pub unit: Option<String>,
     /// `true`: only overdue cases.
     pub overdue: Option<bool>,
+    /// `me`: only cases assigned to the caller.
+    pub assigned: Option<String>,
+    /// Part of a reference (case-insensitive), at most 40 characters.
+    pub q: Option<String>,
     /// 1-based.
     pub page: Option<usize>,
     /// At most 100; 25 when absent.
@@ -181,30 +209,52 @@ pub fn list(app: &App, user: &UserRecord, filter: &CaseFilter) -> Result<CaseLis
             "page starts at 1; per_page is 1 to {MAX_PER_PAGE}"
         )));
     }
+    let only_mine = match filter.assigned.as_deref() {
+        None => false,
+        Some("me") => true,
+        Some(_) => return Err(StaffError::InvalidRequest("assigned: only `me`".into())),
+    };
+    let q = match filter.q.as_deref().map(str::trim) {
+        Some(q) if q.chars().count() > 40 => {
+            return Err(StaffError::InvalidRequest(
+                "q: at most 40 characters".into(),
+            ));
+        }
+        Some("") | None => None,
+        Some(q) => Some(q.to_uppercase()),
+    };
     let now = time::now();
     let store = app.store();
-    let names = names(store)?;
-    let mut rows = Vec::new();
+    let users = users_by_id(store)?;
+    let viewer = user_id_text(&user.user_id);
+    // Metadata filters first, then the staff state of the cases that pass; rows are built
+    // only for the page shown.
+    let mut visible = Vec::new();
     for case in store.all_cases()? {
         let wanted = filter.status.is_none_or(|s| s == case.status)
             && filter.theme.as_ref().is_none_or(|t| *t == case.theme)
             && filter.unit.as_ref().is_none_or(|u| *u == case.unit)
-            && filter.overdue.is_none_or(|o| o == overdue(&case, now));
+            && filter.overdue.is_none_or(|o| o == overdue(&case, now))
+            && q.as_ref()
+                .is_none_or(|q| case.case_ref.to_uppercase().contains(q.as_str()));
         if !wanted {
             continue;
         }
         let staff = store.case_staff(&case.case_id)?;
         let access = access_to(user, case, staff);
-        if access.visible() {
-            rows.push(row(&access.case, &access.staff, &names, now));
+        if access.visible() && (!only_mine || access.staff.assigned.contains(&viewer)) {
+            visible.push(access);
         }
     }
-    rows.sort_by(|a, b| (b.received_hour, &a.case_ref).cmp(&(a.received_hour, &b.case_ref)));
-    let total = rows.len();
-    let cases = rows
-        .into_iter()
+    visible.sort_by(|a, b| {
+        (b.case.received_hour, &a.case.case_ref).cmp(&(a.case.received_hour, &b.case.case_ref))
+    });
+    let total = visible.len();
+    let cases = visible
+        .iter()
         .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
+        .map(|a| row(&a.case, &a.staff, &users, &viewer, now))
         .collect();
     Ok(CaseList {
         cases,
@@ -266,8 +316,35 @@ pub async fn detail(
     let store = app.store();
     let access = access(store, user, case_ref)?;
     let case = &access.case;
+    let users = users_by_id(store)?;
+    let viewer = user_id_text(&user.user_id);
+    // Authors only of what the caller may read: notes need the internal key.
+    let authors = access
+        .staff
+        .authors
+        .iter()
+        .filter(|a| access.internal || !a.note)
+        .filter_map(|a| {
+            let u = users.get(&a.user)?;
+            Some(ItemAuthorView {
+                item: a.item.clone(),
+                user_id: a.user.clone(),
+                name: u.name.clone(),
+                roles: u.roles.clone(),
+                hour: a.hour,
+            })
+        })
+        .collect();
+    let next_statuses = if access.works_on() {
+        Status::ALL
+            .into_iter()
+            .filter(|to| super::casework::transition_allowed(case.status, *to))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let detail = CaseDetail {
-        row: row(case, &access.staff, &names(store)?, time::now()),
+        row: row(case, &access.staff, &users, &viewer, time::now()),
         case_id: case.case_id,
         wraps: case
             .wraps
@@ -283,10 +360,36 @@ pub async fn detail(
             .collect(),
         holders: thread_holders(store, case)?,
         submitted_to: case.submitted_to.clone(),
+        authors,
+        next_statuses,
     };
-    let audit = AuditEntry::new(user_id_text(&user.user_id), "case.opened", "").on_case(case_ref);
-    record(app, audit).await?;
+    let audit = AuditEntry::new(viewer.clone(), "case.opened", "").on_case(case_ref);
+    let case_id = case.case_id;
+    app.sequencer
+        .run(move |tx| {
+            tx.audit(audit)?;
+            mark_seen(tx, &case_id, &viewer)
+        })
+        .await?;
     Ok(detail)
+}
+
+/// Records that `viewer` has seen the case's reporter messages so far (in the same batch as
+/// the audit record of opening it, or of writing to it).
+pub fn mark_seen(
+    tx: &mut crate::server::sequencer::Tx<'_>,
+    case_id: &crate::protocol::crypto::CaseId,
+    viewer: &str,
+) -> Result<(), StaffError> {
+    let Some(case) = tx.case(case_id)? else {
+        return Err(StaffError::NoSuchCase);
+    };
+    let mut staff = tx.case_staff(case_id)?;
+    if staff.seen.get(viewer) != Some(&case.reporter_messages) {
+        staff.seen.insert(viewer.to_owned(), case.reporter_messages);
+        tx.put_case_staff(*case_id, staff);
+    }
+    Ok(())
 }
 
 /// A page of the case's items after the report, as `user` may read them. Every page read is

@@ -32,7 +32,8 @@ use crate::server::app::App;
 use crate::server::cases::{self, STAFF_ALLOWANCE, check_item};
 use crate::server::recipients;
 use crate::server::sequencer::{StatementDraft, Tx};
-use crate::server::store::staff::{AuditEntry, Triage, UserRecord};
+use crate::server::store::CaseRecord;
+use crate::server::store::staff::{AuditEntry, CaseStaff, ItemAuthor, Triage, UserRecord};
 
 /// Runs `change` as a sequencer change with the caller's access to `case_ref`, read inside the
 /// batch (the caller's record as it is now: a user disabled since sign-in is refused).
@@ -65,6 +66,19 @@ fn require(ok: bool) -> Result<(), StaffError> {
 
 fn audit(user: &UserRecord, action: &str, detail: String, access: &Access) -> AuditEntry {
     AuditEntry::new(user_id_text(&user.user_id), action, detail).on_case(&access.case.case_ref)
+}
+
+/// Records `user` as the author of a staff item, and that they have seen the reporter's
+/// messages so far (they are answering them).
+fn authored(tx: &Tx<'_>, staff: &mut CaseStaff, case: &CaseRecord, user: &UserRecord, item: &Item) {
+    let id = user_id_text(&user.user_id);
+    staff.authors.push(ItemAuthor {
+        item: crate::protocol::b64::encode(item.id),
+        user: id.clone(),
+        hour: tx.hour(),
+        note: item.kind == ItemKind::Note,
+    });
+    staff.seen.insert(id, case.reporter_messages);
 }
 
 pub async fn assign(
@@ -143,6 +157,7 @@ pub async fn triage(
             hour: tx.hour(),
             note: crate::protocol::b64::encode(req.note.id),
         });
+        authored(tx, &mut staff, &case, user, &req.note);
         cases::add_item(tx, &mut case, req.note, STAFF_ALLOWANCE)?;
         case.wraps.extend(req.wraps);
         tx.put_case_staff(case.case_id, staff);
@@ -212,6 +227,9 @@ pub async fn post_message(
         cases::check_statement_room(&case, STAFF_ALLOWANCE)?;
         let item_hash = item.hash();
         let detail = format!("item {}", crate::protocol::b64::encode(item_hash));
+        let mut staff = access.staff.clone();
+        authored(tx, &mut staff, &case, user, &item);
+        tx.put_case_staff(case.case_id, staff);
         cases::add_item(tx, &mut case, item, STAFF_ALLOWANCE)?;
         tx.audit(audit(user, "case.message", detail, &access))?;
         let draft = StatementDraft::Message {
@@ -237,6 +255,9 @@ pub async fn post_note(
         require(access.works_on() && access.internal)?;
         let mut case = access.case.clone();
         let detail = format!("item {}", crate::protocol::b64::encode(item.hash()));
+        let mut staff = access.staff.clone();
+        authored(tx, &mut staff, &case, user, &item);
+        tx.put_case_staff(case.case_id, staff);
         cases::add_item(tx, &mut case, item, STAFF_ALLOWANCE)?;
         tx.audit(audit(user, "case.note", detail, &access))?;
         tx.put_case(case);

@@ -109,7 +109,7 @@ pub async fn login(
     let (Some(user), Some(step)) = (active, step) else {
         return Err(StaffError::LoginFailed);
     };
-    if step <= user.last_totp_step {
+    if step <= user.last_totp_step || user.totp_reset_pending {
         return Err(StaffError::LoginFailed);
     }
     let Some(_checking) = start_checking(app, user.user_id) else {
@@ -139,7 +139,7 @@ pub async fn login(
         return Err(StaffError::LoginFailed);
     }
     throttle.success(attempt);
-    let session = app.staff.sessions.create(user.user_id);
+    let session = app.staff.sessions.create(user.user_id)?;
     let Some(view) = user_view(&user) else {
         return Err(StaffError::LoginFailed);
     };
@@ -167,7 +167,7 @@ fn record_login(
     audit: AuditEntry,
 ) -> Result<(), StaffError> {
     let mut user = tx.user(user_id)?.ok_or(StaffError::LoginFailed)?;
-    if step <= user.last_totp_step {
+    if step <= user.last_totp_step || user.totp_reset_pending {
         return Err(StaffError::LoginFailed);
     }
     user.last_totp_step = step;

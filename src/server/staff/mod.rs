@@ -13,6 +13,8 @@ pub mod audit;
 pub mod cases;
 pub mod casework;
 pub mod login;
+pub mod overview;
+pub mod reset;
 
 use crate::server::cases::CaseError;
 use crate::server::recipients::WrapsError;

@@ -17,6 +17,9 @@
 //! - One exception to "only through commit": [`Store::forget_expired_challenges`] deletes
 //!   spent-challenge tokens whose challenges have expired; nothing can spend those any more,
 //!   so it may run beside the sequencer.
+//! - A second exception: staff sessions (`server::signin::session`) are sign-in state, not
+//!   records of the service, and are kept beside the sequencer by [`Store::put_session`] and
+//!   [`Store::remove_sessions`]; each says when it is durable. Their records are opaque here.
 //! - Storage errors are [`StoreError`]; nothing here refuses a request for a domain reason.
 
 pub mod log_tree;
@@ -33,7 +36,8 @@ pub use records::{
 };
 pub use sled_store::SledStore;
 pub use staff::{
-    AuditBroken, AuditEntry, AuditRecord, CaseStaff, Enrolment, InviteRecord, Triage, UserRecord,
+    AuditBroken, AuditEntry, AuditRecord, CaseStaff, Enrolment, InviteRecord, ItemAuthor, Triage,
+    UserRecord,
 };
 
 use crate::protocol::crypto::CaseId;
@@ -137,6 +141,9 @@ pub enum Write {
     },
 }
 
+/// A stored staff session: SHA-256 of its token and its record (opaque to the store).
+pub type SessionEntry = ([u8; 32], Vec<u8>);
+
 /// One record of [`Store::dump`]: tree name, key, value.
 pub type DumpEntry = (String, Vec<u8>, Vec<u8>);
 
@@ -213,6 +220,13 @@ pub trait Store: Send + Sync + 'static {
     fn latest_checkpoint(&self) -> Result<Option<String>, StoreError>;
     /// The signed checkpoint that was issued for a tree of `size` leaves, if any.
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
+
+    /// Every stored staff session: SHA-256(token) and its record (see the module contract).
+    fn sessions(&self) -> Result<Vec<SessionEntry>, StoreError>;
+    /// Stores or replaces a session record; durable when it returns if `flush`.
+    fn put_session(&self, key: &[u8; 32], record: &[u8], flush: bool) -> Result<(), StoreError>;
+    /// Deletes these sessions; durable when it returns (an ended session never comes back).
+    fn remove_sessions(&self, keys: &[[u8; 32]]) -> Result<(), StoreError>;
 
     /// Every record, for tests that prove a request changed nothing.
     fn dump(&self) -> Result<Vec<DumpEntry>, StoreError>;

@@ -59,6 +59,10 @@ pub struct CaseRecord {
     /// (empty for cases from before directories).
     #[serde(default)]
     pub submitted_to: Vec<String>,
+    /// How many messages the reporter sent (the staff inbox marks new ones). Cases stored
+    /// before this field count from 0.
+    #[serde(default)]
+    pub reporter_messages: u32,
 }
 
 /// How many of something happened in one hour (unix seconds, a whole hour).

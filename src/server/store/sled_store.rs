@@ -14,6 +14,8 @@
 //! - `log_nodes`: see `log_tree`.
 //! - `checkpoints` `latest` → signed note, and `s`‖u64be(size) → signed note (the history).
 //! - `staff_users`, `staff_names`, `staff_invites`, `case_staff`, `audit`: see `sled_staff`.
+//! - `staff_sessions` SHA-256(token) → session record (`server::signin::session`), written
+//!   outside batches.
 
 use std::path::Path;
 
@@ -74,6 +76,7 @@ pub struct SledStore {
     pub(super) audit: Tree,
     /// Published recipient directories by seq (u64be).
     pub(super) directory: Tree,
+    pub(super) staff_sessions: Tree,
 }
 
 /// How sled's cache is sized: enough for a small VM, whatever the data grows to.
@@ -147,6 +150,7 @@ impl SledStore {
             case_staff: db.open_tree("case_staff")?,
             audit: db.open_tree("audit")?,
             directory: db.open_tree("directory")?,
+            staff_sessions: db.open_tree("staff_sessions")?,
             db,
         };
         store.migrate_spent_challenges()?;
@@ -427,6 +431,39 @@ impl Store for SledStore {
             .get(checkpoint_key(size))?
             .map(|bytes| note_text(&bytes))
             .transpose()
+    }
+
+    fn sessions(&self) -> Result<Vec<super::SessionEntry>, StoreError> {
+        self.staff_sessions
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                let key: [u8; 32] = key
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("a session key is not 32 bytes".into()))?;
+                Ok((key, value.to_vec()))
+            })
+            .collect()
+    }
+
+    fn put_session(&self, key: &[u8; 32], record: &[u8], flush: bool) -> Result<(), StoreError> {
+        self.staff_sessions.insert(key, record)?;
+        if flush {
+            self.staff_sessions.flush()?;
+        }
+        Ok(())
+    }
+
+    fn remove_sessions(&self, keys: &[[u8; 32]]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        for key in keys {
+            self.staff_sessions.remove(key)?;
+        }
+        self.staff_sessions.flush()?;
+        Ok(())
     }
 
     fn dump(&self) -> Result<Vec<DumpEntry>, StoreError> {

@@ -38,6 +38,10 @@ pub struct UserRecord {
     /// The newest TOTP time step accepted; a step is accepted once, and never an older one.
     pub last_totp_step: u64,
     pub enrolled: Option<Enrolment>,
+    /// An admin reset the second factor: sign-in is refused until the user proves the
+    /// password and confirms a code of the new secret on the reset link (`staff::reset`).
+    #[serde(default)]
+    pub totp_reset_pending: bool,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -99,6 +103,12 @@ pub struct InviteRecord {
     pub user_id: [u8; 16],
     /// Unix seconds after which the invite no longer works.
     pub expires: u64,
+    /// A link to set up a new second factor for an enrolled user, not to enrol.
+    #[serde(default)]
+    pub reset: bool,
+    /// Wrong passwords tried on this reset link; it is withdrawn at `staff::reset::MAX_FAILURES`.
+    #[serde(default)]
+    pub failures: u32,
 }
 
 /// Staff state of a case that the reporter never sees.
@@ -107,6 +117,27 @@ pub struct CaseStaff {
     /// User ids (b64u) of the assigned investigators, in order of assignment.
     pub assigned: Vec<String>,
     pub triage: Option<Triage>,
+    /// Who wrote each staff item (messages and notes), for colleagues only: the reporter sees
+    /// "the reporting channel", never a name.
+    #[serde(default)]
+    pub authors: Vec<ItemAuthor>,
+    /// Per user id (b64u): how many reporter messages the case had when they last opened it
+    /// or wrote to it. Absent: never opened.
+    #[serde(default)]
+    pub seen: std::collections::BTreeMap<String, u32>,
+}
+
+/// The staff author of an item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemAuthor {
+    /// b64u item id.
+    pub item: String,
+    /// b64u user id.
+    pub user: String,
+    /// Unix seconds, whole hours.
+    pub hour: u64,
+    /// An internal note (only holders of the internal key see its author).
+    pub note: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,6 +316,7 @@ mod debug_tests {
             invited_hour: 0,
             disabled: false,
             last_totp_step: 0,
+            totp_reset_pending: false,
             enrolled: None,
         };
         let shown = format!("{user:?}");

@@ -80,11 +80,42 @@ pub async fn login(
         (status = 204, description = "Signed out; the cookie is cleared"),
         (status = 401, description = "No session", body = ErrorBody),
         (status = 403, description = "CSRF token missing or wrong", body = ErrorBody)))]
-pub async fn logout(app: web::Data<App>, session: StaffSession) -> HttpResponse {
-    session.end(&app);
-    HttpResponse::NoContent()
+pub async fn logout(app: web::Data<App>, session: StaffSession) -> Result<HttpResponse, ApiError> {
+    session.end(&app)?;
+    Ok(HttpResponse::NoContent()
         .insert_header((header::SET_COOKIE, session_cookie(&app, None)))
-        .finish()
+        .finish())
+}
+
+#[utoipa::path(post, path = "/api/v1/staff/logout-all", tag = "staff",
+    security(("staff_session" = [])),
+    responses(
+        (status = 204, description = "Every session of the caller ended, on every device; this one's cookie is cleared"),
+        (status = 401, description = "No session", body = ErrorBody),
+        (status = 403, description = "CSRF token missing or wrong", body = ErrorBody)))]
+pub async fn logout_all(
+    app: web::Data<App>,
+    session: StaffSession,
+) -> Result<HttpResponse, ApiError> {
+    let ended = app
+        .staff
+        .sessions
+        .end_all(&session.user.user_id)
+        .map_err(crate::server::staff::StaffError::from)?;
+    let audit = crate::server::store::AuditEntry::new(
+        session.actor(),
+        "staff.logout_all",
+        format!("{ended} sessions"),
+    );
+    app.sequencer
+        .run(move |tx| {
+            tx.audit(audit)
+                .map_err(crate::server::staff::StaffError::from)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::SET_COOKIE, session_cookie(&app, None)))
+        .finish())
 }
 
 #[utoipa::path(get, path = "/api/v1/staff/me", tag = "staff",

@@ -1,12 +1,14 @@
 //! The staff routes (docs/PROTOCOL.md §13): sign-in, users, the audit chain, case work.
 //! Handlers translate between HTTP and `crate::server::staff`; all rules live there.
 //!
-//! Contract: every route except enrolment, pre-login and login needs a staff session, taken by
+//! Contract: every route except enrolment, the second-factor reset link, pre-login and login
+//! needs a staff session, taken by
 //! signature through the [`StaffSession`] extractor: the `meldpunt_staff` cookie must name a
 //! live session of an enrolled, enabled user (else 401 `unauthorized`), and every method other
 //! than GET must carry `X-CSRF-Token` equal to the session's token (else 403 `csrf_failed`).
 //! The session is checked before any body is read. [`staff_route_table`] lists every route.
 
+pub mod admin;
 pub mod auth;
 pub mod cases;
 pub mod users;
@@ -50,6 +52,9 @@ pub fn staff_route_table() -> Vec<RouteSpec> {
         post("/api/v1/staff/prelogin", || web::post().to(auth::prelogin)),
         post("/api/v1/staff/login", || web::post().to(auth::login)),
         post("/api/v1/staff/logout", || web::post().to(auth::logout)),
+        post("/api/v1/staff/logout-all", || {
+            web::post().to(auth::logout_all)
+        }),
         get("/api/v1/staff/me", || web::get().to(auth::me)),
         get("/api/v1/staff/users", || web::get().to(users::list)),
         post("/api/v1/staff/users", || web::post().to(users::invite)),
@@ -59,6 +64,17 @@ pub fn staff_route_table() -> Vec<RouteSpec> {
         post("/api/v1/staff/users/{id}/enable", || {
             web::post().to(users::enable)
         }),
+        post("/api/v1/staff/users/{id}/reset-totp", || {
+            web::post().to(admin::reset_totp)
+        }),
+        get("/api/v1/staff/reset/{token}", || {
+            web::get().to(admin::reset_info)
+        }),
+        post("/api/v1/staff/reset/{token}", || {
+            web::post().to(admin::reset_complete)
+        }),
+        get("/api/v1/staff/units", || web::get().to(admin::units)),
+        get("/api/v1/staff/counts", || web::get().to(admin::counts)),
         get("/api/v1/staff/audit", || web::get().to(users::audit)),
         get("/api/v1/staff/cases", || web::get().to(cases::list)),
         get("/api/v1/staff/cases/{ref}", || web::get().to(cases::detail)),
@@ -146,9 +162,12 @@ impl StaffSession {
         crate::server::staff::accounts::user_id_text(&self.user.user_id)
     }
 
-    /// Ends this session (logout).
-    pub fn end(&self, app: &App) {
-        app.staff.sessions.end(self.token.as_ref());
+    /// Ends this session (logout); durable when it returns.
+    pub fn end(&self, app: &App) -> Result<(), ApiError> {
+        app.staff
+            .sessions
+            .end(self.token.as_ref())
+            .map_err(|e| ApiError::from(crate::server::staff::StaffError::from(e)))
     }
 }
 
@@ -163,7 +182,10 @@ fn extract(req: &HttpRequest) -> Result<StaffSession, ApiError> {
     let user = match app.store().user(&live.user_id)? {
         Some(user) if user.active() => user,
         _ => {
-            app.staff.sessions.end(token.as_ref());
+            app.staff
+                .sessions
+                .end(token.as_ref())
+                .map_err(crate::server::staff::StaffError::from)?;
             return Err(ApiError::SessionRequired);
         }
     };
