@@ -2,7 +2,7 @@
 // page's <script type="module"> (web/*.html) through static imports, re-exports, dynamic
 // import() and `new URL('…', import.meta.url)` (how pow.js starts its Web Worker); every import
 // resolves to a file inside web/js/; and the import graph has no cycles. Test-only code lives
-// under tests/js/lib/ instead (HPKE's other modes, staff keys, consistency proofs).
+// under tests/js/lib/ instead (HPKE's other modes, consistency proofs).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -34,10 +34,12 @@ function named(file, patterns) {
   return [...found];
 }
 
-/** The module scripts of every page: /js/… paths from web/*.html. */
+/** The module scripts of every page: /js/… paths from every .html under web/ (the reporter's pages and
+ * the staff app's under web/staff/). */
 function pageEntries() {
   const entries = [];
-  for (const page of readdirSync(WEB).filter((f) => f.endsWith('.html'))) {
+  const pages = readdirSync(WEB, { recursive: true }).map(String).filter((f) => f.endsWith('.html'));
+  for (const page of pages) {
     const html = readFileSync(join(WEB, page), 'utf8');
     const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"[^>]*>/g)].map((m) => m[1]);
     assert.ok(scripts.length > 0, `${page} loads no script`);

@@ -2,11 +2,10 @@
 // JavaScript: access codes (display, parse, derived keys), parse cases with their error names,
 // Padmé lengths, wraps (kid, info, deterministic re-wrap with DeriveKeyPair(ikm_e), open),
 // items (aad, open, re-seal with the fixed nonce, hash) and commitments (kc, cmt).
-// Then tests/vectors/meldpunt-staff.json (staff password keys, DESIGN §3.7, with lib/staff-key.mjs:
-// no page derives staff keys yet), skipped only if absent.
+// The staff password keys (tests/vectors/meldpunt-staff.json) are in staff-keys.test.mjs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { AccessCodeError, deriveReporterKeys, displayAccessCode, parseAccessCode } from '../../web/js/crypto/access-code.js';
 import { b64uDecode, b64uEncode } from '../../web/js/crypto/b64.js';
 import { keyCommitment, submissionCommitment } from '../../web/js/crypto/commit.js';
@@ -103,20 +102,4 @@ test('kc and cmt known answers computed in Python (src/crypto/commit.rs)', async
   assert.equal(b64uEncode(await submissionCommitment(caseId, kc, [message, report])), '8zgqri0bQt9mSp1ZGBtuDGhSU7AdS1EEhjNsWJEJL9g');
 });
 
-const staffPath = new URL('../vectors/meldpunt-staff.json', import.meta.url);
-test('staff fixture (tests/vectors/meldpunt-staff.json)', { skip: !existsSync(staffPath) && 'file does not exist yet' }, async () => {
-  const { deriveStaffKeys, unwrapStaffPrivateKey, wrapStaffPrivateKey } = await import('./lib/staff-key.mjs');
-  const staff = JSON.parse(readFileSync(staffPath, 'utf8'));
-  assert.ok(staff.cases.length > 0);
-  for (const c of staff.cases) {
-    const keys = await deriveStaffKeys(c.password, d(c.kdf_salt), c.iterations);
-    assert.equal(b64uEncode(keys.master), c.master);
-    assert.equal(b64uEncode(keys.authHash), c.auth_hash);
-    assert.equal(b64uEncode(keys.wrapKey), c.wrap_key);
-    assert.deepEqual(await wrapStaffPrivateKey(keys.wrapKey, d(c.user_id), d(c.private_key), d(c.nonce)), c.wrapped_private_key);
-    assert.equal(b64uEncode(await unwrapStaffPrivateKey(keys.wrapKey, d(c.user_id), c.wrapped_private_key)), c.private_key);
-    const otherUser = d(c.user_id);
-    otherUser[0] ^= 1;
-    await assert.rejects(unwrapStaffPrivateKey(keys.wrapKey, otherUser, c.wrapped_private_key));
-  }
-});
+// tests/vectors/meldpunt-staff.json pins web/js/crypto/staff-keys.js in staff-keys.test.mjs.

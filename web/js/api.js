@@ -5,7 +5,9 @@
 // URL). JSON calls send and accept application/json; any non-2xx answer throws ApiError with
 // the server's {"error":{"code","message"}}; a request that got no answer at all (fetch itself
 // failed: offline, connection reset, blocked) throws NetworkError. No cookies or credentials are sent
-// (credentials: 'omit'); the bearer token is only ever the b64u auth key derived from the code.
+// (credentials: 'omit') unless a request asks for `credentials: 'same-origin'`, which only the
+// staff client does (its session is an HttpOnly cookie); the reporter's bearer token is only
+// ever the b64u auth key derived from the code. A 204 answer gives null.
 // Bodies come back as `unknown`: the caller names the wire type it expects (PROTOCOL §7) and
 // checks what it relies on.
 
@@ -47,6 +49,7 @@ async function failure(response) {
  * @property {string} [token] the bearer token
  * @property {string} [accept] 'application/json' (parsed) or e.g. 'text/plain' (text)
  * @property {Record<string, string>} [extraHeaders]
+ * @property {'omit' | 'same-origin'} [credentials] 'omit' unless given (the staff session cookie needs 'same-origin')
  */
 
 export class Api {
@@ -60,7 +63,7 @@ export class Api {
    * @param {RequestOptions} [options]
    * @returns {Promise<unknown>}
    */
-  async request(path, { method = 'GET', body, token, accept = 'application/json', extraHeaders = {} } = {}) {
+  async request(path, { method = 'GET', body, token, accept = 'application/json', extraHeaders = {}, credentials = 'omit' } = {}) {
     /** @type {Record<string, string>} */
     const headers = { Accept: accept, ...extraHeaders };
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -71,7 +74,7 @@ export class Api {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit',
+        credentials,
         cache: 'no-store',
         redirect: 'error',
       });
@@ -79,6 +82,7 @@ export class Api {
       throw new NetworkError(e);
     }
     if (!response.ok) throw await failure(response);
+    if (response.status === 204) return null;
     try {
       return await (accept === 'application/json' ? response.json() : response.text());
     } catch (e) {

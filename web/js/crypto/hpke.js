@@ -10,13 +10,18 @@
 // entry point for test vectors only: a reused ephemeral key breaks HPKE.
 // A Context seals/opens with sequence numbers 0, 1, 2, … (RFC 9180 §5.2); its exporter secret
 // is derived but not used. Private keys are 32 raw bytes (clamped by X25519 on use), public
-// keys 32 bytes.
+// keys 32 bytes. A receiver (`open`, `setupBaseReceiver`, `decap`) may instead be given as a
+// Recipient {privateKey: X25519 CryptoKey, publicKey: its 32 bytes}: a non-extractable key
+// cannot be exported to recompute pkR, so the caller supplies it (and vouches that it belongs
+// to the key; a wrong one only makes decryption fail, as kem_context then differs).
 
 import { concat, randomBytes, utf8, wipe } from './b64.js';
 import { aesGcmOpen, aesGcmSeal, hkdfExpand, hkdfExtract, x25519, x25519PublicKey } from './primitives.js';
 
 /** @typedef {import('./b64.js').Bytes} Bytes */
 /** An X25519 key pair, 32 bytes each. @typedef {{ privateKey: Bytes, publicKey: Bytes }} KeyPair */
+/** A receiver's key held as a CryptoKey, with its public key. @typedef {{ privateKey: CryptoKey, publicKey: Bytes }} KeyHandle */
+/** A receiver's private key: 32 raw bytes, or a KeyHandle. @typedef {Bytes | KeyHandle} Recipient */
 
 /** suite_id of the KEM: "KEM" || I2OSP(0x0020, 2). */
 export const KEM_SUITE_ID = concat(utf8('KEM'), Uint8Array.of(0x00, 0x20));
@@ -81,11 +86,16 @@ export async function encap(pkR, ephemeral) {
   return { sharedSecret: await extractAndExpand(dh, concat(enc, pkR)), enc };
 }
 
-/** DHKEM Decap; returns the shared secret. @param {Bytes} enc @param {Bytes} skR */
+/** DHKEM Decap; returns the shared secret. @param {Bytes} enc @param {Recipient} skR */
 export async function decap(enc, skR) {
-  const dh = await x25519(skR, enc);
-  const pkR = await x25519PublicKey(skR);
-  return extractAndExpand(dh, concat(enc, pkR));
+  if (skR instanceof Uint8Array) {
+    const dh = await x25519(skR, enc);
+    const pkR = await x25519PublicKey(skR);
+    return extractAndExpand(dh, concat(enc, pkR));
+  }
+  if (!(skR.publicKey instanceof Uint8Array) || skR.publicKey.length !== 32) throw new TypeError('X25519 public key must be 32 bytes');
+  const dh = await x25519(skR.privateKey, enc);
+  return extractAndExpand(dh, concat(enc, skR.publicKey));
 }
 
 /** An HPKE context: AEAD key, base nonce, exporter secret and a sequence number. */
@@ -169,7 +179,7 @@ export async function setupBaseSender(pkR, info, ephemeral) {
   return { enc, sharedSecret, context };
 }
 
-/** SetupBaseR: the receiver's context for `enc`. @param {Bytes} enc @param {Bytes} skR @param {Bytes} info */
+/** SetupBaseR: the receiver's context for `enc`. @param {Bytes} enc @param {Recipient} skR @param {Bytes} info */
 export async function setupBaseReceiver(enc, skR, info) {
   const sharedSecret = await decap(enc, skR);
   const { context } = await keySchedule(MODE_BASE, sharedSecret, info);
@@ -196,7 +206,7 @@ export async function seal(pkR, info, aad, plaintext, ephemeral) {
 
 /**
  * Single-shot base-mode Open; throws 'decryption failed' on any wrong key, context or byte.
- * @param {Bytes} skR
+ * @param {Recipient} skR
  * @param {Bytes} enc
  * @param {Bytes} info
  * @param {Bytes} aad

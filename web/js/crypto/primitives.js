@@ -7,7 +7,9 @@
 // HKDF is built from HMAC because WebCrypto's HKDF only offers extract-and-expand in one step,
 // and RFC 9180's LabeledExtract/LabeledExpand need the two halves separately.
 // X25519 private keys are any 32 bytes (X25519 clamps on use, RFC 7748), imported via PKCS#8,
-// the one private-key format Chromium, Firefox and Node all accept without the public key.
+// the one private-key format Chromium, Firefox and Node all accept without the public key; or
+// an X25519 CryptoKey with usage 'deriveBits' (importX25519PrivateKey makes a non-extractable
+// one, so a staff key unlocked in the page can be used but never read back out).
 
 /** @typedef {import('./b64.js').Bytes} Bytes */
 
@@ -104,8 +106,13 @@ const X25519_PKCS8_PREFIX = Uint8Array.from([
 // The X25519 base point u = 9: X25519(sk, 9) is sk's public key.
 const X25519_BASE_POINT = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 9 : 0));
 
-/** @param {Bytes} privateKey */
-async function importX25519Private(privateKey) {
+/**
+ * The 32 private bytes as a non-extractable X25519 CryptoKey for deriveBits. The caller wipes
+ * `privateKey` afterwards; the PKCS#8 copy made here is wiped before returning.
+ * @param {Bytes} privateKey
+ * @returns {Promise<CryptoKey>}
+ */
+export async function importX25519PrivateKey(privateKey) {
   if (privateKey.length !== 32) throw new TypeError('X25519 private key must be 32 bytes');
   const pkcs8 = new Uint8Array(48);
   pkcs8.set(X25519_PKCS8_PREFIX, 0);
@@ -120,13 +127,14 @@ async function importX25519Private(privateKey) {
 /**
  * X25519(privateKey, publicKey): the 32-byte shared secret. Throws if the result is all zeros
  * (a low-order public key), which WebCrypto refuses and RFC 9180 requires refusing.
- * @param {Bytes} privateKey
+ * `privateKey` is 32 raw bytes or an X25519 CryptoKey with usage 'deriveBits'.
+ * @param {Bytes | CryptoKey} privateKey
  * @param {Bytes} publicKey
  * @returns {Promise<Bytes>}
  */
 export async function x25519(privateKey, publicKey) {
   if (publicKey.length !== 32) throw new TypeError('X25519 public key must be 32 bytes');
-  const sk = await importX25519Private(privateKey);
+  const sk = privateKey instanceof Uint8Array ? await importX25519PrivateKey(privateKey) : privateKey;
   const pk = await subtle.importKey('raw', publicKey, { name: 'X25519' }, false, []);
   let shared;
   try {

@@ -55,9 +55,10 @@ export async function sealCaseKey(pkR, to, caseId, purpose, key, ephemeral) {
 }
 
 /**
- * Opens a wrap (JSON form) with the holder's private key; the wrap's own purpose goes into
+ * Opens a wrap (JSON form) with the holder's private key (32 bytes, or {privateKey: X25519
+ * CryptoKey, publicKey} for a key that cannot be exported); the wrap's own purpose goes into
  * `info`, so the caller checks it is the purpose they expect. Throws 'decryption failed'.
- * @param {Bytes} skR
+ * @param {import('./hpke.js').Recipient} skR
  * @param {Uint8Array} caseId
  * @param {Wrap} wrap
  */
