@@ -123,8 +123,20 @@ fn start(size: usize) -> Service {
 
 /// `n` real submissions from [`THREADS`] reporter clients; returns the seconds it took.
 fn seed(svc: &Service, n: usize) -> f64 {
-    let themes: Vec<String> = svc.app.settings.themes.iter().map(|c| c.id.clone()).collect();
-    let units: Vec<String> = svc.app.settings.units.iter().map(|c| c.id.clone()).collect();
+    let themes: Vec<String> = svc
+        .app
+        .settings
+        .themes
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let units: Vec<String> = svc
+        .app
+        .settings
+        .units
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let url = svc.server.url();
     let started = Instant::now();
     std::thread::scope(|s| {
@@ -191,10 +203,16 @@ fn message_case(svc: &Service, staff: &StaffClient) -> String {
         .unwrap();
     for i in 0..50 {
         reporter
-            .send_message(&submitted.access_code, &format!("bericht {i} van de melder"))
+            .send_message(
+                &submitted.access_code,
+                &format!("bericht {i} van de melder"),
+            )
             .unwrap();
         staff
-            .reply(&submitted.case_ref, &format!("antwoord {i} van het meldpunt"))
+            .reply(
+                &submitted.case_ref,
+                &format!("antwoord {i} van het meldpunt"),
+            )
             .unwrap();
     }
     submitted.case_ref
